@@ -1,0 +1,46 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything else is what they call.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: run test install assets lint check bench clean
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	touch $@
+
+install: $(VENV)/.installed
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+static/dist/app.css: node_modules/.installed assets/build.mjs $(wildcard assets/scss/*.scss)
+	npm run --silent build
+
+assets: static/dist/app.css
+
+# Starts PostgreSQL and Redis (DATABASE_URL/REDIS_URL, or embedded ones under .data/), migrates,
+# loads the demo and runs the web server, a Celery worker and beat. Ctrl-C stops everything.
+run: install assets
+	$(PY) -m inclusion.embedded --serve
+
+# The whole suite. Exit code 5 (no tests collected) counts as a failure.
+test: install assets
+	$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "No tests ran: failing."; exit 1; fi; exit $$rc
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+check: install
+	$(PY) -m inclusion.embedded -- $(PY) manage.py check
+	$(PY) -m inclusion.embedded -- $(PY) manage.py makemigrations --check --dry-run
+
+bench: install
+	$(PY) -m inclusion.embedded -- $(PY) bench/search.py
+
+clean:
+	rm -rf $(VENV) node_modules static/dist staticfiles

@@ -1,0 +1,23 @@
+// Builds the staff web's static assets into static/dist and static/govuk:
+// GOV.UK Frontend compiled with our own typeface settings, and its JavaScript.
+import { compile } from "sass";
+import { cpSync, mkdirSync, writeFileSync } from "node:fs";
+
+const root = new URL("..", import.meta.url).pathname;
+mkdirSync(`${root}static/dist`, { recursive: true });
+
+const css = compile(`${root}assets/scss/app.scss`, {
+  loadPaths: [`${root}node_modules`],
+  style: "compressed",
+  quietDeps: true,
+  silenceDeprecations: ["import"],
+});
+writeFileSync(`${root}static/dist/app.css`, css.css);
+
+cpSync(
+  `${root}node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js`,
+  `${root}static/dist/govuk-frontend.min.js`,
+);
+// GOV.UK's images (crown, crest, favicons) are deliberately not copied: they are
+// reserved for GOV.UK services. Our favicon is static/favicon.svg.
+console.log("built static/dist/app.css and static/dist/govuk-frontend.min.js");

@@ -1,0 +1,1 @@
+"""Devices, loans and data vouchers (filled in by the device-loans and vouchers work)."""

@@ -1,0 +1,1 @@
+"""Device and voucher models arrive with the device-loans work."""

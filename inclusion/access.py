@@ -1,0 +1,58 @@
+"""Who may see which residents: the one rule, used by every page, endpoint, task and report.
+
+An organisation sees the residents it registered, and another organisation's resident only while
+something links them: an open loan, an active referral... Apps that create such links register a
+provider here (in their AppConfig.ready), returning the ids of residents linked to an organisation:
+
+    access.register_resident_link("open loans", lambda organisation: Loan.objects.filter(
+        organisation=organisation, returned_at__isnull=True).values("resident_id"))
+
+Roles: a viewer sees reports only, never residents.
+"""
+
+from collections.abc import Callable
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from .choices import Role
+from .models import Membership, Organisation, Resident
+
+LinkProvider = Callable[[Organisation], QuerySet]
+_link_providers: dict[str, LinkProvider] = {}
+
+ROLES_THAT_SEE_RESIDENTS = frozenset({Role.FRONTLINE, Role.COORDINATOR, Role.ADMINISTRATOR})
+
+
+def register_resident_link(name: str, provider: LinkProvider) -> None:
+    """Let residents linked to an organisation by `name` (e.g. "open loans") be seen by it."""
+    _link_providers[name] = provider
+
+
+def unregister_resident_link(name: str) -> None:
+    _link_providers.pop(name, None)
+
+
+def residents_visible_q(organisation: Organisation) -> Q:
+    """The condition on Resident that says what `organisation` may see."""
+    condition = Q(owning_organisation=organisation)
+    for provider in _link_providers.values():
+        condition |= Q(pk__in=provider(organisation))
+    return condition
+
+
+def residents_visible_to(organisation: Organisation) -> QuerySet[Resident]:
+    return Resident.objects.filter(residents_visible_q(organisation))
+
+
+def resident_get_visible(organisation: Organisation, pk) -> Resident:
+    """The resident if `organisation` may see them, else Http404 (never 403: we do not confirm existence)."""
+    try:
+        return residents_visible_to(organisation).select_related("owning_organisation").get(pk=pk)
+    except (Resident.DoesNotExist, ValidationError, ValueError, TypeError):
+        raise Http404("No such resident") from None
+
+
+def membership_can_see_residents(membership: Membership | None) -> bool:
+    return bool(membership and membership.active and membership.role in ROLES_THAT_SEE_RESIDENTS)

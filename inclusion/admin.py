@@ -1,0 +1,94 @@
+"""Django admin for administrators: organisations, staff and memberships, API keys, and read-only views
+of residents and their timeline (changes go through the staff web so they are recorded)."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from rest_framework_api_key.admin import APIKeyModelAdmin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import CaseEvent, Consent, Membership, Organisation, OrganisationAPIKey, Resident, User
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    fields = ["organisation", "role", "active", "deactivated_at"]
+    readonly_fields = ["deactivated_at"]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "local_authority", "is_scheme_lead", "active"]
+    list_filter = ["kind", "local_authority", "active"]
+    prepopulated_fields = {"slug": ["name"]}
+    search_fields = ["name"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "full_name", "is_active", "is_staff"]
+    search_fields = ["email", "full_name"]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        ("Details", {"fields": ("full_name",)}),
+        ("Access", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),)
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "organisation", "role", "active"]
+    list_filter = ["role", "active", "organisation"]
+    search_fields = ["user__email", "user__full_name"]
+
+
+@admin.register(OrganisationAPIKey)
+class OrganisationAPIKeyAdmin(APIKeyModelAdmin):
+    list_display = [*APIKeyModelAdmin.list_display, "organisation", "last_used_at"]
+    list_filter = [*APIKeyModelAdmin.list_filter, "organisation"]
+    readonly_fields = [*APIKeyModelAdmin.readonly_fields, "last_used_at"]
+
+
+@admin.register(Resident)
+class ResidentAdmin(SimpleHistoryAdmin):
+    list_display = ["last_name", "first_name", "postcode", "owning_organisation", "created_at"]
+    list_filter = ["owning_organisation", "local_authority"]
+    search_fields = ["last_name_key", "postcode_key"]
+    list_select_related = ["owning_organisation"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Consent)
+class ConsentAdmin(admin.ModelAdmin):
+    list_display = ["resident", "purpose", "given_at", "withdrawn_at", "organisation"]
+    list_filter = ["purpose"]
+    raw_id_fields = ["resident"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(admin.ModelAdmin):
+    list_display = ["occurred_at", "kind", "summary", "organisation"]
+    list_filter = ["kind", "organisation"]
+    raw_id_fields = ["resident"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,73 @@
+"""Partner systems authenticate with their organisation's API key: `Authorization: Api-Key <key>`.
+
+Missing, unknown or revoked keys get 401. The key's organisation is the request's organisation.
+"""
+
+from datetime import timedelta
+
+from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions, permissions
+
+from ..actors import Actor
+from ..models import OrganisationAPIKey
+
+LAST_USED_PRECISION = timedelta(minutes=1)
+
+
+class PartnerSystem:
+    """Stands in for request.user: a partner's system acting for its organisation."""
+
+    is_authenticated = True
+    is_anonymous = False
+
+    def __init__(self, api_key: OrganisationAPIKey):
+        self.api_key = api_key
+        self.organisation = api_key.organisation
+        self.actor = Actor.for_api_key(api_key)
+
+    def __str__(self):
+        return f"{self.organisation} (API key {self.api_key.name})"
+
+
+class OrganisationAPIKeyAuthentication(authentication.BaseAuthentication):
+    keyword = "Api-Key"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).decode("latin-1")
+        if not header:
+            return None
+        scheme, _, key = header.partition(" ")
+        if scheme != self.keyword or not key.strip():
+            raise exceptions.AuthenticationFailed("Send your key as: Authorization: Api-Key <key>")
+        try:
+            api_key = OrganisationAPIKey.objects.select_related("organisation").get_from_key(key.strip())
+        except OrganisationAPIKey.DoesNotExist:
+            raise exceptions.AuthenticationFailed("This API key is not valid.") from None
+        if api_key.revoked or api_key.has_expired or not api_key.organisation.active:
+            raise exceptions.AuthenticationFailed("This API key has been revoked.")
+        now = timezone.now()
+        if api_key.last_used_at is None or now - api_key.last_used_at > LAST_USED_PRECISION:
+            OrganisationAPIKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+        return PartnerSystem(api_key), api_key
+
+    def authenticate_header(self, request):
+        return self.keyword
+
+
+class HasOrganisationAPIKey(permissions.BasePermission):
+    def has_permission(self, request, view):
+        return isinstance(request.user, PartnerSystem)
+
+
+class OrganisationAPIKeyScheme(OpenApiAuthenticationExtension):
+    target_class = "inclusion.api.authentication.OrganisationAPIKeyAuthentication"
+    name = "ApiKeyAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "Your organisation's key, sent as `Api-Key <key>`.",
+        }

@@ -1,0 +1,113 @@
+"""The core's partner API: residents, their case notes, and the scheme's organisations.
+
+Thin ViewSets: validate with an input serializer, call one service or selector, shape the output.
+Every resident read goes through access.py, so another organisation's resident is a 404.
+"""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from .. import selectors, services
+from ..access import resident_get_visible
+from .filters import ResidentFilter
+from .serializers import (
+    NoteInputSerializer,
+    NoteOutputSerializer,
+    OrganisationSerializer,
+    ResidentInputSerializer,
+    ResidentOutputSerializer,
+)
+
+
+class PartnerViewSetMixin:
+    """What every partner endpoint knows: the calling organisation and who is acting for it."""
+
+    @property
+    def organisation(self):
+        return self.request.user.organisation
+
+    @property
+    def actor(self):
+        return self.request.user.actor
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List residents you may see", responses=ResidentOutputSerializer(many=True)),
+    retrieve=extend_schema(summary="A resident", responses=ResidentOutputSerializer),
+    create=extend_schema(
+        summary="Register a resident", request=ResidentInputSerializer, responses={201: ResidentOutputSerializer}
+    ),
+    update=extend_schema(summary="Replace a resident's details", request=ResidentInputSerializer,
+                         responses=ResidentOutputSerializer),
+    partial_update=extend_schema(summary="Change some of a resident's details", request=ResidentInputSerializer,
+                                 responses=ResidentOutputSerializer),
+)  # fmt: skip
+class ResidentViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
+    serializer_class = ResidentOutputSerializer
+    filterset_class = ResidentFilter
+    lookup_value_regex = "[0-9a-f-]{36}"
+
+    def get_queryset(self):
+        return selectors.resident_list(organisation=self.organisation)
+
+    def get_object(self):
+        return resident_get_visible(self.organisation, self.kwargs["pk"])
+
+    def list(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(ResidentOutputSerializer(page, many=True).data)
+
+    def retrieve(self, request, pk=None):
+        return Response(ResidentOutputSerializer(self.get_object()).data)
+
+    def create(self, request):
+        serializer = ResidentInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        resident = services.resident_register(actor=self.actor, **serializer.validated_data)
+        return Response(ResidentOutputSerializer(resident).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, pk=None, partial=False):
+        resident = self.get_object()
+        serializer = ResidentInputSerializer(resident, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        resident = services.resident_update(actor=self.actor, resident=resident, **serializer.validated_data)
+        return Response(ResidentOutputSerializer(resident).data)
+
+    def partial_update(self, request, pk=None):
+        return self.update(request, pk=pk, partial=True)
+
+    @extend_schema(
+        methods=["GET"], summary="A resident's case notes", responses=NoteOutputSerializer(many=True), filters=False
+    )
+    @extend_schema(
+        methods=["POST"], summary="Add a case note", request=NoteInputSerializer, responses={201: NoteOutputSerializer}
+    )
+    @action(detail=True, methods=["get", "post"], filterset_class=None)
+    def notes(self, request, pk=None):
+        resident = self.get_object()
+        if request.method == "POST":
+            serializer = NoteInputSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            note = services.note_add(actor=self.actor, resident=resident, body=serializer.validated_data["body"])
+            return Response(NoteOutputSerializer(note).data, status=status.HTTP_201_CREATED)
+        page = self.paginate_queryset(selectors.resident_notes(resident=resident))
+        return self.get_paginated_response(NoteOutputSerializer(page, many=True).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The scheme's partner organisations"),
+    retrieve=extend_schema(summary="A partner organisation"),
+)
+class OrganisationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = OrganisationSerializer
+    lookup_field = "slug"
+    filterset_fields = ["kind", "local_authority"]
+
+    def get_queryset(self):
+        return selectors.organisation_list()
+
+    def get_object(self):
+        return get_object_or_404(self.get_queryset(), slug=self.kwargs["slug"])

@@ -1,0 +1,300 @@
+"""Core data: organisations, staff and their memberships, residents, consent and the case timeline.
+
+Rules that change data live in inclusion/services.py; who may see a resident lives in inclusion/access.py.
+"""
+
+import uuid
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower, Replace, Upper
+from django.utils import timezone
+from phonenumber_field.modelfields import PhoneNumberField
+from rest_framework_api_key.models import AbstractAPIKey
+from simple_history.models import HistoricalRecords
+
+from . import choices
+from .validators import validate_postcode
+
+
+class Organisation(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+    kind = models.CharField(max_length=30, choices=choices.OrganisationKind.choices)
+    local_authority = models.CharField(max_length=30, choices=choices.LocalAuthority.choices)
+    is_scheme_lead = models.BooleanField(
+        default=False, help_text="The scheme lead sees region-wide aggregates, never personal data."
+    )
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_scheme_lead"], condition=Q(is_scheme_lead=True), name="one_scheme_lead"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email, password=None, **extra):
+        if not email:
+            raise ValueError("Staff need an email address to log in")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A member of staff. Logs in by email; what they can do comes from their memberships."""
+
+    email = models.EmailField(unique=True)
+    full_name = models.CharField(max_length=150)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False, help_text="Can log in to the Django admin.")
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        ordering = ["full_name"]
+
+    def __str__(self):
+        return self.full_name or self.email
+
+    def get_full_name(self):
+        return self.full_name
+
+    def get_short_name(self):
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class Membership(models.Model):
+    """A user's role in one organisation. Deactivating it removes their access at the next request."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(max_length=20, choices=choices.Role.choices)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation"], name="one_membership_per_organisation"),
+        ]
+        ordering = ["organisation__name"]
+
+    def __str__(self):
+        return f"{self.user} – {self.get_role_display()} at {self.organisation}"
+
+
+class OrganisationAPIKey(AbstractAPIKey):
+    """A partner system's key. Stored hashed; the key itself is shown once, when it is created."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="api_keys")
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = "organisation API key"
+
+
+class Resident(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owning_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="residents")
+    registered_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    preferred_name = models.CharField(max_length=100, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    age_band = models.CharField(
+        max_length=10, blank=True, choices=choices.AgeBand.choices, help_text="When the date of birth is refused."
+    )
+
+    phone = PhoneNumberField(blank=True)
+    email = models.EmailField(blank=True)
+    address_line_1 = models.CharField(max_length=200, blank=True)
+    address_line_2 = models.CharField(max_length=200, blank=True)
+    town = models.CharField(max_length=100, blank=True)
+    postcode = models.CharField(max_length=8, blank=True, validators=[validate_postcode])
+    local_authority = models.CharField(max_length=30, blank=True, choices=choices.LocalAuthority.choices)
+    preferred_contact_method = models.CharField(max_length=20, blank=True, choices=choices.ContactMethod.choices)
+    preferred_language = models.CharField(max_length=60, default="English")
+    accessibility_needs = models.TextField(blank=True, max_length=2000)
+
+    # Equality monitoring: blank means not asked; every question offers "prefer not to say".
+    gender = models.CharField(max_length=20, blank=True, choices=choices.Gender.choices)
+    ethnicity = models.CharField(max_length=40, blank=True, choices=choices.Ethnicity.choices)
+    disability = models.CharField(max_length=20, blank=True, choices=choices.YesNo.choices)
+    employment_status = models.CharField(max_length=20, blank=True, choices=choices.EmploymentStatus.choices)
+    low_income = models.CharField(
+        max_length=20, blank=True, choices=choices.YesNo.choices, help_text="On a low income or receiving benefits"
+    )
+    carer = models.CharField(max_length=20, blank=True, choices=choices.YesNo.choices)
+
+    # Needs assessment.
+    needs_device = models.BooleanField(default=False)
+    needs_connectivity = models.BooleanField(default=False)
+    needs_skills = models.BooleanField(default=False)
+    eds_foundation = models.CharField(max_length=20, blank=True, choices=choices.SkillLevel.choices)
+    eds_communicating = models.CharField(max_length=20, blank=True, choices=choices.SkillLevel.choices)
+    eds_handling_information = models.CharField(max_length=20, blank=True, choices=choices.SkillLevel.choices)
+    eds_transacting = models.CharField(max_length=20, blank=True, choices=choices.SkillLevel.choices)
+    eds_problem_solving = models.CharField(max_length=20, blank=True, choices=choices.SkillLevel.choices)
+    eds_being_safe = models.CharField(max_length=20, blank=True, choices=choices.SkillLevel.choices)
+
+    referral_source = models.CharField(max_length=20, blank=True, choices=choices.ReferralSource.choices)
+    referral_source_detail = models.CharField(max_length=200, blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # Search keys kept by PostgreSQL itself, so no code path can forget them. Prefix searches on
+    # these use the text_pattern_ops indexes below: fast on a million rows with core PostgreSQL only.
+    first_name_key = models.GeneratedField(
+        expression=Lower("first_name"), output_field=models.TextField(), db_persist=True
+    )
+    last_name_key = models.GeneratedField(
+        expression=Lower("last_name"), output_field=models.TextField(), db_persist=True
+    )
+    preferred_name_key = models.GeneratedField(
+        expression=Lower("preferred_name"), output_field=models.TextField(), db_persist=True
+    )
+    postcode_key = models.GeneratedField(
+        expression=Upper(Replace("postcode", models.Value(" "), models.Value(""))),
+        output_field=models.TextField(),
+        db_persist=True,
+    )
+    email_key = models.GeneratedField(expression=Lower("email"), output_field=models.TextField(), db_persist=True)
+
+    history = HistoricalRecords(
+        excluded_fields=[
+            "first_name_key",
+            "last_name_key",
+            "preferred_name_key",
+            "postcode_key",
+            "email_key",
+            "updated_at",
+        ]
+    )
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(date_of_birth__isnull=False) | ~Q(age_band=""),
+                name="resident_has_date_of_birth_or_age_band",
+                violation_error_message="Give a date of birth, or an age band if they would rather not say.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["last_name_key"], name="resident_last_name_prefix", opclasses=["text_pattern_ops"]),
+            models.Index(fields=["first_name_key"], name="resident_first_name_prefix", opclasses=["text_pattern_ops"]),
+            models.Index(
+                fields=["preferred_name_key"], name="resident_pref_name_prefix", opclasses=["text_pattern_ops"]
+            ),
+            models.Index(fields=["postcode_key"], name="resident_postcode_prefix", opclasses=["text_pattern_ops"]),
+            models.Index(fields=["phone"], name="resident_phone_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["email_key"], name="resident_email"),
+            models.Index(fields=["date_of_birth"], name="resident_date_of_birth"),
+            models.Index(fields=["owning_organisation", "last_name", "first_name"], name="resident_org_name"),
+        ]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self):
+        if self.preferred_name and self.preferred_name != self.first_name:
+            return f"{self.preferred_name} ({self.first_name}) {self.last_name}"
+        return f"{self.first_name} {self.last_name}"
+
+    def eds_baseline(self):
+        """[(area label, level label)] for the Essential Digital Skills areas."""
+        levels = dict(choices.SkillLevel.choices)
+        return [(label, levels.get(getattr(self, field), "Not assessed")) for field, label in choices.EDS_AREAS.items()]
+
+
+class Consent(models.Model):
+    """A resident's consent for one purpose. Withdrawal is recorded on the same row, never deleted."""
+
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(max_length=20, choices=choices.ConsentPurpose.choices)
+    wording_version = models.CharField(max_length=20)
+    channel = models.CharField(max_length=20, choices=choices.ConsentChannel.choices)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    given_at = models.DateTimeField(default=timezone.now)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    withdrawal_channel = models.CharField(max_length=20, blank=True, choices=choices.ConsentChannel.choices)
+    withdrawal_note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-given_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resident", "purpose"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="one_current_consent_per_purpose",
+            ),
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gte=models.F("given_at")),
+                name="consent_withdrawn_after_given",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_purpose_display()} ({'withdrawn' if self.withdrawn_at else 'current'})"
+
+    @property
+    def is_current(self):
+        return self.withdrawn_at is None
+
+
+class CaseEvent(models.Model):
+    """One entry on a resident's case timeline: a note, or something that happened to their case."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="events")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    api_key = models.ForeignKey(OrganisationAPIKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=40, choices=choices.EventKind.choices)
+    summary = models.CharField(max_length=300)
+    body = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-occurred_at"]
+        indexes = [models.Index(fields=["resident", "-occurred_at"], name="case_event_timeline")]
+
+    def __str__(self):
+        return self.summary
+
+    @property
+    def author_label(self):
+        if self.author_id:
+            return str(self.author)
+        if self.api_key_id:
+            return f"API: {self.api_key.name}"
+        return "System"

@@ -1,0 +1,209 @@
+"""Reads of the core data. Every read of residents goes through access.py's rule."""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from difflib import SequenceMatcher
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from .access import residents_visible_q, residents_visible_to
+from .models import CaseEvent, Consent, Membership, Organisation, Resident
+from .validators import looks_like_postcode_start, postcode_search_key
+
+SEARCH_MIN_LENGTH = 2
+
+
+def _phone_search_key(query: str) -> str | None:
+    """'07911 123456' → '+447700900123'; a partial number → its E.164 prefix; None if not a phone."""
+    digits = re.sub(r"[\s\-()]", "", query)
+    if not re.fullmatch(r"\+?\d{4,15}", digits):
+        return None
+    if digits.startswith("+"):
+        return digits
+    if digits.startswith("0"):
+        return "+44" + digits[1:]
+    if digits.startswith("44"):
+        return "+" + digits
+    return None
+
+
+def resident_search_condition(query: str) -> Q | None:
+    """What a search for `query` means: every word matches the start of a first, last or preferred
+    name; a postcode or phone number matches on its start. None when the query is too short.
+    Each branch uses a prefix index, so it stays fast on a million residents."""
+    query = " ".join((query or "").split())
+    if len(query) < SEARCH_MIN_LENGTH:
+        return None
+    phone = _phone_search_key(query)
+    if phone:
+        return Q(phone__startswith=phone)
+    if looks_like_postcode_start(query) and any(ch.isdigit() for ch in query):
+        return Q(postcode_key__startswith=postcode_search_key(query))
+    condition = Q()
+    for word in query.lower().split(" "):
+        condition &= (
+            Q(last_name_key__startswith=word)
+            | Q(first_name_key__startswith=word)
+            | Q(preferred_name_key__startswith=word)
+        )
+    return condition
+
+
+def resident_search(*, organisation: Organisation, query: str, limit: int = 50) -> QuerySet[Resident]:
+    """Residents the organisation may see that match `query` (see resident_search_condition)."""
+    condition = resident_search_condition(query)
+    if condition is None:
+        return Resident.objects.none()
+    return resident_list(organisation=organisation).filter(condition)[:limit]
+
+
+def resident_list(*, organisation: Organisation) -> QuerySet[Resident]:
+    return (
+        residents_visible_to(organisation)
+        .select_related("owning_organisation")
+        .order_by("last_name", "first_name", "id")
+    )
+
+
+def resident_timeline(*, resident: Resident) -> QuerySet[CaseEvent]:
+    return resident.events.select_related("author", "organisation", "api_key").order_by("-occurred_at")
+
+
+def resident_consents(*, resident: Resident) -> QuerySet[Consent]:
+    return resident.consents.select_related("organisation", "recorded_by", "withdrawn_by").order_by(
+        "withdrawn_at", "-given_at"
+    )
+
+
+def resident_notes(*, resident: Resident) -> QuerySet[CaseEvent]:
+    return resident_timeline(resident=resident).filter(kind="note")
+
+
+@dataclass
+class PossibleDuplicate:
+    """A record that may be the same person. `resident` is None when it belongs to an organisation
+    that may not see it: then only the organisation's name is shown."""
+
+    organisation_name: str
+    reasons: list[str] = field(default_factory=list)
+    resident: Resident | None = None
+
+
+def _name_key(value: str) -> str:
+    return re.sub(r"[^a-z]", "", (value or "").lower())
+
+
+def names_similar(first_a: str, last_a: str, first_b: str, last_b: str) -> bool:
+    """Same or nearly the same surname, and first names alike (or one an initial of the other);
+    swapped first and last names count too."""
+
+    def close(a, b, threshold):
+        return bool(a and b) and (a == b or SequenceMatcher(None, a, b).ratio() >= threshold)
+
+    def first_close(a, b):
+        return close(a, b, 0.75) or (bool(a and b) and (a.startswith(b) or b.startswith(a)))
+
+    fa, la, fb, lb = map(_name_key, (first_a, last_a, first_b, last_b))
+    return (close(la, lb, 0.8) and first_close(fa, fb)) or (close(fa, lb, 0.8) and close(la, fb, 0.8))
+
+
+def resident_possible_duplicates(
+    *,
+    organisation: Organisation,
+    first_name: str,
+    last_name: str,
+    date_of_birth: date | None = None,
+    phone: str = "",
+    email: str = "",
+    postcode: str = "",
+    exclude_pk=None,
+) -> list[PossibleDuplicate]:
+    """Records anywhere in the scheme that may be this person: same date of birth and a similar name,
+    the same phone or email, or the same postcode and a similar name. Only those the organisation may
+    see are named; for the others, only their organisation is given."""
+    candidates_q = Q()
+    if date_of_birth:
+        candidates_q |= Q(date_of_birth=date_of_birth)
+    if phone:
+        candidates_q |= Q(phone=str(phone))
+    if email:
+        candidates_q |= Q(email_key=email.strip().lower())
+    if postcode:
+        candidates_q |= Q(postcode_key=postcode_search_key(postcode))
+    if not candidates_q:
+        return []
+    candidates = Resident.objects.filter(candidates_q).select_related("owning_organisation")
+    if exclude_pk:
+        candidates = candidates.exclude(pk=exclude_pk)
+    visible_ids = set(
+        Resident.objects.filter(candidates_q).filter(residents_visible_q(organisation)).values_list("pk", flat=True)
+    )
+    matches = []
+    for candidate in candidates[:500]:
+        similar = names_similar(first_name, last_name, candidate.first_name, candidate.last_name) or (
+            candidate.preferred_name
+            and names_similar(first_name, last_name, candidate.preferred_name, candidate.last_name)
+        )
+        reasons = []
+        if date_of_birth and candidate.date_of_birth == date_of_birth and similar:
+            reasons.append("same date of birth and a similar name")
+        if phone and str(candidate.phone) == str(phone):
+            reasons.append("same phone number")
+        if email and candidate.email.lower() == email.strip().lower():
+            reasons.append("same email address")
+        if postcode and candidate.postcode_key == postcode_search_key(postcode) and similar:
+            reasons.append("same postcode and a similar name")
+        if reasons:
+            visible = candidate.pk in visible_ids
+            matches.append(
+                PossibleDuplicate(
+                    organisation_name=candidate.owning_organisation.name,
+                    reasons=reasons if visible else [],
+                    resident=candidate if visible else None,
+                )
+            )
+    # Hidden records: one line per organisation is enough, and says nothing more.
+    seen, result = set(), []
+    for match in sorted(matches, key=lambda m: m.resident is None):
+        if match.resident is None:
+            if match.organisation_name in seen:
+                continue
+            seen.add(match.organisation_name)
+        result.append(match)
+    return result
+
+
+def memberships_for_user(*, user) -> QuerySet[Membership]:
+    return Membership.objects.filter(user=user, active=True, organisation__active=True).select_related("organisation")
+
+
+def organisation_list(*, active_only: bool = True) -> QuerySet[Organisation]:
+    qs = Organisation.objects.all()
+    return qs.filter(active=True) if active_only else qs
+
+
+def dashboard_figures(*, organisation: Organisation) -> dict:
+    """Counts for the home page; numbers only, so any role may see them."""
+    start_of_month = timezone.localdate().replace(day=1)
+    own = Resident.objects.filter(owning_organisation=organisation)
+    figures = own.aggregate(
+        residents=Count("pk"),
+        registered_this_month=Count("pk", filter=Q(created_at__date__gte=start_of_month)),
+        needing_device=Count("pk", filter=Q(needs_device=True)),
+        needing_connectivity=Count("pk", filter=Q(needs_connectivity=True)),
+        needing_skills=Count("pk", filter=Q(needs_skills=True)),
+    )
+    figures["active_staff"] = Membership.objects.filter(organisation=organisation, active=True).count()
+    return figures
+
+
+def recent_notes(*, organisation: Organisation, limit: int = 10) -> QuerySet[CaseEvent]:
+    """The organisation's latest case notes, on residents it can still see."""
+    return (
+        CaseEvent.objects.filter(organisation=organisation, kind="note")
+        .filter(resident__in=residents_visible_to(organisation).values("pk"))
+        .select_related("resident", "author")
+        .order_by("-occurred_at")[:limit]
+    )

@@ -1,0 +1,23 @@
+"""Tests: the real PostgreSQL and Redis chosen by inclusion.embedded (environment, local servers, embedded)."""
+
+import os
+
+from inclusion import embedded
+
+SERVICES = embedded.resolve(for_tests=True)
+os.environ["DATABASE_URL"] = SERVICES.database_url
+os.environ["REDIS_URL"] = SERVICES.redis_url
+
+from .base import *  # noqa: E402, F403
+from .base import DATABASES  # noqa: E402
+
+DEBUG = False
+SECRET_KEY = "test-only-key"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+AXES_ENABLED = True
+LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}

@@ -1,0 +1,30 @@
+"""Validation and normalisation of UK postcodes and free text, shared by forms, the API and imports."""
+
+import re
+
+from django.core.exceptions import ValidationError
+
+# Full UK postcode (BS 7666 shape), plus the special case GIR 0AA.
+_POSTCODE = re.compile(r"^(GIR0AA|[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][ABD-HJLNP-UW-Z]{2})$")
+
+
+def postcode_normalise(value: str) -> str:
+    """'wv11aa' → 'WV1 1AA'. Raises ValidationError for anything that is not a UK postcode."""
+    compact = re.sub(r"\s+", "", value or "").upper()
+    if not _POSTCODE.match(compact):
+        raise ValidationError("Enter a real UK postcode, like WV1 1AA", code="invalid_postcode")
+    return f"{compact[:-3]} {compact[-3:]}"
+
+
+def validate_postcode(value: str) -> None:
+    if value:
+        postcode_normalise(value)
+
+
+def postcode_search_key(value: str) -> str:
+    """The compact upper-case form used to search by the start of a postcode ('wv1 1' → 'WV11')."""
+    return re.sub(r"\s+", "", value or "").upper()
+
+
+def looks_like_postcode_start(value: str) -> bool:
+    return bool(re.match(r"^[A-Za-z]{1,2}[0-9][A-Za-z0-9]?\s*[0-9]?[A-Za-z]{0,2}$", value.strip()))

@@ -1,0 +1,195 @@
+"""Staff web pages for the core: home, resident search, register, resident page, edit, notes, consent.
+
+Each view: check the form, call one service, redirect with a confirmation; reads come from selectors.
+"""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .access import membership_can_see_residents, resident_get_visible
+from .actors import Actor
+from .errors import DomainError
+from .forms import ConsentForm, ConsentWithdrawForm, NoteForm, RegisterResidentForm, ResidentForm, SearchForm
+from .middleware import SESSION_KEY
+from .models import Consent
+
+
+def staff_view(*, residents: bool = True):
+    """Signed in, with an active membership; `residents` views also need a role that sees residents."""
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.membership is None:
+                return render(request, "inclusion/no_access.html", status=403)
+            if residents and not membership_can_see_residents(request.membership):
+                return render(request, "inclusion/no_access.html", {"reports_only": True}, status=403)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def _actor(request) -> Actor:
+    return Actor.for_membership(request.membership)
+
+
+def _apply_errors(form, error) -> None:
+    """Put a service's refusal on the form, on the field it names where it names one."""
+    if isinstance(error, DomainError):
+        form.add_error(error.field if error.field in form.fields else None, error.message)
+    elif isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages if isinstance(error, ValidationError) else str(error))
+
+
+@staff_view(residents=False)
+def home(request):
+    organisation = request.membership.organisation
+    context = {
+        "figures": selectors.dashboard_figures(organisation=organisation),
+        "search_form": SearchForm(),
+    }
+    if membership_can_see_residents(request.membership):
+        context["recent_notes"] = selectors.recent_notes(organisation=organisation)
+    return render(request, "inclusion/home.html", context)
+
+
+@login_required
+@require_POST
+def switch_organisation(request):
+    chosen = request.POST.get("membership")
+    membership = next((m for m in request.memberships if str(m.pk) == chosen), None)
+    if membership is None:
+        messages.error(request, "You are not a member of that organisation.")
+    else:
+        request.session[SESSION_KEY] = membership.pk
+        messages.success(request, f"You are now working as {membership.organisation}.")
+    return redirect("home")
+
+
+@staff_view()
+def resident_search(request):
+    form = SearchForm(request.GET or None)
+    results, searched = [], False
+    if form.is_valid() and form.cleaned_data["q"]:
+        searched = True
+        query = form.cleaned_data["q"]
+        if len(query.strip()) < selectors.SEARCH_MIN_LENGTH:
+            form.add_error("q", f"Enter at least {selectors.SEARCH_MIN_LENGTH} characters")
+        else:
+            results = list(selectors.resident_search(organisation=request.membership.organisation, query=query))
+    return render(request, "inclusion/resident_search.html", {"form": form, "results": results, "searched": searched})
+
+
+@staff_view()
+def resident_register(request):
+    duplicates = []
+    form = RegisterResidentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        details = {k: v for k, v in form.cleaned_data.items() if k != "confirm_new"}
+        duplicates = selectors.resident_possible_duplicates(
+            organisation=request.membership.organisation,
+            first_name=details["first_name"], last_name=details["last_name"],
+            date_of_birth=details.get("date_of_birth"), phone=details.get("phone") or "",
+            email=details.get("email", ""), postcode=details.get("postcode", ""),
+        )  # fmt: skip
+        if not duplicates or form.cleaned_data["confirm_new"]:
+            try:
+                resident = services.resident_register(actor=_actor(request), **details)
+            except (DomainError, ValidationError) as error:
+                _apply_errors(form, error)
+            else:
+                messages.success(request, f"{resident.display_name} is registered.")
+                return redirect("resident-detail", pk=resident.pk)
+    return render(
+        request, "inclusion/resident_form.html", {"form": form, "duplicates": duplicates, "registering": True}
+    )
+
+
+@staff_view()
+def resident_detail(request, pk):
+    resident = resident_get_visible(request.membership.organisation, pk)
+    return render(
+        request,
+        "inclusion/resident_detail.html",
+        {
+            "resident": resident,
+            "timeline": selectors.resident_timeline(resident=resident),
+            "consents": selectors.resident_consents(resident=resident),
+            "note_form": NoteForm(),
+            "is_owner": resident.owning_organisation_id == request.membership.organisation_id,
+        },
+    )
+
+
+@staff_view()
+def resident_edit(request, pk):
+    resident = resident_get_visible(request.membership.organisation, pk)
+    form = ResidentForm(request.POST or None, instance=resident)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.resident_update(actor=_actor(request), resident=resident, **form.cleaned_data)
+        except (DomainError, ValidationError) as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "Their details are saved.")
+            return redirect("resident-detail", pk=resident.pk)
+    return render(request, "inclusion/resident_form.html", {"form": form, "resident": resident})
+
+
+@staff_view()
+def note_add(request, pk):
+    resident = resident_get_visible(request.membership.organisation, pk)
+    form = NoteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.note_add(actor=_actor(request), resident=resident, body=form.cleaned_data["body"])
+        except DomainError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "Note added.")
+            return redirect(reverse("resident-detail", kwargs={"pk": resident.pk}) + "#timeline")
+    return render(request, "inclusion/note_form.html", {"form": form, "resident": resident})
+
+
+@staff_view()
+def consent_record(request, pk):
+    resident = resident_get_visible(request.membership.organisation, pk)
+    form = ConsentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            consent = services.consent_record(actor=_actor(request), resident=resident, **form.cleaned_data)
+        except DomainError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, f"Consent recorded: {consent.get_purpose_display()}.")
+            return redirect(reverse("resident-detail", kwargs={"pk": resident.pk}) + "#consent")
+    return render(request, "inclusion/consent_form.html", {"form": form, "resident": resident})
+
+
+@staff_view()
+def consent_withdraw(request, pk, consent_pk):
+    resident = resident_get_visible(request.membership.organisation, pk)
+    consent = get_object_or_404(Consent, pk=consent_pk, resident=resident)
+    form = ConsentWithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.consent_withdraw(actor=_actor(request), consent=consent, **form.cleaned_data)
+        except DomainError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, f"Consent withdrawn: {consent.get_purpose_display()}.")
+            return redirect(reverse("resident-detail", kwargs={"pk": resident.pk}) + "#consent")
+    return render(request, "inclusion/consent_withdraw.html", {"form": form, "resident": resident, "consent": consent})

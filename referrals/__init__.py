@@ -1,0 +1,1 @@
+"""Skills courses, referrals between partners and their outcomes (filled in by the referrals work)."""

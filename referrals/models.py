@@ -1,0 +1,1 @@
+"""Course and referral models arrive with the referrals work."""

@@ -1,0 +1,71 @@
+"""factory_boy factories for the core. Use the real services to change state in tests."""
+
+import random
+
+import factory
+import phonenumbers
+from factory.django import DjangoModelFactory
+
+from inclusion import choices
+from inclusion.models import Membership, Organisation, Resident, User
+
+factory.Faker._DEFAULT_LOCALE = "en_GB"
+
+
+def _mobile(n: int) -> str:
+    rng = random.Random(n)
+    while True:
+        number = f"+4479{rng.randint(0, 99_999_999):08d}"
+        if phonenumbers.is_valid_number(phonenumbers.parse(number)):
+            return number
+
+
+class OrganisationFactory(DjangoModelFactory):
+    class Meta:
+        model = Organisation
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"Partner Organisation {n}")
+    slug = factory.Sequence(lambda n: f"partner-{n}")
+    kind = choices.OrganisationKind.CHARITY
+    local_authority = choices.LocalAuthority.WOLVERHAMPTON
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"staff{n}@example.org")
+    full_name = factory.Faker("name")
+    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class MembershipFactory(DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    role = choices.Role.FRONTLINE
+
+
+class ResidentFactory(DjangoModelFactory):
+    class Meta:
+        model = Resident
+
+    owning_organisation = factory.SubFactory(OrganisationFactory)
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    date_of_birth = factory.Faker("date_of_birth", minimum_age=18, maximum_age=90)
+    phone = factory.Sequence(_mobile)
+    email = factory.Sequence(lambda n: f"resident{n}@example.com")
+    address_line_1 = factory.Faker("building_number")
+    town = "Wolverhampton"
+    postcode = factory.Sequence(lambda n: f"WV{n % 9 + 1} {n % 10}AB")
+    local_authority = choices.LocalAuthority.WOLVERHAMPTON
