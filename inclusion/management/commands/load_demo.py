@@ -57,7 +57,7 @@ class Command(BaseCommand):
             self.style.SUCCESS(f"Demo loaded: {len(organisations)} organisations, {created} new residents.")
         )
         self.stdout.write(f"Staff logins (password for all: {DEMO_PASSWORD}):")
-        for email, name, role, slug in STAFF:
+        for email, _name, role, slug in STAFF:
             self.stdout.write(f"  {email:<28} {role.label:<24} {organisations[slug].name}")
 
     def _organisations(self):
