@@ -42,6 +42,10 @@ class SearchForm(forms.Form):
         help_text="For example: Jane Smith, WV1 1AA or 07911 123456",
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()  # the page writes its own markup; the helper lets the error summary show
+
 
 class ResidentForm(forms.ModelForm):
     date_of_birth = DateInputField(
@@ -170,6 +174,7 @@ class RegisterResidentForm(ResidentForm):
 class NoteForm(forms.Form):
     body = forms.CharField(
         label="Add a case note",
+        help_text="What happened, what was agreed and what happens next.",
         max_length=NOTE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={

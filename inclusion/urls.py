@@ -22,7 +22,7 @@ urlpatterns = [
     path("residents/<uuid:pk>/consent/add/", views.consent_record, name="consent-record"),
     path("residents/<uuid:pk>/consent/<int:consent_pk>/withdraw/", views.consent_withdraw, name="consent-withdraw"),
     path("admin/", admin.site.urls),
-    path("api/v1/", include("inclusion.api.urls")),
+    path("api/v1/", include(("inclusion.api.urls", "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]  # fmt: skip

@@ -39,6 +39,11 @@ def staff_view(*, residents: bool = True):
     return decorator
 
 
+def _posted(request):
+    """The submitted data, or None on GET. (An empty POST is still a submission, to be validated.)"""
+    return request.POST if request.method == "POST" else None
+
+
 def _actor(request) -> Actor:
     return Actor.for_membership(request.membership)
 
@@ -96,7 +101,7 @@ def resident_search(request):
 @staff_view()
 def resident_register(request):
     duplicates = []
-    form = RegisterResidentForm(request.POST or None)
+    form = RegisterResidentForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         details = {k: v for k, v in form.cleaned_data.items() if k != "confirm_new"}
         duplicates = selectors.resident_possible_duplicates(
@@ -137,7 +142,7 @@ def resident_detail(request, pk):
 @staff_view()
 def resident_edit(request, pk):
     resident = resident_get_visible(request.membership.organisation, pk)
-    form = ResidentForm(request.POST or None, instance=resident)
+    form = ResidentForm(_posted(request), instance=resident)
     if request.method == "POST" and form.is_valid():
         try:
             services.resident_update(actor=_actor(request), resident=resident, **form.cleaned_data)
@@ -152,7 +157,7 @@ def resident_edit(request, pk):
 @staff_view()
 def note_add(request, pk):
     resident = resident_get_visible(request.membership.organisation, pk)
-    form = NoteForm(request.POST or None)
+    form = NoteForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.note_add(actor=_actor(request), resident=resident, body=form.cleaned_data["body"])
@@ -167,7 +172,7 @@ def note_add(request, pk):
 @staff_view()
 def consent_record(request, pk):
     resident = resident_get_visible(request.membership.organisation, pk)
-    form = ConsentForm(request.POST or None)
+    form = ConsentForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             consent = services.consent_record(actor=_actor(request), resident=resident, **form.cleaned_data)
@@ -183,7 +188,7 @@ def consent_record(request, pk):
 def consent_withdraw(request, pk, consent_pk):
     resident = resident_get_visible(request.membership.organisation, pk)
     consent = get_object_or_404(Consent, pk=consent_pk, resident=resident)
-    form = ConsentWithdrawForm(request.POST or None)
+    form = ConsentWithdrawForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.consent_withdraw(actor=_actor(request), consent=consent, **form.cleaned_data)
