@@ -1,0 +1,113 @@
+"""Organisation B sees nothing of organisation A's residents, through any page or endpoint.
+
+The test walks every URL the project has. Each must be either listed here as holding no
+personal data, or take a resident (or an object that belongs to one) and answer 404 to B.
+A new page that is neither fails this test until someone decides which it is.
+"""
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from inclusion.services import consent_record, note_add
+
+from .factories import ResidentFactory
+
+pytestmark = pytest.mark.django_db
+
+# Pages and endpoints that hold no resident data (sign-in, schema, admin: admin is for administrators
+# and its resident views are checked for staff separately).
+NO_PERSONAL_DATA = {
+    "", "sign-in/", "sign-out/", "organisation/switch/", "api/schema/", "api/docs/",
+    "api/v1/organisations/", "api/v1/organisations/<slug>/",
+}  # fmt: skip
+# Lists and searches: B gets a 200 that must not mention A's resident.
+LISTS = {"residents/": {"q": "Zeb"}, "residents/register/": {}, "api/v1/residents/": {"q": "Zeb"}}
+
+
+def _all_routes(patterns=None, prefix=""):
+    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            if route.startswith("admin/"):
+                continue
+            yield from _all_routes(pattern.url_patterns, route)
+        elif isinstance(pattern, URLPattern):
+            route = re.sub(r"\(\?P<(\w+)>[^)]*\)", r"<\1>", route.replace("^", "").replace("$", ""))
+            yield route
+
+
+def _fill(route, ids):
+    """'residents/<uuid:pk>/consent/<int:consent_pk>/withdraw/' → a real path to A's objects."""
+    for name, value in ids.items():
+        for converter in ("uuid:", "int:", "slug:", ""):
+            route = route.replace(f"<{converter}{name}>", str(value))
+    return "/" + route
+
+
+def _routes():
+    return sorted({r for r in _all_routes() if "<format>" not in r and "<drf_format_suffix" not in r})
+
+
+@pytest.fixture
+def a_world(org_a, staff_a, actor_a):
+    resident = ResidentFactory(owning_organisation=org_a, first_name="Zebedee", last_name="Quartermaine")
+    consent = consent_record(actor=actor_a, resident=resident, purpose="sharing", channel="paper")
+    note_add(actor=actor_a, resident=resident, body="Private note about Zebedee")
+    return {"pk": resident.pk, "consent_pk": consent.pk, "resident": resident}
+
+
+def _assert_nothing_of(response, world):
+    body = response.content.decode(errors="replace")
+    for secret in ("Zebedee", "Quartermaine", str(world["pk"]), "Private note"):
+        assert secret not in body, f"{response.request['PATH_INFO']} revealed {secret!r}"
+
+
+def test_every_route_is_classified():
+    unclassified = [
+        r for r in _routes()
+        if r not in NO_PERSONAL_DATA and r not in LISTS and "<" not in r
+    ]  # fmt: skip
+    assert unclassified == [], "Decide whether these hold personal data: add them to NO_PERSONAL_DATA or LISTS"
+
+
+def test_organisation_b_gets_404_for_everything_of_organisation_a(client_b, api_b, a_world):
+    checked = 0
+    for route in _routes():
+        if "<" not in route or route in NO_PERSONAL_DATA:
+            continue
+        path = _fill(route, a_world)
+        assert "<" not in path, f"no test value for {route}"
+        caller = api_b if path.startswith("/api/") else client_b
+        for method in ("get", "post", "put", "patch"):
+            response = getattr(caller, method)(path, {} if method == "get" else {"body": "x", "first_name": "Hacked"},
+                                               **({"format": "json"} if caller is api_b and method != "get" else {}))  # fmt: skip
+            if response.status_code == 405:
+                continue
+            assert response.status_code == 404, f"{method.upper()} {path} gave {response.status_code}"
+            _assert_nothing_of(response, a_world)
+            checked += 1
+    assert checked >= 10
+    resident = a_world["resident"]
+    resident.refresh_from_db()
+    assert resident.first_name == "Zebedee"
+    assert resident.events.count() == 2  # A's consent and note; nothing written by B
+    assert resident.consents.get().is_current
+
+
+def test_lists_and_searches_show_organisation_b_nothing_of_organisation_a(client_b, api_b, a_world):
+    for route, params in LISTS.items():
+        caller = api_b if route.startswith("api/") else client_b
+        response = caller.get("/" + route, params)
+        assert response.status_code == 200, route
+        _assert_nothing_of(response, a_world)
+
+
+def test_b_home_page_shows_nothing_of_a(client_b, a_world):
+    _assert_nothing_of(client_b.get("/"), a_world)
+
+
+def test_organisation_a_does_see_its_own(client_a, a_world):
+    assert "Zebedee" in client_a.get(f"/residents/{a_world['pk']}/").content.decode()
+    assert "Zebedee" in client_a.get("/residents/", {"q": "zeb"}).content.decode()
