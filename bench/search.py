@@ -1,0 +1,118 @@
+"""Benchmark: resident search on a million residents, with core PostgreSQL only.
+
+    make bench            (or: python -m inclusion.embedded -- python bench/search.py)
+
+Creates (once) a database '<name>_bench' beside DATABASE_URL's, migrates it, fills it with
+BENCH_RESIDENTS residents (default 1,000,000) spread over 20 organisations in one INSERT ... SELECT,
+then times searches by name, postcode and phone for one organisation and prints the plan of one.
+Targets: every search's median under 50 ms.
+"""
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "inclusion.settings.dev")
+
+import environ  # noqa: E402
+
+url = environ.Env.db_url_config(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/inclusion"))
+BENCH_DB = f"{url['NAME']}_bench"
+TARGET_MS = 50
+COUNT = int(os.environ.get("BENCH_RESIDENTS", "1000000"))
+
+
+def ensure_database():
+    import psycopg
+
+    params = {"dbname": url["NAME"], "user": url.get("USER") or "postgres", "host": url.get("HOST") or None,
+              "port": url.get("PORT") or None, "password": url.get("PASSWORD") or None, "autocommit": True}
+    with psycopg.connect(**{k: v for k, v in params.items() if v is not None or k == "autocommit"}) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone():
+            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
+
+
+ensure_database()
+os.environ["DATABASE_URL"] = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/inclusion").rsplit(
+    "/", 1
+)[0] + f"/{BENCH_DB}" if "?" not in os.environ.get("DATABASE_URL", "") else os.environ["DATABASE_URL"]
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from inclusion.models import Organisation, Resident  # noqa: E402
+from inclusion.selectors import resident_search  # noqa: E402
+
+FIRST = ["Amelia", "Oliver", "Isla", "George", "Ava", "Harry", "Mia", "Noah", "Aisha", "Mohammed", "Priya", "Jack",
+         "Grace", "Leo", "Fatima", "Arthur", "Sofia", "Oscar", "Zara", "Jacob", "Margaret", "David", "Susan", "Kwame"]
+LAST = ["Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Patel", "Khan", "Robinson",
+        "Wright", "Thompson", "Evans", "Walker", "White", "Roberts", "Green", "Hall", "Begum", "Singh", "Okafor",
+        "Hughes", "Edwards", "Hussain", "Lewis", "Clarke", "Ahmed", "Kaur", "Oduya"]
+
+
+def fill():
+    call_command("migrate", verbosity=0)
+    if Resident.objects.count() >= COUNT:
+        return 0.0
+    orgs = [Organisation.objects.get_or_create(slug=f"bench-{i}", defaults={"name": f"Bench partner {i}",
+            "kind": "charity", "local_authority": "wolverhampton"})[0].pk for i in range(20)]  # fmt: skip
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO inclusion_resident (id, owning_organisation_id, first_name, last_name, preferred_name,
+                date_of_birth, age_band, phone, email, address_line_1, address_line_2, town, postcode,
+                local_authority, preferred_contact_method, preferred_language, accessibility_needs, gender,
+                ethnicity, disability, employment_status, low_income, carer, needs_device, needs_connectivity,
+                needs_skills, eds_foundation, eds_communicating, eds_handling_information, eds_transacting,
+                eds_problem_solving, eds_being_safe, referral_source, referral_source_detail, created_at, updated_at)
+            SELECT gen_random_uuid(), (%(orgs)s::bigint[])[1 + i %% 20],
+                (%(first)s::text[])[1 + (i * 7) %% cardinality(%(first)s::text[])] || CASE WHEN i %% 3 = 0 THEN '' ELSE chr(97 + i %% 26) END,
+                (%(last)s::text[])[1 + (i * 13) %% cardinality(%(last)s::text[])] || CASE WHEN i %% 2 = 0 THEN '' ELSE '-' || chr(97 + (i / 7) %% 26) || chr(97 + (i / 11) %% 26) END,
+                '', DATE '1930-01-01' + (i %% 25000), '', '+4479' || lpad((i * 37 %% 100000000)::text, 8, '0'),
+                '', '', '', 'Wolverhampton',
+                'WV' || (1 + i %% 16) || ' ' || (i %% 10) || chr(65 + (i / 10) %% 26) || chr(65 + (i / 260) %% 26),
+                'wolverhampton', '', 'English', '', '', '', '', '', '', '', false, false, false, '', '', '', '', '',
+                '', '', '', now(), now()
+            FROM generate_series(%(start)s, %(stop)s) AS i
+            """,
+            {"orgs": orgs, "first": FIRST, "last": LAST, "start": Resident.objects.count(), "stop": COUNT - 1},
+        )
+        cursor.execute("ANALYZE inclusion_resident")
+    return time.perf_counter() - started
+
+
+def timed(organisation, query, runs=15):
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        found = list(resident_search(organisation=organisation, query=query))
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times), max(times), len(found)
+
+
+def main():
+    seconds = fill()
+    total = Resident.objects.count()
+    print(f"residents: {total:,} (filled in {seconds:.1f} s)" if seconds else f"residents: {total:,} (already there)")
+    organisation = Organisation.objects.get(slug="bench-3")
+    failures = 0
+    for query in ["smith", "oduya", "grace smith", "pat", "wv3 4", "WV12 7KD", "+447900000111", "07900 0001", "kaur-b"]:
+        median, worst, found = timed(organisation, query)
+        verdict = "ok" if median < TARGET_MS else "SLOW"
+        failures += verdict != "ok"
+        print(f"  search {query!r:<18} {found:>3} found   median {median:6.1f} ms   max {worst:6.1f} ms   {verdict}")
+    plan = resident_search(organisation=organisation, query="grace smith").explain(analyze=True)
+    print("plan for 'grace smith':\n" + "\n".join("    " + line for line in plan.splitlines()))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

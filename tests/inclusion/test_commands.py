@@ -1,0 +1,70 @@
+"""Management commands: API keys printed once and revocable; the demo loads idempotently;
+production settings refuse unsafe configuration."""
+
+import os
+import subprocess
+import sys
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from rest_framework.test import APIClient
+
+from inclusion.models import Membership, Organisation, OrganisationAPIKey, Resident, User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_create_api_key_prints_a_key_that_works_and_revoke_stops_it(org_a):
+    out = StringIO()
+    call_command("create_api_key", "alpha", "--name", "CRM", stdout=out)
+    key = out.getvalue().strip().splitlines()[-1]
+    api_key = OrganisationAPIKey.objects.get(organisation=org_a)
+    assert key.startswith(api_key.prefix + ".") and api_key.hashed_key != key
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+    assert client.get("/api/v1/residents/").status_code == 200
+    call_command("revoke_api_key", api_key.prefix, stdout=StringIO())
+    assert client.get("/api/v1/residents/").status_code == 401
+
+
+def test_create_api_key_for_unknown_organisation_fails_clearly(db):
+    with pytest.raises(CommandError, match="No active organisation with slug 'nope'"):
+        call_command("create_api_key", "nope", "--name", "x")
+
+
+def test_load_demo_is_idempotent(db):
+    call_command("load_demo", stdout=StringIO())
+    counts = (Organisation.objects.count(), User.objects.count(), Membership.objects.count(), Resident.objects.count())
+    assert counts == (4, 7, 7, 200)
+    assert Organisation.objects.filter(is_scheme_lead=True).count() == 1
+    assert {m.role for m in Membership.objects.all()} == {"frontline", "coordinator", "viewer", "administrator"}
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    assert "0 new residents" in out.getvalue()
+    assert (Organisation.objects.count(), User.objects.count(), Membership.objects.count(),
+            Resident.objects.count()) == counts  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"DEBUG": "true", "SECRET_KEY": "x" * 50}, "DEBUG must be off in production"),
+        ({"SECRET_KEY": ""}, "SECRET_KEY must be set"),
+        ({"SECRET_KEY": "short"}, "SECRET_KEY must be set"),
+    ],
+)
+def test_production_settings_refuse_to_start_when_unsafe(env, message):
+    environment = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY")}
+    environment.update(env, DJANGO_SETTINGS_MODULE="inclusion.settings.production")
+    result = subprocess.run([sys.executable, "-c", "import django; django.setup()"], env=environment,
+                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert result.returncode != 0 and message in result.stderr
+
+
+def test_production_settings_start_when_safe():
+    environment = {k: v for k, v in os.environ.items() if k != "DEBUG"}
+    environment.update(SECRET_KEY="k" * 50, DJANGO_SETTINGS_MODULE="inclusion.settings.production")
+    result = subprocess.run([sys.executable, "-c", "import django; django.setup(); print('ok')"], env=environment,
+                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert result.returncode == 0, result.stderr
