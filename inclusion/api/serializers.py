@@ -1,13 +1,46 @@
 """Input and output shapes of the core API. Serializers validate and shape; services save."""
 
-from datetime import date
+from collections.abc import Mapping
 
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
+from .. import choices
 from ..models import CaseEvent, Organisation, Resident
 from ..services import NOTE_MAX_LENGTH, RESIDENT_FIELDS
 from ..validators import postcode_normalise
+
+
+DATE_OF_BIRTH_OR_AGE_BAND = "Give a date of birth, or an age band (age_band) if they would rather not say."
+
+
+@extend_schema_field(serializers.ChoiceField(choices.YesNo.choices, allow_blank=True), component_name="YesNoEnum")
+class YesNoField(serializers.ChoiceField):
+    """A yes/no/prefer-not-to-say answer, documented once as YesNoEnum rather than once per question."""
+
+
+@extend_schema_field(
+    serializers.ChoiceField(choices.SkillLevel.choices, allow_blank=True), component_name="SkillLevelEnum"
+)
+class SkillLevelField(serializers.ChoiceField):
+    """An Essential Digital Skills level, documented once as SkillLevelEnum rather than once per skill area."""
+
+
+SHARED_CHOICE_FIELDS = {
+    tuple(choices.YesNo.choices): YesNoField,
+    tuple(choices.SkillLevel.choices): SkillLevelField,
+}
+
+
+class SharedChoicesMixin:
+    """Model fields with a shared choice set become its named field (so its enum is named once)."""
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, field_kwargs = super().build_standard_field(field_name, model_field)
+        shared = SHARED_CHOICE_FIELDS.get(tuple(model_field.choices or ()))
+        return shared or field_class, field_kwargs
 
 
 class OrganisationSerializer(serializers.ModelSerializer):
@@ -16,7 +49,7 @@ class OrganisationSerializer(serializers.ModelSerializer):
         fields = ["slug", "name", "kind", "local_authority", "is_scheme_lead"]
 
 
-class ResidentOutputSerializer(serializers.ModelSerializer):
+class ResidentOutputSerializer(SharedChoicesMixin, serializers.ModelSerializer):
     owning_organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     phone = serializers.CharField(read_only=True)
 
@@ -25,7 +58,7 @@ class ResidentOutputSerializer(serializers.ModelSerializer):
         fields = ["id", "owning_organisation", *RESIDENT_FIELDS, "created_at", "updated_at"]
 
 
-class ResidentInputSerializer(serializers.ModelSerializer):
+class ResidentInputSerializer(SharedChoicesMixin, serializers.ModelSerializer):
     phone = PhoneNumberField(required=False, allow_blank=True, region="GB")
 
     class Meta:
@@ -41,20 +74,37 @@ class ResidentInputSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(error.messages[0]) from None
 
     def validate_date_of_birth(self, value):
-        if value and value > date.today():
+        if value and value > timezone.localdate():
             raise serializers.ValidationError("Date of birth must be in the past.")
         if value and value.year < 1900:
             raise serializers.ValidationError("Date of birth must be after 1900.")
         return value
 
-    def validate(self, attrs):
+    def _lacks_date_of_birth_and_age_band(self, values: Mapping) -> bool:
+        """True when neither is given in `values` nor (for fields not given) already on the resident."""
         instance = self.instance
-        date_of_birth = attrs.get("date_of_birth", instance.date_of_birth if instance else None)
-        age_band = attrs.get("age_band", instance.age_band if instance else "")
-        if not date_of_birth and not age_band:
-            raise serializers.ValidationError(
-                {"date_of_birth": "Give a date of birth, or an age band (age_band) if they would rather not say."}
-            )
+        date_of_birth = values["date_of_birth"] if "date_of_birth" in values else getattr(instance, "date_of_birth", None)
+        age_band = values["age_band"] if "age_band" in values else getattr(instance, "age_band", "")
+        return not date_of_birth and not age_band
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            # DRF skips validate() when a field is invalid: name a missing date of birth too, so that
+            # one response lists every problem.
+            detail = error.detail
+            if (
+                isinstance(data, Mapping) and isinstance(detail, dict)
+                and not {"date_of_birth", "age_band"} & set(detail)
+                and self._lacks_date_of_birth_and_age_band(data)
+            ):  # fmt: skip
+                detail["date_of_birth"] = [serializers.ErrorDetail(DATE_OF_BIRTH_OR_AGE_BAND, code="required")]
+            raise
+
+    def validate(self, attrs):
+        if self._lacks_date_of_birth_and_age_band(attrs):
+            raise serializers.ValidationError({"date_of_birth": DATE_OF_BIRTH_OR_AGE_BAND}, code="required")
         if "phone" in attrs:
             attrs["phone"] = str(attrs["phone"]) if attrs["phone"] else ""
         return attrs
