@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from phonenumber_field.serializerfields import PhoneNumberField
@@ -11,7 +12,6 @@ from .. import choices
 from ..models import CaseEvent, Organisation, Resident
 from ..services import NOTE_MAX_LENGTH, RESIDENT_FIELDS
 from ..validators import postcode_normalise
-
 
 DATE_OF_BIRTH_OR_AGE_BAND = "Give a date of birth, or an age band (age_band) if they would rather not say."
 
@@ -60,6 +60,11 @@ class ResidentOutputSerializer(SharedChoicesMixin, serializers.ModelSerializer):
 
 class ResidentInputSerializer(SharedChoicesMixin, serializers.ModelSerializer):
     phone = PhoneNumberField(required=False, allow_blank=True, region="GB")
+    # Not the model field's max_length (8) and validator: 'wv10  6qr' is a postcode once normalised,
+    # and a bad postcode gets one error, not two.
+    postcode = serializers.CharField(
+        required=False, allow_blank=True, max_length=20, help_text="A UK postcode; stored and returned as WV1 1AA."
+    )
 
     class Meta:
         model = Resident
@@ -70,8 +75,8 @@ class ResidentInputSerializer(SharedChoicesMixin, serializers.ModelSerializer):
             return ""
         try:
             return postcode_normalise(value)
-        except Exception as error:  # Django's ValidationError → DRF's
-            raise serializers.ValidationError(error.messages[0]) from None
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages, code=error.code) from None
 
     def validate_date_of_birth(self, value):
         if value and value > timezone.localdate():
@@ -83,7 +88,9 @@ class ResidentInputSerializer(SharedChoicesMixin, serializers.ModelSerializer):
     def _lacks_date_of_birth_and_age_band(self, values: Mapping) -> bool:
         """True when neither is given in `values` nor (for fields not given) already on the resident."""
         instance = self.instance
-        date_of_birth = values["date_of_birth"] if "date_of_birth" in values else getattr(instance, "date_of_birth", None)
+        date_of_birth = (
+            values["date_of_birth"] if "date_of_birth" in values else getattr(instance, "date_of_birth", None)
+        )
         age_band = values["age_band"] if "age_band" in values else getattr(instance, "age_band", "")
         return not date_of_birth and not age_band
 

@@ -7,6 +7,7 @@ Every resident read goes through access.py, so another organisation's resident i
 from django.contrib.auth.models import AnonymousUser
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -57,6 +58,8 @@ class PartnerViewSetMixin:
     partial_update=extend_schema(summary="Change some of a resident's details", request=ResidentInputSerializer,
                                  responses=ResidentOutputSerializer),
 )  # fmt: skip
+@extend_validation_errors(["invalid_postcode"], field_name="postcode", actions=["create", "update", "partial_update"])
+@extend_validation_errors(["required"], field_name="date_of_birth", actions=["create", "update", "partial_update"])
 class ResidentViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
     serializer_class = ResidentOutputSerializer
     filterset_class = ResidentFilter
@@ -115,7 +118,9 @@ class ResidentViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
     list=extend_schema(summary="The scheme's partner organisations"),
     retrieve=extend_schema(summary="A partner organisation"),
 )
-class OrganisationViewSet(PartnerViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class OrganisationViewSet(
+    PartnerViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     serializer_class = OrganisationSerializer
     lookup_field = "slug"
     filterset_fields = ["kind", "local_authority"]
