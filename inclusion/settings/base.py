@@ -1,6 +1,7 @@
 """Every setting the project has, read from the environment (django-environ)."""
 
 from pathlib import Path
+from urllib.parse import unquote
 
 import environ
 
@@ -71,6 +72,8 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.db_url("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/inclusion")}
+# A Unix socket directory arrives percent-encoded as the host (postgres://user@%2Fpath%2Fto%2Fdir/db).
+DATABASES["default"]["HOST"] = unquote(DATABASES["default"].get("HOST") or "")
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
