@@ -4,11 +4,13 @@ from datetime import date
 
 from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import HTML, Field, Fieldset, Layout, Size, Submit
+from crispy_forms_gds.layout import HTML, Div, Field, Fieldset, Layout, Size, Submit
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import RegexValidator
 from phonenumber_field.formfields import PhoneNumberField
+from phonenumber_field.widgets import RegionalPhoneNumberWidget
 
 from . import choices
 from .models import Resident
@@ -16,6 +18,42 @@ from .services import NOTE_MAX_LENGTH, RESIDENT_FIELDS
 from .validators import postcode_normalise
 
 BLANK = [("", "Not asked")]
+
+
+class DateOfBirthField(DateInputField):
+    """Day, month and year inputs with GOV.UK's date error messages, instead of Python's ("month must be in
+    1..12") for a date that does not exist."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        for part, name in zip(self.fields, ("day", "month", "year"), strict=True):
+            part.error_messages["incomplete"] = f"Date of birth must include a {name}"
+            part.validators = [RegexValidator(r"^[0-9]+$", "Date of birth must be a real date")]
+
+    def compress(self, data_list):
+        try:
+            return super().compress(data_list)
+        except forms.ValidationError:
+            # Pin the error on the input that is wrong, so the error summary links (and moves focus) to it.
+            day, month, year = (int(value) for value in data_list)
+            wrong = 2 if year < 1 else 1 if not 1 <= month <= 12 else 0
+            message = "Date of birth must be a real date"
+            self.fields[wrong].widget.errors = [message]
+            raise forms.ValidationError(message, code="invalid") from None
+
+
+class PhoneInput(RegionalPhoneNumberWidget):
+    """The phone widget with GOV.UK input styles. crispy-forms-gds only styles the widget classes it knows
+    (TextInput and friends), so it would render this one as a bare browser input, error state included."""
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        widget_attrs = context["widget"]["attrs"]
+        classes = ["govuk-input", *widget_attrs.get("class", "").split()]
+        if widget_attrs.get("aria-invalid") == "true":
+            classes.append("govuk-input--error")
+        widget_attrs["class"] = " ".join(dict.fromkeys(classes))
+        return context
 
 
 class LoginForm(AuthenticationForm):
@@ -48,13 +86,14 @@ class SearchForm(forms.Form):
 
 
 class ResidentForm(forms.ModelForm):
-    date_of_birth = DateInputField(
+    date_of_birth = DateOfBirthField(
         label="Date of birth", required=False, require_all_fields=False, help_text="For example, 27 3 1961"
     )
     phone = PhoneNumberField(
         label="Phone number",
         required=False,
         region="GB",
+        widget=PhoneInput(region="GB"),
         error_messages={"invalid": "Enter a phone number like 07911 123456, or an international number starting +"},
     )
 
@@ -84,10 +123,12 @@ class ResidentForm(forms.ModelForm):
             **{field: label for field, label in choices.EDS_AREAS.items()},
         }
         widgets = {"accessibility_needs": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {"low_income": ""}  # the model's help text only repeats the label
         error_messages = {
             "first_name": {"required": "Enter their first name"},
             "last_name": {"required": "Enter their last name"},
             "email": {"invalid": "Enter an email address like name@example.com"},
+            "preferred_language": {"required": "Enter the language they would like us to use"},
         }
 
     def __init__(self, *args, **kwargs):
@@ -100,19 +141,22 @@ class ResidentForm(forms.ModelForm):
             field = self.fields[name]
             field.choices = BLANK + [c for c in field.choices if c[0] != ""]
         self.fields["postcode"].error_messages["invalid_postcode"] = "Enter a real UK postcode, like WV1 1AA"
+        for part in self.fields["date_of_birth"].widget.widgets:
+            part.attrs["inputmode"] = "numeric"  # a number keypad on phones and tablets
         self.helper = FormHelper()
         self.helper.label_size = Size.SMALL
         self.helper.layout = Layout(
             Fieldset(
                 Field.text("first_name", field_width=20), Field.text("last_name", field_width=20),
                 Field.text("preferred_name", field_width=20),
-                Field("date_of_birth"), Field.select("age_band"),
+                Field("date_of_birth", context={"legend_size": Size.for_legend(Size.SMALL)}),
+                Field.select("age_band"),
                 legend="About them", legend_size=Size.MEDIUM,
             ),
             Fieldset(
                 Field.text("phone", field_width=20), Field.text("email", field_width=30),
                 Field.select("preferred_contact_method"), Field.text("preferred_language", field_width=20),
-                Field.textarea("accessibility_needs"),
+                Field.textarea("accessibility_needs", rows=3),
                 legend="Contact", legend_size=Size.MEDIUM,
             ),
             Fieldset(
@@ -121,7 +165,10 @@ class ResidentForm(forms.ModelForm):
                 legend="Address", legend_size=Size.MEDIUM,
             ),
             Fieldset(
-                Field.checkbox("needs_device"), Field.checkbox("needs_connectivity"), Field.checkbox("needs_skills"),
+                Div(
+                    Field.checkbox("needs_device"), Field.checkbox("needs_connectivity"),
+                    Field.checkbox("needs_skills"), css_class="app-checkbox-list",
+                ),
                 *[Field.select(name) for name in choices.EDS_AREAS],
                 legend="What they need", legend_size=Size.MEDIUM,
             ),
@@ -188,7 +235,9 @@ class NoteForm(forms.Form):
         self.helper = FormHelper()
         self.helper.label_size = Size.MEDIUM
         self.helper.layout = Layout(
-            Field.textarea("body", max_characters=NOTE_MAX_LENGTH), Submit("submit", "Add note")
+            # The label is the page's heading: one "Add a case note", not a heading and a label saying it twice.
+            Field.textarea("body", label_size=Size.LARGE, label_tag="h1", rows=4, max_characters=NOTE_MAX_LENGTH),
+            Submit("submit", "Add note"),
         )
 
 
@@ -234,6 +283,6 @@ class ConsentWithdrawForm(forms.Form):
         self.helper = FormHelper()
         self.helper.layout = Layout(
             Field.radios("channel", legend_size=Size.SMALL),
-            Field.text("note"),
+            Field.text("note", label_size=Size.SMALL),
             Submit("submit", "Withdraw consent", css_class="govuk-button--warning"),
         )
