@@ -225,7 +225,9 @@ def test_bad_consent_shows_the_error_and_saves_nothing(client_a, resident_a, dat
 
 def test_recording_current_consent_twice_is_refused_on_the_form(client_a, actor_a, resident_a):
     consent_record(actor=actor_a, resident=resident_a, purpose="sharing", channel="paper")
-    response = client_a.post(reverse("consent-record", args=[resident_a.pk]), {"purpose": "sharing", "channel": "paper"})
+    response = client_a.post(
+        reverse("consent-record", args=[resident_a.pk]), {"purpose": "sharing", "channel": "paper"}
+    )
     assert "is already recorded" in response.content.decode()
     assert Consent.objects.count() == 1
 
