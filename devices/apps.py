@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class DevicesConfig(AppConfig):
     name = "devices"
     verbose_name = "Devices, loans and vouchers"
+
+    def ready(self):
+        from inclusion import access
+
+        from .selectors import resident_open_loan_ids
+
+        # A loan shares the resident with the lending organisation while it is open.
+        access.register_resident_link("open loans", resident_open_loan_ids)

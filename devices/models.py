@@ -1,1 +1,259 @@
-"""Device and voucher models arrive with the device-loans work."""
+"""Device stock, data sanitisation, loan policies and loans.
+
+Rules that change these rows live in devices/services.py; the allowed status moves are its
+TRANSITIONS table.
+"""
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from inclusion.models import Organisation, OrganisationAPIKey, Resident, User
+
+
+class DeviceKind(models.TextChoices):
+    LAPTOP = "laptop", "Laptop"
+    CHROMEBOOK = "chromebook", "Chromebook"
+    TABLET = "tablet", "Tablet"
+    SMARTPHONE = "smartphone", "Smartphone"
+    MIFI = "mifi", "MiFi or hotspot"
+    OTHER = "other", "Other"
+
+
+class DeviceSource(models.TextChoices):
+    PURCHASED = "purchased", "Purchased"
+    DONATED = "donated", "Donated"
+    REFURBISHED = "refurbished", "Refurbished"
+
+
+class Condition(models.TextChoices):
+    AS_NEW = "as_new", "As new"
+    GOOD = "good", "Good"
+    FAIR = "fair", "Fair: marks or wear"
+    POOR = "poor", "Poor: needs repair"
+
+
+class DeviceStatus(models.TextChoices):
+    RECEIVED = "received", "Received"
+    WIPED = "wiped", "Wiped"
+    READY = "ready", "Ready to lend"
+    ON_LOAN = "on_loan", "On loan"
+    AWAITING_CHECK = "awaiting_check", "Returned, awaiting check"
+    IN_REPAIR = "in_repair", "In repair"
+    RETIRED = "retired", "Retired"
+    LOST = "lost", "Lost or stolen"
+    WRITTEN_OFF = "written_off", "Written off"
+    GIFTED = "gifted", "Gifted"
+
+
+ACCESSORIES = ["charger", "case", "keyboard", "mouse", "headphones", "sim_tray_tool", "cable", "stylus"]
+
+
+class WipeMethod(models.TextChoices):
+    NIST_CLEAR = "nist_clear", "NIST 800-88 Clear (overwrite)"
+    NIST_PURGE = "nist_purge", "NIST 800-88 Purge (secure erase)"
+    FACTORY_RESET = "factory_reset", "Encrypted factory reset"
+    CERTIFIED_SOFTWARE = "certified_software", "Certified wiping software (e.g. Blancco)"
+    DRIVE_REPLACED = "drive_replaced", "Storage replaced, old drive destroyed"
+
+
+class AgreementMethod(models.TextChoices):
+    SIGNED_PAPER = "signed_paper", "Signed paper agreement"
+    ON_SCREEN = "on_screen", "Accepted on screen"
+    VERBAL_WITNESSED = "verbal_witnessed", "Verbal, with a witness"
+
+
+class LoanOutcome(models.TextChoices):
+    RETURNED = "returned", "Returned"
+    LOST = "lost", "Lost or stolen"
+    GIFTED = "gifted", "Gifted"
+
+
+class Device(models.Model):
+    asset_tag = models.CharField(max_length=40, unique=True)
+    serial_number = models.CharField(max_length=100, blank=True)
+    kind = models.CharField(max_length=20, choices=DeviceKind.choices)
+    make = models.CharField(max_length=100, blank=True)
+    model = models.CharField(max_length=100, blank=True)
+    specification = models.CharField(max_length=300, blank=True)
+    accessories = ArrayField(models.CharField(max_length=30), default=list, blank=True)
+    owning_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="devices")
+    location = models.CharField(max_length=100, blank=True)
+    source = models.CharField(max_length=20, choices=DeviceSource.choices, default=DeviceSource.DONATED)
+    donor = models.CharField(max_length=200, blank=True)
+    condition = models.CharField(max_length=10, choices=Condition.choices, default=Condition.GOOD)
+    status = models.CharField(max_length=20, choices=DeviceStatus.choices, default=DeviceStatus.RECEIVED)
+    gifted_to = models.ForeignKey(Resident, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    notes = models.TextField(blank=True, max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["asset_tag"]
+        indexes = [models.Index(fields=["owning_organisation", "status"], name="device_org_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(gifted_to__isnull=True) | Q(status="gifted"), name="device_gifted_to_only_when_gifted"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.asset_tag} ({self.get_kind_display()}{', ' + self.make if self.make else ''})"
+
+    @property
+    def description(self):
+        return " ".join(part for part in (self.make, self.model) if part) or self.get_kind_display()
+
+
+class DeviceEvent(models.Model):
+    """The device's history: every status change and notable action, with who, when and from → to."""
+
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=40)
+    from_status = models.CharField(max_length=20, blank=True, choices=DeviceStatus.choices)
+    to_status = models.CharField(max_length=20, blank=True, choices=DeviceStatus.choices)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    api_key = models.ForeignKey(OrganisationAPIKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    occurred_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+
+    def __str__(self):
+        return f"{self.device.asset_tag}: {self.action}"
+
+    @property
+    def actor_label(self):
+        if self.actor_id:
+            return str(self.actor)
+        if self.api_key_id:
+            return f"API: {self.api_key.name}"
+        return "System"
+
+
+class Wipe(models.Model):
+    """Data sanitisation of a device, recorded before it may be lent (again)."""
+
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="wipes")
+    method = models.CharField(max_length=30, choices=WipeMethod.choices)
+    wiped_on = models.DateField()
+    operator = models.CharField(max_length=150, help_text="Who carried out the wipe")
+    certificate_reference = models.CharField(max_length=100, blank=True)
+    recorded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-wiped_on", "-recorded_at"]
+
+    def __str__(self):
+        return f"{self.get_method_display()} on {self.wiped_on}"
+
+
+class LoanPolicy(models.Model):
+    """An organisation's lending rules, edited by its coordinators."""
+
+    organisation = models.OneToOneField(Organisation, on_delete=models.CASCADE, related_name="loan_policy")
+    default_length_days = models.PositiveSmallIntegerField(default=28)
+    extension_days = models.PositiveSmallIntegerField(default=14)
+    max_extensions = models.PositiveSmallIntegerField(default=2)
+    max_open_loans_per_resident = models.PositiveSmallIntegerField(default=1)
+    terms_version = models.CharField(max_length=20, default="2026-01")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "loan policies"
+        constraints = [
+            models.CheckConstraint(condition=Q(default_length_days__gte=1) & Q(default_length_days__lte=365),
+                                   name="loan_length_1_to_365_days"),
+            models.CheckConstraint(condition=Q(extension_days__gte=1) & Q(extension_days__lte=180),
+                                   name="extension_1_to_180_days"),
+            models.CheckConstraint(condition=Q(max_open_loans_per_resident__gte=1), name="at_least_one_open_loan"),
+        ]  # fmt: skip
+
+    def __str__(self):
+        return f"Loan policy of {self.organisation}"
+
+
+class Loan(models.Model):
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="loans")
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="loans")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="loans")
+    lent_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    api_key = models.ForeignKey(OrganisationAPIKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    agreement_method = models.CharField(max_length=20, choices=AgreementMethod.choices)
+    agreement_terms_version = models.CharField(max_length=20)
+    agreement_accepted_at = models.DateTimeField()
+    witness_name = models.CharField(max_length=150, blank=True)
+
+    started_on = models.DateField()
+    due_on = models.DateField()
+    extensions = models.PositiveSmallIntegerField(default=0)
+
+    closed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, blank=True, choices=LoanOutcome.choices)
+    returned_on = models.DateField(null=True, blank=True)
+    return_condition = models.CharField(max_length=10, blank=True, choices=Condition.choices)
+    accessories_returned = ArrayField(models.CharField(max_length=30), default=list, blank=True)
+    closing_notes = models.TextField(blank=True, max_length=2000)
+    closed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    police_reference = models.CharField(max_length=50, blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        indexes = [
+            models.Index(fields=["organisation", "due_on"], condition=Q(closed_at__isnull=True), name="open_loan_due"),
+            models.Index(fields=["resident"], condition=Q(closed_at__isnull=True), name="open_loan_resident"),
+        ]
+        constraints = [
+            # The invariant that matters most: a device is on at most one open loan.
+            models.UniqueConstraint(
+                fields=["device"], condition=Q(closed_at__isnull=True), name="one_open_loan_per_device"
+            ),
+            models.CheckConstraint(condition=Q(due_on__gte=models.F("started_on")), name="loan_due_after_start"),
+            models.CheckConstraint(
+                condition=(Q(closed_at__isnull=True) & Q(outcome="")) | (Q(closed_at__isnull=False) & ~Q(outcome="")),
+                name="loan_closed_with_outcome",
+            ),
+            models.CheckConstraint(
+                condition=~Q(agreement_method="verbal_witnessed") | ~Q(witness_name=""),
+                name="verbal_agreement_has_witness",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Loan of {self.device.asset_tag} to {self.resident}"
+
+    @property
+    def is_open(self):
+        return self.closed_at is None
+
+    @property
+    def is_overdue(self):
+        """Derived from the due date, never stored."""
+        return self.is_open and self.due_on < timezone.localdate()
+
+    @property
+    def days_overdue(self):
+        return (timezone.localdate() - self.due_on).days if self.is_overdue else 0
+
+
+class LoanExtension(models.Model):
+    loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="extension_history")
+    previous_due_on = models.DateField()
+    new_due_on = models.DateField()
+    reason = models.CharField(max_length=300, blank=True)
+    extended_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    extended_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["extended_at"]
+
+    def __str__(self):
+        return f"{self.previous_due_on} → {self.new_due_on}"

@@ -56,3 +56,11 @@ def resident_get_visible(organisation: Organisation, pk) -> Resident:
 
 def membership_can_see_residents(membership: Membership | None) -> bool:
     return bool(membership and membership.active and membership.role in ROLES_THAT_SEE_RESIDENTS)
+
+
+ROLES_THAT_MANAGE_STOCK = frozenset({Role.COORDINATOR, Role.ADMINISTRATOR})
+
+
+def membership_can_manage_stock(membership: Membership | None) -> bool:
+    """Coordinators manage stock and loan policy; frontline staff lend and take returns."""
+    return bool(membership and membership.active and membership.role in ROLES_THAT_MANAGE_STOCK)

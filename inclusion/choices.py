@@ -161,3 +161,15 @@ class EventKind(models.TextChoices):
     DETAILS_UPDATED = "details_updated", "Details updated"
     CONSENT_RECORDED = "consent_recorded", "Consent recorded"
     CONSENT_WITHDRAWN = "consent_withdrawn", "Consent withdrawn"
+    # Device loans (devices app)
+    LOAN_STARTED = "loan_started", "Device lent"
+    LOAN_EXTENDED = "loan_extended", "Loan extended"
+    LOAN_RETURNED = "loan_returned", "Device returned"
+    LOAN_LOST = "loan_lost", "Device reported lost or stolen"
+    LOAN_GIFTED = "loan_gifted", "Device gifted"
+    # Data vouchers (devices app)
+    VOUCHER_ISSUED = "voucher_issued", "Data voucher issued"
+    VOUCHER_REVEALED = "voucher_revealed", "Voucher code shown"
+    VOUCHER_ACTIVATED = "voucher_activated", "Voucher activated"
+    VOUCHER_FAILED = "voucher_failed", "Voucher failed"
+    VOUCHER_WITHDRAWN = "voucher_withdrawn", "Voucher withdrawn"

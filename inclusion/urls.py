@@ -21,6 +21,7 @@ urlpatterns = [
     path("residents/<uuid:pk>/notes/add/", views.note_add, name="note-add"),
     path("residents/<uuid:pk>/consent/add/", views.consent_record, name="consent-record"),
     path("residents/<uuid:pk>/consent/<int:consent_pk>/withdraw/", views.consent_withdraw, name="consent-withdraw"),
+    path("devices/", include("devices.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(("inclusion.api.urls", "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -1,0 +1,3 @@
+"""URLs included by devices/urls.py (namespace "devices")."""
+
+urlpatterns: list = []

@@ -1,0 +1,94 @@
+"""Reads of devices and loans, always scoped to one organisation."""
+
+from datetime import timedelta
+
+from django.db.models import BooleanField, Case, Count, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from inclusion.models import Organisation, Resident
+
+from .models import Device, DeviceEvent, DeviceStatus, Loan
+
+
+def device_list(
+    *, organisation: Organisation, status: str = "", kind: str = "", location: str = "", q: str = ""
+) -> QuerySet[Device]:
+    """The organisation's own stock, filtered."""
+    devices = Device.objects.filter(owning_organisation=organisation)
+    if status:
+        devices = devices.filter(status=status)
+    if kind:
+        devices = devices.filter(kind=kind)
+    if location:
+        devices = devices.filter(location__iexact=location)
+    if q:
+        devices = devices.filter(Q(asset_tag__istartswith=q.strip()) | Q(serial_number__iexact=q.strip()))
+    return devices.order_by("asset_tag")
+
+
+def device_counts_by_status(*, organisation: Organisation) -> list[tuple[str, str, int]]:
+    """[(status, label, count)] for every status, zeros included, in lifecycle order."""
+    counts = dict(Device.objects.filter(owning_organisation=organisation).values_list("status").annotate(n=Count("pk")))
+    return [(value, label, counts.get(value, 0)) for value, label in DeviceStatus.choices]
+
+
+def device_locations(*, organisation: Organisation) -> list[str]:
+    return list(
+        Device.objects.filter(owning_organisation=organisation).exclude(location="")
+        .values_list("location", flat=True).distinct().order_by("location")
+    )  # fmt: skip
+
+
+def device_get(*, organisation: Organisation, asset_tag: str) -> Device | None:
+    """One of the organisation's devices by its tag, typed or scanned (case and spaces forgiven)."""
+    tag = (asset_tag or "").strip().upper()
+    return Device.objects.filter(owning_organisation=organisation, asset_tag=tag).first() if tag else None
+
+
+def device_history(*, device: Device) -> QuerySet[DeviceEvent]:
+    return device.events.select_related("actor", "api_key", "organisation").order_by("-occurred_at", "-id")
+
+
+def with_overdue(loans: QuerySet[Loan]) -> QuerySet[Loan]:
+    """Annotate `overdue`, derived from the due date at query time (never stored)."""
+    return loans.annotate(
+        overdue=Case(When(closed_at__isnull=True, due_on__lt=timezone.localdate(), then=Value(True)), default=Value(False),
+                     output_field=BooleanField())
+    )  # fmt: skip
+
+
+def loan_list(*, organisation: Organisation, status: str = "") -> QuerySet[Loan]:
+    """Loans made by the organisation. status: open, overdue, due_this_week, closed, or '' for all."""
+    loans = Loan.objects.filter(organisation=organisation).select_related("device", "resident", "lent_by")
+    today = timezone.localdate()
+    if status == "open":
+        loans = loans.filter(closed_at__isnull=True)
+    elif status == "overdue":
+        loans = loans.filter(closed_at__isnull=True, due_on__lt=today)
+    elif status == "due_this_week":
+        loans = loans.filter(closed_at__isnull=True, due_on__gte=today, due_on__lte=today + timedelta(days=7))
+    elif status == "closed":
+        loans = loans.filter(closed_at__isnull=False)
+    return with_overdue(loans).order_by("due_on", "id")
+
+
+def loan_get(*, organisation: Organisation, pk) -> Loan | None:
+    return (
+        with_overdue(Loan.objects.filter(organisation=organisation))
+        .select_related("device", "resident")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def loans_for_resident(*, organisation: Organisation, resident: Resident) -> QuerySet[Loan]:
+    """A resident's loans as the organisation may see them: its own loans, or all when it owns the resident."""
+    loans = Loan.objects.filter(resident=resident)
+    if resident.owning_organisation_id != organisation.pk:
+        loans = loans.filter(organisation=organisation)
+    return with_overdue(loans).select_related("device", "organisation").order_by("-started_on", "-id")
+
+
+def resident_open_loan_ids(organisation: Organisation) -> QuerySet:
+    """The access rule's link: residents with an open loan from `organisation`."""
+    return Loan.objects.filter(organisation=organisation, closed_at__isnull=True).values("resident_id")

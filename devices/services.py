@@ -1,0 +1,339 @@
+"""Every change to devices and loans: the stock lifecycle, lending, extending, returns, loss and gifts.
+
+The lifecycle is the TRANSITIONS table below: nothing else sets a device's status. Each service
+locks the rows it changes (device first, then loan, in that order everywhere), checks the move,
+writes the device's history and the resident's timeline in the same transaction.
+"""
+
+from datetime import date, timedelta
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from inclusion.actors import Actor
+from inclusion.choices import EventKind
+from inclusion.errors import DomainError
+from inclusion.events import case_event_record
+from inclusion.models import Organisation, Resident
+
+from .events import device_event_record
+from .models import (
+    AgreementMethod,
+    Condition,
+    Device,
+    DeviceStatus,
+    Loan,
+    LoanExtension,
+    LoanOutcome,
+    LoanPolicy,
+    Wipe,
+)
+
+S = DeviceStatus
+# Allowed moves: from-status → {to-status: what the move is called}. Lending, returns, loss and gifts
+# happen through the loan services; the others through device_transition and device_wipe_record.
+TRANSITIONS: dict[str, dict[str, str]] = {
+    S.RECEIVED: {S.WIPED: "record a wipe", S.RETIRED: "retire"},
+    S.WIPED: {S.READY: "mark ready", S.IN_REPAIR: "send for repair", S.RETIRED: "retire"},
+    S.READY: {S.ON_LOAN: "lend", S.IN_REPAIR: "send for repair", S.RETIRED: "retire"},
+    S.ON_LOAN: {S.AWAITING_CHECK: "record a return", S.LOST: "report lost", S.GIFTED: "gift"},
+    S.AWAITING_CHECK: {S.WIPED: "record a wipe", S.READY: "mark ready", S.IN_REPAIR: "send for repair",
+                       S.RETIRED: "retire"},
+    S.IN_REPAIR: {S.WIPED: "record a wipe", S.READY: "mark ready", S.RETIRED: "retire"},
+    S.LOST: {S.WRITTEN_OFF: "write off", S.AWAITING_CHECK: "record it found"},
+    S.RETIRED: {},
+    S.WRITTEN_OFF: {},
+    S.GIFTED: {},
+}  # fmt: skip
+ACTIONS = {
+    S.WIPED: "record a wipe", S.READY: "mark ready", S.IN_REPAIR: "send for repair", S.RETIRED: "retire",
+    S.ON_LOAN: "lend", S.AWAITING_CHECK: "record a return", S.LOST: "report lost", S.GIFTED: "gift",
+    S.WRITTEN_OFF: "write off",
+}  # fmt: skip
+# Moves that device_transition may make; the rest need their own service.
+SIMPLE_MOVES = {S.READY, S.IN_REPAIR, S.RETIRED, S.WRITTEN_OFF}
+
+
+def _refuse(device: Device, to_status: str) -> DomainError:
+    current = DeviceStatus(device.status).label.lower()
+    allowed = TRANSITIONS[device.status]
+    action = ACTIONS.get(to_status, to_status)
+    hint = f" From here you can: {', '.join(allowed.values())}." if allowed else " Nothing more can happen to it."
+    return DomainError(f"{device.asset_tag} is {current}, so you cannot {action}.{hint}", code="illegal_transition")
+
+
+def _lock_device(device: Device) -> Device:
+    return Device.objects.select_for_update().get(pk=device.pk)
+
+
+def _move(device: Device, to_status: str, *, actor: Actor, note: str = "", data: dict | None = None, **changes):
+    """Apply one move to a device already locked by the caller, and record it."""
+    if to_status not in TRANSITIONS[device.status]:
+        raise _refuse(device, to_status)
+    from_status = device.status
+    device.status = to_status
+    for field, value in changes.items():
+        setattr(device, field, value)
+    device.save()
+    device_event_record(device=device, actor=actor, action=TRANSITIONS[from_status][to_status], from_status=from_status,
+                        to_status=to_status, note=note, data=data)  # fmt: skip
+    return device
+
+
+def _check_owner(device: Device, actor: Actor) -> None:
+    if device.owning_organisation_id != actor.organisation.pk:
+        raise DomainError("This device belongs to another organisation.", code="not_your_device")
+
+
+# Stock
+
+
+def asset_tag_next() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval('devices_asset_tag_seq')")
+        return f"DI-{cursor.fetchone()[0]:06d}"
+
+
+DEVICE_FIELDS = ("asset_tag", "serial_number", "kind", "make", "model", "specification", "accessories", "location",
+                 "source", "donor", "condition", "notes")  # fmt: skip
+
+
+@transaction.atomic
+def device_create(*, actor: Actor, **details) -> Device:
+    """Add a device to the actor's organisation's stock, status 'received'. Generates a tag if none given."""
+    unknown = set(details) - set(DEVICE_FIELDS)
+    if unknown:
+        raise DomainError(f"Unknown device fields: {', '.join(sorted(unknown))}")
+    details["asset_tag"] = (details.get("asset_tag") or "").strip().upper() or asset_tag_next()
+    if Device.objects.filter(asset_tag=details["asset_tag"]).exists():
+        raise DomainError(f"Asset tag {details['asset_tag']} is already in use.", field="asset_tag", code="duplicate")
+    device = Device(owning_organisation=actor.organisation, status=S.RECEIVED, **details)
+    device.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            device.save()
+    except IntegrityError:
+        raise DomainError(f"Asset tag {details['asset_tag']} is already in use.", field="asset_tag",
+                          code="duplicate") from None  # fmt: skip
+    device_event_record(device=device, actor=actor, action="receive", to_status=S.RECEIVED)
+    return device
+
+
+@transaction.atomic
+def device_update(*, actor: Actor, device: Device, **changes) -> Device:
+    """Change a device's details (never its status or owner)."""
+    unknown = set(changes) - (set(DEVICE_FIELDS) - {"asset_tag"})
+    if unknown:
+        raise DomainError(f"These cannot be changed here: {', '.join(sorted(unknown))}")
+    device = _lock_device(device)
+    _check_owner(device, actor)
+    changed = [field for field, value in changes.items() if getattr(device, field) != value]
+    for field in changed:
+        setattr(device, field, changes[field])
+    if changed:
+        device.full_clean(validate_unique=False)
+        device.save()
+        device_event_record(device=device, actor=actor, action="update details", data={"fields": changed})
+    return device
+
+
+@transaction.atomic
+def device_wipe_record(
+    *, actor: Actor, device: Device, method: str, wiped_on: date, operator: str, certificate_reference: str = ""
+) -> Wipe:
+    """Record data sanitisation; the device becomes 'wiped' (received, returned or repaired devices only)."""
+    device = _lock_device(device)
+    _check_owner(device, actor)
+    if wiped_on > timezone.localdate():
+        raise DomainError("The wipe date cannot be in the future.", field="wiped_on")
+    wipe = Wipe(device=device, method=method, wiped_on=wiped_on, operator=operator,
+                certificate_reference=certificate_reference, recorded_by=actor.user)  # fmt: skip
+    wipe.full_clean()
+    _move(device, S.WIPED, actor=actor, data={"method": method, "certificate_reference": certificate_reference})
+    wipe.save()
+    return wipe
+
+
+@transaction.atomic
+def device_transition(*, actor: Actor, device: Device, to_status: str, note: str = "") -> Device:
+    """The simple moves: mark ready, send for repair, retire, write off. Refused with a reason otherwise."""
+    device = _lock_device(device)
+    _check_owner(device, actor)
+    if to_status not in SIMPLE_MOVES:
+        raise _refuse(device, to_status)
+    return _move(device, to_status, actor=actor, note=note)
+
+
+@transaction.atomic
+def loan_policy_update(*, actor: Actor, **values) -> LoanPolicy:
+    policy = loan_policy_for(actor.organisation)
+    policy = LoanPolicy.objects.select_for_update().get(pk=policy.pk)
+    for field, value in values.items():
+        setattr(policy, field, value)
+    policy.full_clean()
+    policy.save()
+    return policy
+
+
+def loan_policy_for(organisation: Organisation) -> LoanPolicy:
+    policy, _ = LoanPolicy.objects.get_or_create(organisation=organisation)
+    return policy
+
+
+# Loans
+
+
+@transaction.atomic
+def loan_create(
+    *, actor: Actor, device: Device, resident: Resident, agreement_method: str, agreement_accepted: bool = True,
+    witness_name: str = "", started_on: date | None = None, due_on: date | None = None, notes: str = "",
+) -> Loan:  # fmt: skip
+    """Lend a ready device of the actor's organisation to a resident the organisation may see.
+
+    Locks the device row, so two staff lending the same device at once cannot both succeed; the
+    partial unique constraint one_open_loan_per_device holds it even if a caller forgot the lock.
+    Precondition: the resident was fetched through inclusion.access (callers must check).
+    """
+    if not agreement_accepted:
+        raise DomainError("The loan agreement must be accepted before the device leaves.", field="agreement_accepted")
+    if agreement_method == AgreementMethod.VERBAL_WITNESSED and not witness_name.strip():
+        raise DomainError("Give the witness's name for a verbal agreement.", field="witness_name", code="required")
+    device = _lock_device(device)
+    _check_owner(device, actor)
+    if device.status == S.ON_LOAN:
+        raise DomainError(f"{device.asset_tag} is already on loan.", field="device", code="already_on_loan")
+    if device.status != S.READY:
+        raise _refuse(device, S.ON_LOAN)
+    policy = loan_policy_for(actor.organisation)
+    # Serialise decisions about this resident's loans, so two devices cannot both slip under the limit.
+    Resident.objects.select_for_update().filter(pk=resident.pk).first()
+    open_loans = Loan.objects.filter(resident=resident, organisation=actor.organisation, closed_at__isnull=True).count()
+    if open_loans >= policy.max_open_loans_per_resident:
+        raise DomainError(
+            f"{resident.display_name} already has {open_loans} open loan{'s' if open_loans != 1 else ''}; "
+            f"your policy allows {policy.max_open_loans_per_resident}.",
+            field="resident",
+            code="too_many_loans",
+        )
+    started_on = started_on or timezone.localdate()
+    longest = started_on + timedelta(days=policy.default_length_days)
+    due_on = due_on or longest
+    if due_on < started_on:
+        raise DomainError("The due date must be on or after the start date.", field="due_on")
+    if due_on > longest:
+        raise DomainError(f"Your policy lends for at most {policy.default_length_days} days: due by "
+                          f"{longest:%-d %B %Y} at the latest.", field="due_on")  # fmt: skip
+    loan = Loan(
+        device=device, resident=resident, organisation=actor.organisation, lent_by=actor.user, api_key=actor.api_key,
+        agreement_method=agreement_method, agreement_terms_version=policy.terms_version,
+        agreement_accepted_at=timezone.now(), witness_name=witness_name.strip(), started_on=started_on, due_on=due_on,
+    )  # fmt: skip
+    loan.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            loan.save()
+    except IntegrityError:
+        raise DomainError(f"{device.asset_tag} is already on loan.", field="device", code="already_on_loan") from None
+    _move(device, S.ON_LOAN, actor=actor, note=notes, data={"loan": loan.pk, "due_on": str(due_on)})
+    case_event_record(resident=resident, actor=actor, kind=EventKind.LOAN_STARTED,
+                      summary=f"Lent {device.description} ({device.asset_tag}), due back {due_on:%-d %B %Y}",
+                      body=notes, data={"loan": loan.pk, "device": device.asset_tag})  # fmt: skip
+    return loan
+
+
+def _lock_loan(loan: Loan, actor: Actor) -> tuple[Loan, Device]:
+    """Lock the device, then the loan (the same order everywhere), and check the loan is still open."""
+    device = Device.objects.select_for_update().get(pk=loan.device_id)
+    loan = Loan.objects.select_for_update().select_related("resident").get(pk=loan.pk)
+    if loan.organisation_id != actor.organisation.pk:
+        raise DomainError("This loan belongs to another organisation.", code="not_your_loan")
+    if not loan.is_open:
+        raise DomainError(f"This loan was already closed ({loan.get_outcome_display().lower()}).", code="loan_closed")
+    return loan, device
+
+
+def _close(loan: Loan, *, actor: Actor, outcome: str, notes: str, **fields) -> Loan:
+    loan.closed_at = timezone.now()
+    loan.outcome = outcome
+    loan.closing_notes = notes
+    loan.closed_by = actor.user
+    for field, value in fields.items():
+        setattr(loan, field, value)
+    loan.save()
+    return loan
+
+
+@transaction.atomic
+def loan_extend(*, actor: Actor, loan: Loan, reason: str = "") -> Loan:
+    """Move the due date on by the policy's extension length, up to its maximum number of extensions."""
+    loan, device = _lock_loan(loan, actor)
+    policy = loan_policy_for(actor.organisation)
+    if loan.extensions >= policy.max_extensions:
+        raise DomainError(f"This loan has been extended {loan.extensions} time{'s' if loan.extensions != 1 else ''}, "
+                          f"the most your policy allows.", code="extension_limit")  # fmt: skip
+    previous = loan.due_on
+    loan.due_on = max(previous, timezone.localdate()) + timedelta(days=policy.extension_days)
+    loan.extensions += 1
+    loan.save()
+    LoanExtension.objects.create(loan=loan, previous_due_on=previous, new_due_on=loan.due_on, reason=reason,
+                                 extended_by=actor.user)  # fmt: skip
+    device_event_record(device=device, actor=actor, action="extend loan", note=reason,
+                        data={"loan": loan.pk, "due_on": str(loan.due_on)})  # fmt: skip
+    case_event_record(resident=loan.resident, actor=actor, kind=EventKind.LOAN_EXTENDED,
+                      summary=f"Loan of {device.asset_tag} extended to {loan.due_on:%-d %B %Y}", body=reason,
+                      data={"loan": loan.pk})  # fmt: skip
+    return loan
+
+
+@transaction.atomic
+def loan_return(
+    *, actor: Actor, loan: Loan, condition: str, returned_on: date | None = None,
+    accessories_returned: list[str] | None = None, notes: str = "",
+) -> Loan:  # fmt: skip
+    """Take a device back: the loan closes and the device waits to be checked (and wiped) before lending."""
+    loan, device = _lock_loan(loan, actor)
+    returned_on = returned_on or timezone.localdate()
+    if returned_on < loan.started_on or returned_on > timezone.localdate():
+        raise DomainError("The return date must be between the start of the loan and today.", field="returned_on")
+    if condition not in Condition.values:
+        raise DomainError("Choose the condition it came back in.", field="condition")
+    missing = sorted(set(device.accessories) - set(accessories_returned or []))
+    _close(loan, actor=actor, outcome=LoanOutcome.RETURNED, notes=notes, returned_on=returned_on,
+           return_condition=condition, accessories_returned=accessories_returned or [])  # fmt: skip
+    _move(device, S.AWAITING_CHECK, actor=actor, note=notes, condition=condition,
+          data={"loan": loan.pk, "missing_accessories": missing})  # fmt: skip
+    summary = f"Returned {device.asset_tag} ({Condition(condition).label.lower()})"
+    if missing:
+        summary += f"; missing: {', '.join(missing)}"
+    case_event_record(resident=loan.resident, actor=actor, kind=EventKind.LOAN_RETURNED, summary=summary, body=notes,
+                      data={"loan": loan.pk})  # fmt: skip
+    return loan
+
+
+@transaction.atomic
+def loan_report_lost(
+    *, actor: Actor, loan: Loan, stolen: bool = False, police_reference: str = "", notes: str = ""
+) -> Loan:
+    """The device is lost or stolen: the loan closes; the device can later be written off (or found)."""
+    loan, device = _lock_loan(loan, actor)
+    what = "stolen" if stolen else "lost"
+    _close(loan, actor=actor, outcome=LoanOutcome.LOST, notes=notes, police_reference=police_reference.strip())
+    _move(device, S.LOST, actor=actor, note=notes, data={"loan": loan.pk, "stolen": stolen,
+                                                         "police_reference": police_reference})  # fmt: skip
+    case_event_record(resident=loan.resident, actor=actor, kind=EventKind.LOAN_LOST,
+                      summary=f"{device.asset_tag} reported {what}" + (f" (police ref {police_reference})"
+                                                                        if police_reference else ""),
+                      body=notes, data={"loan": loan.pk})  # fmt: skip
+    return loan
+
+
+@transaction.atomic
+def loan_gift(*, actor: Actor, loan: Loan, notes: str = "") -> Loan:
+    """The resident keeps the device: ownership passes to them and the loan closes."""
+    loan, device = _lock_loan(loan, actor)
+    _close(loan, actor=actor, outcome=LoanOutcome.GIFTED, notes=notes)
+    _move(device, S.GIFTED, actor=actor, note=notes, gifted_to=loan.resident, data={"loan": loan.pk})
+    case_event_record(resident=loan.resident, actor=actor, kind=EventKind.LOAN_GIFTED,
+                      summary=f"{device.description} ({device.asset_tag}) given to keep", body=notes,
+                      data={"loan": loan.pk})  # fmt: skip
+    return loan
