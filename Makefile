@@ -41,6 +41,7 @@ check: install
 
 bench: install
 	$(PY) -m inclusion.embedded -- $(PY) bench/search.py
+	$(PY) -m inclusion.embedded -- $(PY) bench/voucher_import.py
 
 clean:
 	rm -rf $(VENV) node_modules static/dist staticfiles

@@ -2,7 +2,7 @@
 
     make bench            (or: python -m inclusion.embedded -- python bench/search.py)
 
-Creates (once) a database '<name>_bench' beside DATABASE_URL's, migrates it, fills it with
+Uses a database '<name>_bench' beside DATABASE_URL's (bench/common.py), fills it (once) with
 BENCH_RESIDENTS residents (default 1,000,000) spread over 20 organisations in one INSERT ... SELECT,
 then times searches by name, postcode and phone for one organisation and prints the plan of one.
 Targets: every search's median under 50 ms.
@@ -15,44 +15,13 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "inclusion.settings.dev")
 
-import environ  # noqa: E402
+from bench.common import use_bench_database  # noqa: E402
 
-url = environ.Env.db_url_config(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/inclusion"))
-BENCH_DB = f"{url['NAME']}_bench"
 TARGET_MS = 50
 COUNT = int(os.environ.get("BENCH_RESIDENTS", "1000000"))
+use_bench_database()
 
-
-def ensure_database():
-    import psycopg
-
-    params = {
-        "dbname": url["NAME"],
-        "user": url.get("USER") or "postgres",
-        "host": url.get("HOST") or None,
-        "port": url.get("PORT") or None,
-        "password": url.get("PASSWORD") or None,
-        "autocommit": True,
-    }
-    with psycopg.connect(**{k: v for k, v in params.items() if v is not None or k == "autocommit"}) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone():
-            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-
-
-ensure_database()
-os.environ["DATABASE_URL"] = (
-    os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/inclusion").rsplit("/", 1)[0] + f"/{BENCH_DB}"
-    if "?" not in os.environ.get("DATABASE_URL", "")
-    else os.environ["DATABASE_URL"]
-)
-
-import django  # noqa: E402
-
-django.setup()
-
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from inclusion.models import Organisation, Resident  # noqa: E402
@@ -119,7 +88,6 @@ LAST = [
 
 
 def fill():
-    call_command("migrate", verbosity=0)
     if Resident.objects.count() >= COUNT:
         return 0.0
     orgs = [Organisation.objects.get_or_create(slug=f"bench-{i}", defaults={"name": f"Bench partner {i}",
@@ -152,6 +120,35 @@ def fill():
     return time.perf_counter() - started
 
 
+def lend_to_others(organisation, count=2000):
+    """Open loans from `organisation` to other organisations' residents, so the access rule's links count."""
+    from devices.models import Loan
+
+    if Loan.objects.filter(organisation=organisation).exists():
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH borrowers AS (
+                SELECT id AS resident_id, row_number() OVER () AS n FROM inclusion_resident
+                WHERE owning_organisation_id <> %(org)s ORDER BY id LIMIT %(count)s
+            ), devices AS (
+                INSERT INTO devices_device (asset_tag, serial_number, kind, make, model, specification, accessories,
+                    owning_organisation_id, location, source, donor, condition, status, notes, created_at, updated_at)
+                SELECT 'BENCH-' || n, '', 'laptop', '', '', '', '{}', %(org)s, '', 'donated', '', 'good', 'on_loan', '',
+                    now(), now() FROM borrowers RETURNING id, asset_tag
+            )
+            INSERT INTO devices_loan (device_id, resident_id, organisation_id, agreement_method, agreement_terms_version,
+                agreement_accepted_at, witness_name, started_on, due_on, extensions, outcome, accessories_returned,
+                closing_notes, police_reference, return_condition, created_at)
+            SELECT d.id, b.resident_id, %(org)s, 'signed_paper', 'bench', now(), '', current_date, current_date + 28, 0,
+                '', '{}', '', '', '', now()
+            FROM devices d JOIN borrowers b ON d.asset_tag = 'BENCH-' || b.n
+            """,
+            {"org": organisation.pk, "count": count},
+        )
+
+
 def timed(organisation, query, runs=15):
     times = []
     for _ in range(runs):
@@ -166,6 +163,9 @@ def main():
     total = Resident.objects.count()
     print(f"residents: {total:,} (filled in {seconds:.1f} s)" if seconds else f"residents: {total:,} (already there)")
     organisation = Organisation.objects.get(slug="bench-3")
+    lend_to_others(organisation)
+    print(f"open loans linking other organisations' residents to {organisation.slug}: "
+          f"{organisation.loans.filter(closed_at__isnull=True).count():,}")  # fmt: skip
     failures = 0
     for query in [
         "smith",

@@ -56,7 +56,11 @@ def resident_search(*, organisation: Organisation, query: str, limit: int = 50) 
     condition = resident_search_condition(query)
     if condition is None:
         return Resident.objects.none()
-    return resident_list(organisation=organisation).filter(condition)[:limit]
+    return (
+        residents_visible_to(organisation, condition, first=limit)
+        .select_related("owning_organisation")
+        .order_by("last_name", "first_name", "id")[:limit]
+    )
 
 
 def resident_list(*, organisation: Organisation) -> QuerySet[Resident]:

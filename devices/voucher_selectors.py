@@ -1,0 +1,80 @@
+"""Reads of voucher stock and issued vouchers, always scoped to one organisation. Codes are never
+selected whole for lists: use Voucher.masked."""
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from inclusion.models import Organisation, Resident
+
+from .models import Provider, Voucher, VoucherBatch, VoucherStatus
+
+
+def voucher_batch_list(*, organisation: Organisation) -> QuerySet[VoucherBatch]:
+    """The organisation's batches with their counts by status."""
+    counts = {status: Count("vouchers", filter=Q(vouchers__status=status)) for status in VoucherStatus.values}
+    return (
+        VoucherBatch.objects.filter(organisation=organisation)
+        .select_related("provider")
+        .annotate(total=Count("vouchers"), **{f"n_{status}": n for status, n in counts.items()})
+        .order_by("expires_on", "id")
+    )
+
+
+def voucher_batch_get(*, organisation: Organisation, pk) -> VoucherBatch | None:
+    return voucher_batch_list(organisation=organisation).filter(pk=pk).first()
+
+
+def voucher_stock(*, organisation: Organisation) -> list[dict]:
+    """Available vouchers per provider and kind in current batches, flagged when at or below the
+    lowest threshold among their batches (the coordinator's dashboard)."""
+    today = timezone.localdate()
+    rows = (
+        VoucherBatch.objects.filter(organisation=organisation, expires_on__gte=today)
+        .values("provider__name", "kind")
+        .annotate(available=Count("vouchers", filter=Q(vouchers__status=VoucherStatus.AVAILABLE)))
+        .order_by("provider__name", "kind")
+    )
+    thresholds = {}
+    for batch in VoucherBatch.objects.filter(organisation=organisation, expires_on__gte=today).select_related(
+        "provider"
+    ):
+        key = (batch.provider.name, batch.kind)
+        thresholds[key] = max(thresholds.get(key, 0), batch.low_stock_threshold)
+    result = []
+    for row in rows:
+        key = (row["provider__name"], row["kind"])
+        result.append({"provider": key[0], "kind": key[1], "available": row["available"],
+                       "threshold": thresholds[key], "low": row["available"] <= thresholds[key]})  # fmt: skip
+    return result
+
+
+def voucher_list(
+    *, organisation: Organisation, status: str = "", batch=None, provider: str = "", kind: str = ""
+) -> QuerySet[Voucher]:
+    vouchers = Voucher.objects.filter(batch__organisation=organisation).select_related("batch", "provider", "resident")
+    if status:
+        vouchers = vouchers.filter(status=status)
+    if batch:
+        vouchers = vouchers.filter(batch=batch)
+    if provider:
+        vouchers = vouchers.filter(provider__slug=provider)
+    if kind:
+        vouchers = vouchers.filter(batch__kind=kind)
+    return vouchers.order_by("-issued_at", "id")
+
+
+def voucher_get(*, organisation: Organisation, pk) -> Voucher | None:
+    return voucher_list(organisation=organisation).filter(pk=pk).first()
+
+
+def vouchers_for_resident(*, organisation: Organisation, resident: Resident) -> QuerySet[Voucher]:
+    """The resident's vouchers issued by this organisation (the owning organisation sees all of them)."""
+    vouchers = Voucher.objects.filter(resident=resident)
+    if resident.owning_organisation_id != organisation.pk:
+        vouchers = vouchers.filter(batch__organisation=organisation)
+    return vouchers.select_related("batch", "provider").order_by("-issued_at")
+
+
+def provider_list(*, active_only: bool = True) -> QuerySet[Provider]:
+    providers = Provider.objects.all()
+    return providers.filter(active=True) if active_only else providers

@@ -1,0 +1,319 @@
+"""Every change to data-connectivity vouchers: batch import, issuing, reveal, activation, failure,
+withdrawal and expiry.
+
+Issuing is a queue: the voucher that expires soonest is taken with SELECT ... FOR UPDATE SKIP LOCKED,
+so two staff issuing at the same moment get different codes and neither waits. Codes are bearer
+secrets: they are returned whole only by voucher_issue and voucher_reveal (which writes a timeline
+entry), and never logged.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from inclusion.actors import Actor
+from inclusion.choices import EventKind
+from inclusion.errors import DomainError
+from inclusion.events import case_event_record
+from inclusion.models import Resident
+
+from .models import Provider, Voucher, VoucherBatch, VoucherKind, VoucherStatus
+
+V = VoucherStatus
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{3,63}$")
+ICCID_PATTERN = re.compile(r"^89\d{16,18}$")
+
+
+def luhn_valid(digits: str) -> bool:
+    """The Luhn check every ICCID (SIM card number) ends with."""
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char)
+        if position % 2 == 1:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+# Import
+
+
+@dataclass
+class ImportRow:
+    line: int
+    code: str = ""
+    iccid: str = ""
+    sim_serial: str = ""
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (line, reason)
+    imported: int = 0
+    batch: VoucherBatch | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+BATCH_FIELDS = ("provider", "kind", "reference", "data_allowance_gb", "validity_days", "expires_on", "received_on",
+                "max_per_resident", "eligibility_window_days", "low_stock_threshold")  # fmt: skip
+
+
+def voucher_rows_validate(*, provider: Provider, kind: str, rows: list[ImportRow]) -> list[tuple[int, str]]:
+    """Every problem in the rows, with its line: malformed code, bad ICCID, duplicates in the file
+    or already held by the scheme. Reads the database once per identifier type, never per row."""
+    errors: list[tuple[int, str]] = []
+    seen_codes: dict[str, int] = {}
+    seen_iccids: dict[str, int] = {}
+    for row in rows:
+        if not (row.code or row.iccid or row.sim_serial):
+            errors.append((row.line, "No code, ICCID or SIM serial"))
+            continue
+        if "\x00" in row.code + row.iccid + row.sim_serial:
+            errors.append((row.line, "Contains a character that cannot be stored"))
+            continue
+        if row.code:
+            if not CODE_PATTERN.match(row.code):
+                errors.append((row.line, f"Code {row.code[:70]!r} is malformed: 4 to 64 letters, digits or hyphens"))
+            elif row.code in seen_codes:
+                errors.append(
+                    (row.line, f"Code ending {row.code[-4:]} is repeated (first on line {seen_codes[row.code]})")
+                )
+            else:
+                seen_codes[row.code] = row.line
+        if row.iccid:
+            if not ICCID_PATTERN.match(row.iccid):
+                errors.append((row.line, "ICCID must be 18 to 20 digits starting 89"))
+            elif not luhn_valid(row.iccid):
+                errors.append((row.line, f"ICCID ending {row.iccid[-4:]} fails its check digit (Luhn)"))
+            elif row.iccid in seen_iccids:
+                errors.append(
+                    (row.line, f"ICCID ending {row.iccid[-4:]} is repeated (first on line {seen_iccids[row.iccid]})")
+                )
+            else:
+                seen_iccids[row.iccid] = row.line
+        if len(row.sim_serial) > 40:
+            errors.append((row.line, "SIM serial is longer than 40 characters"))
+        if kind == VoucherKind.SIM_CARD and not (row.iccid or row.sim_serial):
+            errors.append((row.line, "A SIM card needs its ICCID or serial number"))
+    if seen_codes:
+        held = Voucher.objects.filter(provider=provider, code__in=list(seen_codes)).values_list("code", flat=True)
+        errors += [(seen_codes[code], f"Code ending {code[-4:]} is already held") for code in held]
+    if seen_iccids:
+        held = Voucher.objects.filter(iccid__in=list(seen_iccids)).values_list("iccid", flat=True)
+        errors += [(seen_iccids[iccid], f"ICCID ending {iccid[-4:]} is already held") for iccid in held]
+    return sorted(errors)
+
+
+@transaction.atomic
+def voucher_batch_import(*, actor: Actor, rows: list[ImportRow], dry_run: bool, **batch_details) -> ImportReport:
+    """Check every row and, unless dry_run or anything is wrong, create the batch and all its vouchers
+    with one COPY. All or nothing."""
+    unknown = set(batch_details) - set(BATCH_FIELDS)
+    if unknown:
+        raise DomainError(f"Unknown batch fields: {', '.join(sorted(unknown))}")
+    report = ImportReport(rows=len(rows))
+    provider, kind = batch_details["provider"], batch_details["kind"]
+    if batch_details["expires_on"] < timezone.localdate():
+        report.errors.append((0, f"The batch expired on {batch_details['expires_on']:%-d %B %Y}"))
+    if not rows:
+        report.errors.append((0, "The file has no vouchers in it"))
+    report.errors += voucher_rows_validate(provider=provider, kind=kind, rows=rows)
+    if report.errors or dry_run:
+        return report
+    batch = VoucherBatch(organisation=actor.organisation, created_by=actor.user, **batch_details)
+    batch.full_clean()
+    batch.save()
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            with cursor.cursor.copy(
+                "COPY devices_voucher (batch_id, provider_id, code, sim_serial, iccid, status, failure_reason) "
+                "FROM STDIN"
+            ) as copy:
+                for row in rows:
+                    copy.write_row((batch.pk, provider.pk, row.code, row.sim_serial, row.iccid, V.AVAILABLE, ""))
+    except IntegrityError:
+        # Someone imported the same codes a moment ago: the unique constraints held; nothing of ours stays.
+        raise DomainError("Some of these vouchers were imported by someone else just now. Nothing was imported; "
+                          "check the file again.", code="duplicate") from None  # fmt: skip
+    report.imported, report.batch = len(rows), batch
+    return report
+
+
+# Issuing
+
+
+def _eligible_batches(
+    *, actor: Actor, resident: Resident, kind: str, provider: Provider | None
+) -> tuple[list[int], str]:
+    """Batches of the organisation that could serve this resident now, and why none could (if so)."""
+    today = timezone.localdate()
+    batches = VoucherBatch.objects.filter(organisation=actor.organisation, kind=kind, expires_on__gte=today)
+    if provider:
+        batches = batches.filter(provider=provider)
+    batches = list(batches)
+    if not batches:
+        return [], "There are no current batches of that kind."
+    issued = {}
+    for voucher in (
+        Voucher.objects.filter(resident=resident, batch__in=batches)
+        .exclude(status=V.FAILED)
+        .only("batch_id", "issued_at")
+    ):
+        issued.setdefault(voucher.batch_id, []).append(voucher.issued_at)
+    eligible, reason = [], ""
+    for batch in batches:
+        since = timezone.now() - timedelta(days=batch.eligibility_window_days)
+        recent = [at for at in issued.get(batch.pk, []) if at and at >= since]
+        if len(recent) >= batch.max_per_resident:
+            last = max(recent)
+            reason = (f"{resident.display_name} had a {batch.provider} {batch.get_kind_display().lower()} on "
+                      f"{timezone.localtime(last):%-d %B %Y}; this batch allows {batch.max_per_resident} per resident "
+                      f"every {batch.eligibility_window_days} days.")  # fmt: skip
+        else:
+            eligible.append(batch.pk)
+    return eligible, reason
+
+
+@transaction.atomic
+def voucher_issue(
+    *,
+    actor: Actor,
+    resident: Resident,
+    kind: str,
+    provider: Provider | None = None,
+    replacement_for: Voucher | None = None,
+) -> Voucher:
+    """Give the resident the available voucher that expires soonest, from a batch they are eligible for.
+
+    Locks the resident (so their eligibility is decided one issue at a time) and takes the voucher
+    with FOR UPDATE SKIP LOCKED (so concurrent issues get different vouchers without waiting).
+    Precondition: the resident was fetched through inclusion.access.
+    """
+    Resident.objects.select_for_update().filter(pk=resident.pk).first()
+    if replacement_for is not None:
+        # A replacement is not a second voucher: any current batch of the same provider and kind may serve it.
+        eligible = list(
+            VoucherBatch.objects.filter(organisation=actor.organisation, kind=replacement_for.batch.kind,
+                                        provider=replacement_for.batch.provider_id,
+                                        expires_on__gte=timezone.localdate()).values_list("pk", flat=True)
+        )  # fmt: skip
+        reason = "There is no current batch to replace it from."
+    else:
+        eligible, reason = _eligible_batches(actor=actor, resident=resident, kind=kind, provider=provider)
+    if not eligible:
+        raise DomainError(reason or "No batch can serve this resident.", field="kind", code="not_eligible")
+    voucher = (
+        Voucher.objects.filter(batch_id__in=eligible, status=V.AVAILABLE)
+        .order_by("batch__expires_on", "id")
+        .select_for_update(skip_locked=True, of=("self",))
+        .select_related("batch", "batch__provider")
+        .first()
+    )
+    if voucher is None:
+        raise DomainError("None left: every voucher of that kind has been issued. Ask your coordinator to import "
+                          "more.", field="kind", code="out_of_stock")  # fmt: skip
+    voucher.status = V.ISSUED
+    voucher.resident = resident
+    voucher.issued_at = timezone.now()
+    voucher.issued_by = actor.user
+    voucher.issued_via = actor.api_key
+    voucher.replacement_for = replacement_for
+    voucher.save()
+    what = f"{voucher.batch.provider} {voucher.batch.get_kind_display().lower()}"
+    case_event_record(resident=resident, actor=actor, kind=EventKind.VOUCHER_ISSUED,
+                      summary=f"Issued {what} {voucher.masked}" + (" (replacement)" if replacement_for else ""),
+                      data={"voucher": voucher.pk})  # fmt: skip
+    return voucher
+
+
+def _lock_voucher(voucher: Voucher, actor: Actor) -> Voucher:
+    voucher = (
+        Voucher.objects.select_for_update(of=("self",))
+        .select_related("batch", "batch__provider", "resident")
+        .get(pk=voucher.pk)
+    )
+    if voucher.batch.organisation_id != actor.organisation.pk:
+        raise DomainError("This voucher belongs to another organisation.", code="not_your_voucher")
+    return voucher
+
+
+def voucher_reveal(*, actor: Actor, voucher: Voucher) -> str:
+    """Show a code again to staff of the owning organisation; each reveal goes on the resident's timeline."""
+    with transaction.atomic():
+        voucher = _lock_voucher(voucher, actor)
+        if voucher.resident is None:
+            raise DomainError("Only an issued voucher's code can be shown.", code="not_issued")
+        case_event_record(resident=voucher.resident, actor=actor, kind=EventKind.VOUCHER_REVEALED,
+                          summary=f"Code {voucher.masked} shown to {actor}", data={"voucher": voucher.pk})  # fmt: skip
+    return voucher.identifier
+
+
+def _check(voucher: Voucher, allowed: set[str], action: str) -> None:
+    if voucher.status not in allowed:
+        raise DomainError(f"This voucher is {voucher.get_status_display().lower()}, so it cannot be {action}.",
+                          code="illegal_transition")  # fmt: skip
+
+
+@transaction.atomic
+def voucher_activate(*, actor: Actor, voucher: Voucher) -> Voucher:
+    voucher = _lock_voucher(voucher, actor)
+    _check(voucher, {V.ISSUED}, "marked activated")
+    voucher.status, voucher.activated_at = V.ACTIVATED, timezone.now()
+    voucher.save()
+    case_event_record(resident=voucher.resident, actor=actor, kind=EventKind.VOUCHER_ACTIVATED,
+                      summary=f"Voucher {voucher.masked} activated", data={"voucher": voucher.pk})  # fmt: skip
+    return voucher
+
+
+@transaction.atomic
+def voucher_fail(*, actor: Actor, voucher: Voucher, reason: str, replace: bool = True) -> Voucher | None:
+    """Mark an issued voucher as not working; by default issue a replacement from the same batch,
+    linked to the failed one. Returns the replacement (or None)."""
+    voucher = _lock_voucher(voucher, actor)
+    _check(voucher, {V.ISSUED}, "marked failed")
+    if not reason.strip():
+        raise DomainError("Say what went wrong.", field="reason", code="required")
+    voucher.status, voucher.failed_at, voucher.failure_reason = V.FAILED, timezone.now(), reason.strip()[:300]
+    voucher.save()
+    case_event_record(resident=voucher.resident, actor=actor, kind=EventKind.VOUCHER_FAILED,
+                      summary=f"Voucher {voucher.masked} did not work", body=reason, data={"voucher": voucher.pk})  # fmt: skip
+    if not replace:
+        return None
+    try:
+        with transaction.atomic():
+            return voucher_issue(
+                actor=actor, resident=voucher.resident, kind=voucher.batch.kind, replacement_for=voucher
+            )
+    except DomainError:
+        return None  # the failure stays recorded; the caller says no replacement was available
+
+
+@transaction.atomic
+def voucher_withdraw(*, actor: Actor, voucher: Voucher, reason: str = "") -> Voucher:
+    """Take a voucher out of use: an available one (damaged, lost) or an issued one (never used)."""
+    voucher = _lock_voucher(voucher, actor)
+    _check(voucher, {V.AVAILABLE, V.ISSUED}, "withdrawn")
+    voucher.status, voucher.withdrawn_at = V.WITHDRAWN, timezone.now()
+    voucher.failure_reason = reason.strip()[:300]
+    voucher.save()
+    if voucher.resident:
+        case_event_record(resident=voucher.resident, actor=actor, kind=EventKind.VOUCHER_WITHDRAWN,
+                          summary=f"Voucher {voucher.masked} withdrawn", body=reason, data={"voucher": voucher.pk})  # fmt: skip
+    return voucher
+
+
+def voucher_expire_unissued(*, today: date | None = None) -> int:
+    """Mark available vouchers of batches past their expiry date as expired. One UPDATE; safe to run twice."""
+    today = today or timezone.localdate()
+    return Voucher.objects.filter(status=V.AVAILABLE, batch__expires_on__lt=today).update(
+        status=V.EXPIRED, expired_at=timezone.now()
+    )
