@@ -165,6 +165,13 @@ SPECTACULAR_SETTINGS = {
     "SERVE_AUTHENTICATION": [],
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
+        # Several vocabularies share field names ("kind", "status", "condition"): name each enum once.
+        "OrganisationKindEnum": "inclusion.choices.OrganisationKind",
+        "DeviceKindEnum": "devices.models.DeviceKind",
+        "VoucherKindEnum": "devices.models.VoucherKind",
+        "DeviceStatusEnum": "devices.models.DeviceStatus",
+        "VoucherStatusEnum": "devices.models.VoucherStatus",
+        "ConditionEnum": "devices.models.Condition",
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
         "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum.choices",
         "ServerErrorEnum": "drf_standardized_errors.openapi_serializers.ServerErrorEnum.choices",

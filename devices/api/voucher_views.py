@@ -1,0 +1,144 @@
+"""The voucher partner API: batches (list, retrieve, import), vouchers (list, masked), issue, and the
+activate / fail / withdraw actions. Thin: validate, call one service or selector, shape the output."""
+
+from django.http import Http404
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from inclusion.access import resident_get_visible
+from inclusion.api.views import PartnerViewSetMixin
+
+from .. import voucher_selectors, voucher_services
+from ..models import Voucher, VoucherBatch
+from .voucher_serializers import (
+    VoucherBatchImportSerializer,
+    VoucherBatchOutputSerializer,
+    VoucherFailedSerializer,
+    VoucherFailSerializer,
+    VoucherImportReportSerializer,
+    VoucherIssuedSerializer,
+    VoucherIssueSerializer,
+    VoucherOutputSerializer,
+    VoucherWithdrawSerializer,
+)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Your organisation's voucher batches, with counts by status"),
+    retrieve=extend_schema(summary="A voucher batch"),
+)
+class VoucherBatchViewSet(
+    PartnerViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = VoucherBatchOutputSerializer
+    queryset = VoucherBatch.objects.none()
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return VoucherBatch.objects.none()
+        return voucher_selectors.voucher_batch_list(organisation=self.organisation)
+
+    @extend_schema(
+        summary="Import a batch of vouchers (all or nothing; dry_run checks only)",
+        request=VoucherBatchImportSerializer,
+        responses={201: VoucherImportReportSerializer, 200: VoucherImportReportSerializer},
+        description="Every bad row is reported as an error whose attr is `vouchers.<index>`; nothing is imported "
+        "unless every row is good.",
+    )
+    @action(detail=False, methods=["post"], url_path="import")
+    def import_batch(self, request):
+        serializer = VoucherBatchImportSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        dry_run, vouchers = data.pop("dry_run"), data.pop("vouchers")
+        data = {key: value for key, value in data.items() if value is not None or key in ("data_allowance_gb",)}
+        # Row "lines" count from 1 (line 0 is the batch itself); errors name the row as vouchers.<index>.
+        rows = [voucher_services.ImportRow(line=index + 1, **{k: v.strip() for k, v in row.items()})
+                for index, row in enumerate(vouchers)]  # fmt: skip
+        report = voucher_services.voucher_batch_import(actor=self.actor, rows=rows, dry_run=dry_run, **data)
+        if report.errors:
+            raise ValidationError(_errors_by_row(report.errors))
+        batch = (
+            voucher_selectors.voucher_batch_get(organisation=self.organisation, pk=report.batch.pk)
+            if report.batch
+            else None
+        )
+        body = VoucherImportReportSerializer(
+            {"dry_run": dry_run, "rows": report.rows, "imported": report.imported, "batch": batch}
+        ).data
+        return Response(body, status=status.HTTP_200_OK if dry_run else status.HTTP_201_CREATED)
+
+
+def _errors_by_row(errors: list[tuple[int, str]]) -> dict[str, list[str]]:
+    """[(line, reason)] → {"vouchers.<index>": [...], "expires_on": [...]}: every bad row named."""
+    result: dict[str, list[str]] = {}
+    for line, reason in errors:
+        attr = f"vouchers.{line - 1}" if line else ("expires_on" if "expired" in reason else "vouchers")
+        result.setdefault(attr, []).append(reason)
+    return result
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Your organisation's vouchers (codes masked)"),
+    retrieve=extend_schema(summary="A voucher (code masked)"),
+)
+class VoucherViewSet(PartnerViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = VoucherOutputSerializer
+    queryset = Voucher.objects.none()
+    filterset_fields = {"status": ["exact"], "batch": ["exact"], "resident": ["exact"]}
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Voucher.objects.none()
+        return voucher_selectors.voucher_list(organisation=self.organisation)
+
+    def get_object(self):
+        voucher = voucher_selectors.voucher_get(organisation=self.organisation, pk=self.kwargs["pk"])
+        if voucher is None:
+            raise Http404("No such voucher")
+        return voucher
+
+    @extend_schema(summary="Issue a voucher to a resident: returns its code in full, once",
+                   request=VoucherIssueSerializer, responses={201: VoucherIssuedSerializer})  # fmt: skip
+    @action(detail=False, methods=["post"], filterset_fields=None)
+    def issue(self, request):
+        serializer = VoucherIssueSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            resident = resident_get_visible(self.organisation, serializer.validated_data["resident"])
+        except Http404:
+            raise ValidationError({"resident": ["No such resident."]}, code="does_not_exist") from None
+        voucher = voucher_services.voucher_issue(actor=self.actor, resident=resident,
+                                                 kind=serializer.validated_data["kind"],
+                                                 provider=serializer.validated_data.get("provider"))  # fmt: skip
+        return Response(VoucherIssuedSerializer(voucher).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Mark an issued voucher activated", request=None, responses=VoucherOutputSerializer)
+    @action(detail=True, methods=["post"])
+    def activate(self, request, pk=None):
+        voucher = voucher_services.voucher_activate(actor=self.actor, voucher=self.get_object())
+        return Response(VoucherOutputSerializer(voucher).data)
+
+    @extend_schema(summary="Mark an issued voucher failed; a replacement is issued unless replace is false",
+                   request=VoucherFailSerializer, responses=VoucherFailedSerializer)  # fmt: skip
+    @action(detail=True, methods=["post"])
+    def fail(self, request, pk=None):
+        voucher = self.get_object()
+        serializer = VoucherFailSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        replacement = voucher_services.voucher_fail(actor=self.actor, voucher=voucher, **serializer.validated_data)
+        voucher.refresh_from_db()
+        return Response(VoucherFailedSerializer({"failed": voucher, "replacement": replacement}).data)
+
+    @extend_schema(summary="Withdraw an available or issued voucher", request=VoucherWithdrawSerializer,
+                   responses=VoucherOutputSerializer)  # fmt: skip
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        voucher = self.get_object()
+        serializer = VoucherWithdrawSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        voucher = voucher_services.voucher_withdraw(actor=self.actor, voucher=voucher, **serializer.validated_data)
+        return Response(VoucherOutputSerializer(voucher).data)

@@ -1,0 +1,138 @@
+"""The voucher partner API: import, issue, masking, actions, scoping and errors."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from devices.models import Voucher, VoucherStatus
+from inclusion.models import CaseEvent
+
+from ..factories import ResidentFactory
+from .voucher_factories import ProviderFactory, VoucherBatchFactory, VoucherFactory, iccid
+
+pytestmark = pytest.mark.django_db
+V = VoucherStatus
+
+
+@pytest.fixture
+def provider():
+    return ProviderFactory(name="Vodafone", slug="vodafone")
+
+
+def import_body(provider, vouchers, **overrides):
+    return {"provider": provider.slug, "kind": "data_code", "data_allowance_gb": "20", "validity_days": 30,
+            "expires_on": str(timezone.localdate() + timedelta(days=90)), "vouchers": vouchers, **overrides}  # fmt: skip
+
+
+def attrs(response):
+    return {error["attr"] for error in response.json()["errors"]}
+
+
+def test_no_key_is_401(client):
+    assert client.get("/api/v1/vouchers/").status_code == 401
+    assert client.post("/api/v1/vouchers/issue/", {}, content_type="application/json").status_code == 401
+
+
+def test_import_dry_run_then_real(api_a, provider, org_a):
+    vouchers = [{"code": f"VF-{i:05d}"} for i in range(20)]
+    dry = api_a.post("/api/v1/voucher-batches/import/", import_body(provider, vouchers, dry_run=True), format="json")
+    assert dry.status_code == 200 and dry.json()["imported"] == 0 and not Voucher.objects.exists()
+    real = api_a.post("/api/v1/voucher-batches/import/", import_body(provider, vouchers), format="json")
+    assert real.status_code == 201, real.json()
+    body = real.json()
+    assert body["imported"] == 20 and body["batch"]["counts"]["available"] == 20
+    assert body["batch"]["organisation"] == "alpha"
+    assert Voucher.objects.filter(batch__organisation=org_a).count() == 20
+
+
+def test_import_names_every_bad_row_and_imports_nothing(api_a, provider):
+    vouchers = [{"code": "GOOD-001"}, {"code": "GOOD-001"}, {"code": "bad code!"}, {"iccid": iccid(5)[:-1] + "0"
+                if not iccid(5).endswith("0") else iccid(5)[:-1] + "1"}, {"code": ""}]  # fmt: skip
+    response = api_a.post("/api/v1/voucher-batches/import/", import_body(provider, vouchers), format="json")
+    assert response.status_code == 400
+    assert attrs(response) == {"vouchers.1", "vouchers.2", "vouchers.3", "vouchers.4"}
+    assert not Voucher.objects.exists()
+
+
+def test_import_of_an_expired_batch_is_refused(api_a, provider):
+    body = import_body(provider, [{"code": "GOOD-001"}], expires_on=str(timezone.localdate() - timedelta(days=1)))
+    response = api_a.post("/api/v1/voucher-batches/import/", body, format="json")
+    assert response.status_code == 400 and attrs(response) == {"expires_on"}
+
+
+def test_import_with_unknown_provider_or_kind_is_400(api_a, provider):
+    body = {**import_body(provider, [{"code": "GOOD-001"}]), "provider": "nope", "kind": "carrier_pigeon"}
+    response = api_a.post("/api/v1/voucher-batches/import/", body, format="json")
+    assert response.status_code == 400 and {"provider", "kind"} <= attrs(response)
+
+
+def test_issue_returns_the_code_once_and_lists_mask_it(api_a, org_a):
+    resident = ResidentFactory(owning_organisation=org_a)
+    VoucherFactory(batch__organisation=org_a, code="WHOLECODE-7788")
+    issued = api_a.post("/api/v1/vouchers/issue/", {"resident": str(resident.pk), "kind": "data_code"}, format="json")
+    assert issued.status_code == 201 and issued.json()["code"] == "WHOLECODE-7788"
+    listing = api_a.get("/api/v1/vouchers/")
+    assert "WHOLECODE" not in listing.content.decode() and "7788" in listing.content.decode()
+    detail = api_a.get(f"/api/v1/vouchers/{issued.json()['id']}/")
+    assert "WHOLECODE" not in detail.content.decode()
+    batches = api_a.get("/api/v1/voucher-batches/")
+    assert batches.json()["results"][0]["counts"]["issued"] == 1
+
+
+def test_issue_refusals_are_400_with_the_reason(api_a, org_a):
+    resident = ResidentFactory(owning_organisation=org_a)
+    VoucherBatchFactory(organisation=org_a)
+    response = api_a.post("/api/v1/vouchers/issue/", {"resident": str(resident.pk), "kind": "data_code"}, format="json")
+    assert response.status_code == 400 and response.json()["errors"][0]["code"] == "out_of_stock"
+
+
+def test_issue_to_a_resident_you_cannot_see_is_400_and_issues_nothing(api_b, org_a, org_b):
+    resident = ResidentFactory(owning_organisation=org_a)
+    VoucherFactory(batch__organisation=org_b)
+    response = api_b.post("/api/v1/vouchers/issue/", {"resident": str(resident.pk), "kind": "data_code"}, format="json")
+    assert response.status_code == 400 and attrs(response) == {"resident"}
+    assert not Voucher.objects.filter(status=V.ISSUED).exists()
+
+
+def test_actions_activate_fail_withdraw(api_a, org_a):
+    resident = ResidentFactory(owning_organisation=org_a)
+    batch = VoucherBatchFactory(organisation=org_a)
+    VoucherFactory.create_batch(3, batch=batch)
+    issued = api_a.post("/api/v1/vouchers/issue/", {"resident": str(resident.pk), "kind": "data_code"}, format="json")
+    pk = issued.json()["id"]
+    bad = api_a.post(f"/api/v1/vouchers/{pk}/fail/", {}, format="json")
+    assert bad.status_code == 400 and attrs(bad) == {"reason"}
+    failed = api_a.post(f"/api/v1/vouchers/{pk}/fail/", {"reason": "Network rejected it"}, format="json")
+    assert failed.status_code == 200
+    replacement = failed.json()["replacement"]
+    assert failed.json()["failed"]["status"] == "failed" and replacement["replacement_for"] == pk
+    again = api_a.post(f"/api/v1/vouchers/{pk}/activate/", format="json")
+    assert again.status_code == 400 and again.json()["errors"][0]["code"] == "illegal_transition"
+    activated = api_a.post(f"/api/v1/vouchers/{replacement['id']}/activate/", format="json")
+    assert activated.status_code == 200 and activated.json()["status"] == "activated"
+    spare = Voucher.objects.get(batch=batch, status=V.AVAILABLE)
+    withdrawn = api_a.post(f"/api/v1/vouchers/{spare.pk}/withdraw/", {"reason": "Damaged"}, format="json")
+    assert withdrawn.status_code == 200 and withdrawn.json()["status"] == "withdrawn"
+    assert CaseEvent.objects.filter(resident=resident, kind="voucher_activated").count() == 1
+
+
+def test_another_organisations_vouchers_are_404(api_b, org_a):
+    voucher = VoucherFactory(batch__organisation=org_a)
+    assert api_b.get(f"/api/v1/vouchers/{voucher.pk}/").status_code == 404
+    assert api_b.get(f"/api/v1/voucher-batches/{voucher.batch_id}/").status_code == 404
+    for action in ("activate", "fail", "withdraw"):
+        assert api_b.post(f"/api/v1/vouchers/{voucher.pk}/{action}/", {"reason": "x"}, format="json").status_code == 404
+    assert api_b.get("/api/v1/vouchers/").json()["count"] == 0
+    voucher.refresh_from_db()
+    assert voucher.status == V.AVAILABLE
+
+
+def test_voucher_list_query_count_does_not_grow(api_a, org_a, django_assert_max_num_queries):
+    batch = VoucherBatchFactory(organisation=org_a)
+    VoucherFactory.create_batch(5, batch=batch)
+    with django_assert_max_num_queries(4):
+        assert api_a.get("/api/v1/vouchers/").json()["count"] == 5
+    VoucherFactory.create_batch(45, batch=batch)
+    with django_assert_max_num_queries(4):
+        assert api_a.get("/api/v1/vouchers/?page_size=50").json()["count"] == 50
