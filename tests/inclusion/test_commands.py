@@ -8,8 +8,10 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from devices.models import Device, Loan, Voucher
 from inclusion.models import Membership, Organisation, OrganisationAPIKey, Resident, User
 
 pytestmark = pytest.mark.django_db
@@ -39,11 +41,15 @@ def test_load_demo_is_idempotent(db):
     assert counts == (4, 7, 7, 200)
     assert Organisation.objects.filter(is_scheme_lead=True).count() == 1
     assert {m.role for m in Membership.objects.all()} == {"frontline", "coordinator", "viewer", "administrator"}
+    assert Device.objects.count() == 48 and Loan.objects.filter(closed_at__isnull=True).count() == 12
+    assert Loan.objects.filter(due_on__lt=timezone.localdate(), closed_at__isnull=True).count() == 4
+    assert Voucher.objects.count() == 200 and Voucher.objects.filter(status="issued").count() == 8
     out = StringIO()
     call_command("load_demo", stdout=out)
     assert "0 new residents" in out.getvalue()
     assert (Organisation.objects.count(), User.objects.count(), Membership.objects.count(),
             Resident.objects.count()) == counts  # fmt: skip
+    assert Device.objects.count() == 48 and Voucher.objects.count() == 200
 
 
 @pytest.mark.parametrize(
