@@ -7,6 +7,7 @@ TRANSITIONS table.
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from inclusion.models import Organisation, OrganisationAPIKey, Resident, User
@@ -96,6 +97,8 @@ class Device(models.Model):
             models.CheckConstraint(
                 condition=Q(gifted_to__isnull=True) | Q(status="gifted"), name="device_gifted_to_only_when_gifted"
             ),
+            # Tags are typed and scanned in any case; stored upper case, so one lookup finds them.
+            models.CheckConstraint(condition=Q(asset_tag=Upper("asset_tag")), name="asset_tag_upper_case"),
         ]
 
     def __str__(self):

@@ -216,6 +216,10 @@ def loan_create(
             code="too_many_loans",
         )
     started_on = started_on or timezone.localdate()
+    if started_on > timezone.localdate():
+        raise DomainError(
+            "A loan cannot start in the future: lend the device on the day it leaves.", field="started_on"
+        )
     longest = started_on + timedelta(days=policy.default_length_days)
     due_on = due_on or longest
     if due_on < started_on:
@@ -252,6 +256,9 @@ def _lock_loan(loan: Loan, actor: Actor) -> tuple[Loan, Device]:
     return loan, device
 
 
+CLOSING_NOTES_MAX = 2000
+
+
 def _close(loan: Loan, *, actor: Actor, outcome: str, notes: str, **fields) -> Loan:
     loan.closed_at = timezone.now()
     loan.outcome = outcome
@@ -259,6 +266,8 @@ def _close(loan: Loan, *, actor: Actor, outcome: str, notes: str, **fields) -> L
     loan.closed_by = actor.user
     for field, value in fields.items():
         setattr(loan, field, value)
+    if len(notes) > CLOSING_NOTES_MAX:
+        raise DomainError(f"Notes must be {CLOSING_NOTES_MAX} characters or fewer.", field="closing_notes")
     loan.save()
     return loan
 
@@ -319,7 +328,7 @@ def loan_report_lost(
     what = "stolen" if stolen else "lost"
     _close(loan, actor=actor, outcome=LoanOutcome.LOST, notes=notes, police_reference=police_reference.strip())
     _move(device, S.LOST, actor=actor, note=notes, data={"loan": loan.pk, "stolen": stolen,
-                                                         "police_reference": police_reference})  # fmt: skip
+                                                         "police_reference": loan.police_reference})  # fmt: skip
     case_event_record(resident=loan.resident, actor=actor, kind=EventKind.LOAN_LOST,
                       summary=f"{device.asset_tag} reported {what}" + (f" (police ref {police_reference})"
                                                                         if police_reference else ""),
@@ -337,3 +346,56 @@ def loan_gift(*, actor: Actor, loan: Loan, notes: str = "") -> Loan:
                       summary=f"{device.description} ({device.asset_tag}) given to keep", body=notes,
                       data={"loan": loan.pk})  # fmt: skip
     return loan
+
+
+# Stock import (devices/imports.py reads and checks the file; this is the one write)
+
+
+def asset_tags_next(count: int) -> list[str]:
+    """`count` new tags from the same sequence, in the same form, as asset_tag_next: one query for all."""
+    if count <= 0:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval('devices_asset_tag_seq') FROM generate_series(1, %s)", [count])
+        return [f"DI-{number:06d}" for number in sorted(row[0] for row in cursor.fetchall())]
+
+
+@transaction.atomic
+def device_import(*, actor: Actor, filename: str, content: bytes) -> list[Device]:
+    """Add every device in a CSV or .xlsx file to the actor's organisation's stock, status 'received', or none.
+
+    Checks the whole file again (devices.imports.device_import_check) and raises DeviceImportRefused,
+    listing every problem, if any row is bad. Otherwise inserts the devices, with tags generated for
+    rows without one, and a 'receive' history entry for each, in two bulk inserts. Takes no locks: the
+    unique constraint on asset_tag refuses a tag someone else took since the check, and then nothing is
+    imported.
+    """
+    from .imports import DeviceImportRefused, device_import_check
+    from .models import DeviceEvent
+
+    check = device_import_check(filename=filename, content=content)
+    if not check.ok:
+        raise DeviceImportRefused(check)
+    generated = iter(asset_tags_next(check.tags_to_generate))
+    devices = [
+        Device(**{**row.values, "asset_tag": row.values["asset_tag"] or next(generated)},
+               owning_organisation=actor.organisation, status=S.RECEIVED)
+        for row in check.rows
+    ]  # fmt: skip
+    try:
+        with transaction.atomic():
+            Device.objects.bulk_create(devices)
+    except IntegrityError as error:
+        detail = getattr(getattr(error.__cause__, "diag", None), "message_detail", None) or ""
+        taken = detail.split("=(", 1)[-1].split(")", 1)[0] if "=(" in detail else ""
+        raise DomainError(
+            f"Asset tag {taken or 'in the file'} was taken by another device while the file was being imported, "
+            f"so nothing was imported. Upload the file again to check it.",
+            field="file", code="duplicate",
+        ) from None  # fmt: skip
+    DeviceEvent.objects.bulk_create(
+        DeviceEvent(device=device, action="receive", to_status=S.RECEIVED, organisation=actor.organisation,
+                    actor=actor.user, api_key=actor.api_key, data={"import": check.filename})
+        for device in devices
+    )  # fmt: skip
+    return devices

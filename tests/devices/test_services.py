@@ -270,3 +270,22 @@ def test_twenty_staff_lending_one_device_at_once_make_exactly_one_loan(org_a):
     assert Loan.objects.filter(device=device).count() == 1
     device.refresh_from_db()
     assert device.status == S.ON_LOAN
+
+
+def test_a_loan_cannot_start_in_the_future(actor_a, device, resident_a):
+    with pytest.raises(DomainError, match="cannot start in the future"):
+        lend(actor_a, device, resident_a, started_on=date.today() + timedelta(days=2))
+    assert not Loan.objects.exists()
+
+
+def test_overlong_closing_notes_are_refused_and_the_loan_stays_open(actor_a, device, resident_a):
+    loan = lend(actor_a, device, resident_a)
+    with pytest.raises(DomainError) as error:
+        services.loan_return(actor=actor_a, loan=loan, condition="good", notes="x" * 2001)
+    assert error.value.field == "closing_notes"
+    assert Loan.objects.get(pk=loan.pk).is_open
+
+
+def test_database_keeps_asset_tags_upper_case(org_a):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        DeviceFactory(owning_organisation=org_a, asset_tag="lower-1")

@@ -1,0 +1,169 @@
+"""Input and output shapes of the devices partner API. Serializers validate and shape; services save."""
+
+from django.http import Http404
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from inclusion.access import resident_get_visible
+
+from .. import selectors
+from ..models import ACCESSORIES, AgreementMethod, Condition, Device, DeviceKind, DeviceStatus, Loan, LoanOutcome
+from ..services import DEVICE_FIELDS
+
+NOTES_MAX_LENGTH = 2000  # Device.notes and Loan.closing_notes
+
+
+class BlankAsNullChoiceField(serializers.ChoiceField):
+    """A choice that is blank until something happens (a loan's outcome): null in the output, like the dates."""
+
+    def to_representation(self, value):
+        return None if value == "" else super().to_representation(value)
+
+
+# Choice sets used by several fields are named once in the schema (and "kind" is not confused with
+# an organisation's kind).
+@extend_schema_field(serializers.ChoiceField(DeviceKind.choices), component_name="DeviceKindEnum")
+class DeviceKindField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(DeviceKind.choices, **kwargs)
+
+
+@extend_schema_field(serializers.ChoiceField(DeviceStatus.choices), component_name="DeviceStatusEnum")
+class DeviceStatusField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(DeviceStatus.choices, **kwargs)
+
+
+@extend_schema_field(serializers.ChoiceField(Condition.choices), component_name="ConditionEnum")
+class ConditionField(BlankAsNullChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(Condition.choices, **kwargs)
+
+
+@extend_schema_field(serializers.ChoiceField(ACCESSORIES), component_name="AccessoryEnum")
+class AccessoryField(serializers.ChoiceField):
+    """One accessory from the scheme's list, documented once as AccessoryEnum."""
+
+    def __init__(self, **kwargs):
+        super().__init__(ACCESSORIES, **kwargs)
+
+
+class AccessoriesField(serializers.ListField):
+    """A set of accessories from the scheme's list; repeats are dropped, order kept."""
+
+    child = AccessoryField()
+
+    def to_internal_value(self, data):
+        return list(dict.fromkeys(super().to_internal_value(data)))
+
+
+# --- Devices ----------------------------------------------------------------------------------------------
+
+
+class DeviceOutputSerializer(serializers.ModelSerializer):
+    kind = DeviceKindField(read_only=True)
+    condition = ConditionField(read_only=True)
+    status = DeviceStatusField(read_only=True)
+    accessories = serializers.ListField(child=AccessoryField(), read_only=True)
+
+    class Meta:
+        model = Device
+        fields = [*DEVICE_FIELDS, "status", "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+class DeviceUpdateInputSerializer(serializers.ModelSerializer):
+    """A device's details; never its status (that moves through the lifecycle) or its tag."""
+
+    kind = DeviceKindField()
+    condition = ConditionField(required=False)
+    accessories = AccessoriesField(required=False)
+
+    class Meta:
+        model = Device
+        fields = [field for field in DEVICE_FIELDS if field != "asset_tag"]
+
+
+class DeviceCreateInputSerializer(DeviceUpdateInputSerializer):
+    # Not the model field's UniqueValidator: the service normalises the tag (' lap-1 ' is LAP-1) before
+    # checking it is free, and says so in its own words.
+    asset_tag = serializers.CharField(
+        required=False, allow_blank=True, max_length=40,
+        help_text="Your label on the device; stored upper case. Leave out to have one generated (DI-000123).",
+    )  # fmt: skip
+
+    class Meta(DeviceUpdateInputSerializer.Meta):
+        fields = list(DEVICE_FIELDS)
+
+
+# --- Loans ------------------------------------------------------------------------------------------------
+
+
+class LoanOutputSerializer(serializers.ModelSerializer):
+    device = serializers.SlugRelatedField(slug_field="asset_tag", read_only=True, help_text="The device's asset tag.")
+    resident = serializers.PrimaryKeyRelatedField(read_only=True, help_text="The resident's id.")
+    overdue = serializers.BooleanField(read_only=True, help_text="Open and past its due date (derived, not stored).")
+    days_overdue = serializers.IntegerField(read_only=True, help_text="0 unless overdue.")
+    outcome = BlankAsNullChoiceField(
+        LoanOutcome.choices, read_only=True, allow_null=True, help_text="Null while the loan is open."
+    )
+    return_condition = ConditionField(read_only=True, allow_null=True, help_text="Null until it is returned.")
+    accessories_returned = serializers.ListField(child=AccessoryField(), read_only=True)
+
+    class Meta:
+        model = Loan
+        fields = [
+            "id", "device", "resident", "agreement_method", "agreement_terms_version", "agreement_accepted_at",
+            "witness_name", "started_on", "due_on", "extensions", "overdue", "days_overdue", "closed_at", "outcome",
+            "returned_on", "return_condition", "accessories_returned", "closing_notes", "police_reference",
+            "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class LoanCreateInputSerializer(serializers.Serializer):
+    """Resolves the device and resident as the calling organisation may see them (context["organisation"])."""
+
+    device = serializers.CharField(max_length=40, help_text="The asset tag of one of your devices, ready to lend.")
+    resident = serializers.UUIDField(help_text="The id of a resident you may see.")
+    agreement_method = serializers.ChoiceField(AgreementMethod.choices)
+    agreement_accepted = serializers.BooleanField(help_text="Must be true: the resident accepted the loan agreement.")
+    witness_name = serializers.CharField(
+        required=False, allow_blank=True, max_length=150, help_text="Required for a verbal agreement."
+    )
+    started_on = serializers.DateField(required=False, help_text="Defaults to today.")
+    due_on = serializers.DateField(required=False, help_text="Defaults to the longest your loan policy allows.")
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=NOTES_MAX_LENGTH)
+
+    def validate_device(self, value):
+        device = selectors.device_get(organisation=self.context["organisation"], asset_tag=value)
+        if device is None:
+            raise serializers.ValidationError("No such device in your stock.", code="does_not_exist")
+        return device
+
+    def validate_resident(self, value):
+        try:
+            return resident_get_visible(self.context["organisation"], value)
+        except Http404:
+            raise serializers.ValidationError("No such resident.", code="does_not_exist") from None
+
+
+class LoanReturnInputSerializer(serializers.Serializer):
+    condition = ConditionField(help_text="The condition it came back in.")
+    returned_on = serializers.DateField(required=False, help_text="Defaults to today.")
+    accessories_returned = AccessoriesField(required=False, default=list)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=NOTES_MAX_LENGTH)
+
+
+class LoanExtendInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=300)
+
+
+class LoanReportLostInputSerializer(serializers.Serializer):
+    stolen = serializers.BooleanField(required=False, default=False)
+    police_reference = serializers.CharField(required=False, allow_blank=True, max_length=50)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=NOTES_MAX_LENGTH)
+
+
+class LoanGiftInputSerializer(serializers.Serializer):
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=NOTES_MAX_LENGTH)

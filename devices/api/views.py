@@ -1,0 +1,174 @@
+"""The devices partner API: the organisation's device stock, and its loans with their actions.
+
+Thin ViewSets: validate with an input serializer, call one service or selector, shape the output.
+Devices and loans are read through devices.selectors, scoped to the calling organisation, so another
+organisation's device or loan is a 404; residents through inclusion.access.
+"""
+
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from inclusion.api.views import PartnerViewSetMixin
+
+from .. import selectors, services
+from ..models import Device, Loan
+from .filters import DeviceFilter, LoanFilter
+from .serializers import (
+    DeviceCreateInputSerializer,
+    DeviceOutputSerializer,
+    DeviceUpdateInputSerializer,
+    LoanCreateInputSerializer,
+    LoanExtendInputSerializer,
+    LoanGiftInputSerializer,
+    LoanOutputSerializer,
+    LoanReportLostInputSerializer,
+    LoanReturnInputSerializer,
+)
+
+ASSET_TAG = OpenApiParameter("asset_tag", str, OpenApiParameter.PATH, description="The device's asset tag (any case).")
+LOAN_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The loan's id.")
+DEVICE_WRITES = ["create", "update", "partial_update"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List your device stock", responses=DeviceOutputSerializer(many=True)),
+    retrieve=extend_schema(summary="One of your devices", parameters=[ASSET_TAG], responses=DeviceOutputSerializer),
+    create=extend_schema(summary="Add a device to your stock (status 'received')",
+                         request=DeviceCreateInputSerializer, responses={201: DeviceOutputSerializer}),
+    update=extend_schema(summary="Replace a device's details", parameters=[ASSET_TAG],
+                         request=DeviceUpdateInputSerializer, responses=DeviceOutputSerializer),
+    partial_update=extend_schema(summary="Change some of a device's details", parameters=[ASSET_TAG],
+                                 request=DeviceUpdateInputSerializer, responses=DeviceOutputSerializer),
+)  # fmt: skip
+@extend_validation_errors(["duplicate"], field_name="asset_tag", actions=["create"])
+class DeviceViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
+    serializer_class = DeviceOutputSerializer
+    filterset_class = DeviceFilter
+    lookup_field = "asset_tag"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # drf-spectacular, generating the schema
+            return Device.objects.none()
+        return selectors.device_list(organisation=self.organisation)
+
+    def get_object(self):
+        device = selectors.device_get(organisation=self.organisation, asset_tag=self.kwargs["asset_tag"])
+        if device is None:
+            raise Http404("No such device")
+        return device
+
+    def list(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(DeviceOutputSerializer(page, many=True).data)
+
+    def retrieve(self, request, asset_tag=None):
+        return Response(DeviceOutputSerializer(self.get_object()).data)
+
+    def create(self, request):
+        serializer = DeviceCreateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        device = services.device_create(actor=self.actor, **serializer.validated_data)
+        return Response(DeviceOutputSerializer(device).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, asset_tag=None, partial=False):
+        device = self.get_object()
+        serializer = DeviceUpdateInputSerializer(device, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        device = services.device_update(actor=self.actor, device=device, **serializer.validated_data)
+        return Response(DeviceOutputSerializer(device).data)
+
+    def partial_update(self, request, asset_tag=None):
+        return self.update(request, asset_tag=asset_tag, partial=True)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List your organisation's loans", responses=LoanOutputSerializer(many=True)),
+    retrieve=extend_schema(summary="A loan", parameters=[LOAN_ID], responses=LoanOutputSerializer),
+    create=extend_schema(summary="Lend a device to a resident", request=LoanCreateInputSerializer,
+                         responses={201: LoanOutputSerializer}),
+    return_loan=extend_schema(summary="Record the device's return (closes the loan)", parameters=[LOAN_ID],
+                              request=LoanReturnInputSerializer, responses=LoanOutputSerializer),
+    extend=extend_schema(summary="Extend the loan by your policy's extension length", parameters=[LOAN_ID],
+                         request=LoanExtendInputSerializer, responses=LoanOutputSerializer),
+    report_lost=extend_schema(summary="Report the device lost or stolen (closes the loan)", parameters=[LOAN_ID],
+                              request=LoanReportLostInputSerializer, responses=LoanOutputSerializer),
+    gift=extend_schema(summary="Give the device to the resident to keep (closes the loan)", parameters=[LOAN_ID],
+                       request=LoanGiftInputSerializer, responses=LoanOutputSerializer),
+)  # fmt: skip
+@extend_validation_errors(["does_not_exist", "already_on_loan"], field_name="device", actions=["create"])
+@extend_validation_errors(["does_not_exist", "too_many_loans"], field_name="resident", actions=["create"])
+@extend_validation_errors(["invalid"], field_name="agreement_accepted", actions=["create"])
+@extend_validation_errors(["required"], field_name="witness_name", actions=["create"])
+@extend_validation_errors(["invalid"], field_name="due_on", actions=["create"])
+@extend_validation_errors(["illegal_transition"], field_name=None, actions=["create"])
+@extend_validation_errors(["invalid"], field_name="returned_on", actions=["return_loan"])
+# One decorator per (field, action): a second one for the same pair would replace the first.
+@extend_validation_errors(["loan_closed"], field_name=None, actions=["return_loan", "report_lost", "gift"])
+@extend_validation_errors(["loan_closed", "extension_limit"], field_name=None, actions=["extend"])
+class LoanViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
+    serializer_class = LoanOutputSerializer
+    filterset_class = LoanFilter
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # drf-spectacular, generating the schema
+            return Loan.objects.none()
+        return selectors.loan_list(organisation=self.organisation)
+
+    def get_object(self):
+        return self._loan(self.kwargs["pk"])
+
+    def _loan(self, pk) -> Loan:
+        """The loan as the selector gives it (with `overdue`), or 404 if it is not this organisation's."""
+        loan = selectors.loan_get(organisation=self.organisation, pk=pk)
+        if loan is None:
+            raise Http404("No such loan")
+        return loan
+
+    def _updated(self, loan: Loan) -> Response:
+        return Response(LoanOutputSerializer(self._loan(loan.pk)).data)
+
+    def list(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(LoanOutputSerializer(page, many=True).data)
+
+    def retrieve(self, request, pk=None):
+        return Response(LoanOutputSerializer(self.get_object()).data)
+
+    def create(self, request):
+        serializer = LoanCreateInputSerializer(data=request.data, context={"organisation": self.organisation})
+        serializer.is_valid(raise_exception=True)
+        loan = services.loan_create(actor=self.actor, **serializer.validated_data)
+        return Response(LoanOutputSerializer(self._loan(loan.pk)).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"], url_path="return", url_name="return")
+    def return_loan(self, request, pk=None):
+        loan = self.get_object()
+        serializer = LoanReturnInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._updated(services.loan_return(actor=self.actor, loan=loan, **serializer.validated_data))
+
+    @action(detail=True, methods=["post"])
+    def extend(self, request, pk=None):
+        loan = self.get_object()
+        serializer = LoanExtendInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._updated(services.loan_extend(actor=self.actor, loan=loan, **serializer.validated_data))
+
+    @action(detail=True, methods=["post"], url_path="report-lost", url_name="report-lost")
+    def report_lost(self, request, pk=None):
+        loan = self.get_object()
+        serializer = LoanReportLostInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._updated(services.loan_report_lost(actor=self.actor, loan=loan, **serializer.validated_data))
+
+    @action(detail=True, methods=["post"])
+    def gift(self, request, pk=None):
+        loan = self.get_object()
+        serializer = LoanGiftInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._updated(services.loan_gift(actor=self.actor, loan=loan, **serializer.validated_data))
