@@ -7,8 +7,18 @@ from rest_framework import serializers
 from inclusion.access import resident_get_visible
 
 from .. import selectors
-from ..models import ACCESSORIES, AgreementMethod, Condition, Device, DeviceKind, DeviceStatus, Loan, LoanOutcome
-from ..services import DEVICE_FIELDS
+from ..models import (
+    ACCESSORIES,
+    AgreementMethod,
+    Condition,
+    Device,
+    DeviceKind,
+    DeviceStatus,
+    Loan,
+    LoanOutcome,
+    WipeMethod,
+)
+from ..services import DEVICE_FIELDS, SIMPLE_MOVES
 
 NOTES_MAX_LENGTH = 2000  # Device.notes and Loan.closing_notes
 
@@ -167,3 +177,17 @@ class LoanReportLostInputSerializer(serializers.Serializer):
 
 class LoanGiftInputSerializer(serializers.Serializer):
     notes = serializers.CharField(required=False, allow_blank=True, max_length=NOTES_MAX_LENGTH)
+
+
+class DeviceWipeInputSerializer(serializers.Serializer):
+    method = serializers.ChoiceField(WipeMethod.choices)
+    wiped_on = serializers.DateField()
+    operator = serializers.CharField(max_length=150)
+    certificate_reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+
+class DeviceStatusInputSerializer(serializers.Serializer):
+    """The simple moves of the lifecycle; lending, returns, loss and gifts go through /loans/."""
+
+    to_status = serializers.ChoiceField([(s, DeviceStatus(s).label) for s in sorted(SIMPLE_MOVES)])
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")

@@ -20,7 +20,9 @@ from .filters import DeviceFilter, LoanFilter
 from .serializers import (
     DeviceCreateInputSerializer,
     DeviceOutputSerializer,
+    DeviceStatusInputSerializer,
     DeviceUpdateInputSerializer,
+    DeviceWipeInputSerializer,
     LoanCreateInputSerializer,
     LoanExtendInputSerializer,
     LoanGiftInputSerializer,
@@ -83,6 +85,27 @@ class DeviceViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
 
     def partial_update(self, request, asset_tag=None):
         return self.update(request, asset_tag=asset_tag, partial=True)
+
+    @extend_schema(summary="Record a data wipe (the device becomes 'wiped')", parameters=[ASSET_TAG],
+                   request=DeviceWipeInputSerializer, responses=DeviceOutputSerializer)  # fmt: skip
+    @action(detail=True, methods=["post"])
+    def wipe(self, request, asset_tag=None):
+        device = self.get_object()
+        serializer = DeviceWipeInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.device_wipe_record(actor=self.actor, device=device, **serializer.validated_data)
+        device.refresh_from_db()
+        return Response(DeviceOutputSerializer(device).data)
+
+    @extend_schema(summary="Mark ready, send for repair, retire or write off", parameters=[ASSET_TAG],
+                   request=DeviceStatusInputSerializer, responses=DeviceOutputSerializer)  # fmt: skip
+    @action(detail=True, methods=["post"], url_path="status", url_name="status")
+    def change_status(self, request, asset_tag=None):
+        device = self.get_object()
+        serializer = DeviceStatusInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        device = services.device_transition(actor=self.actor, device=device, **serializer.validated_data)
+        return Response(DeviceOutputSerializer(device).data)
 
 
 @extend_schema_view(

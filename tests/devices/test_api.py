@@ -864,3 +864,32 @@ def test_schema_documents_the_domain_error_codes(schema):
     )
     for action in ("Return", "ReportLost", "Gift"):
         assert "loan_closed" in components[f"V1Loans{action}CreateErrorComponent"]["properties"]["code"]["enum"]
+
+
+def test_a_device_added_through_the_api_can_be_wiped_made_ready_and_lent(api_a, org_a):
+    from datetime import date
+
+    created = api_a.post("/api/v1/devices/", {"kind": "tablet"}, format="json").json()
+    tag = created["asset_tag"]
+    too_soon = api_a.post(f"/api/v1/devices/{tag}/status/", {"to_status": "ready"}, format="json")
+    assert too_soon.status_code == 400 and too_soon.json()["errors"][0]["code"] == "illegal_transition"
+    wiped = api_a.post(f"/api/v1/devices/{tag}/wipe/", {"method": "nist_purge", "wiped_on": str(date.today()),
+                                                       "operator": "IT volunteer"}, format="json")  # fmt: skip
+    assert wiped.status_code == 200 and wiped.json()["status"] == "wiped"
+    ready = api_a.post(f"/api/v1/devices/{tag}/status/", {"to_status": "ready"}, format="json")
+    assert ready.status_code == 200 and ready.json()["status"] == "ready"
+    bad = api_a.post(f"/api/v1/devices/{tag}/status/", {"to_status": "on_loan"}, format="json")
+    assert bad.status_code == 400 and bad.json()["errors"][0]["attr"] == "to_status"
+
+
+def test_another_organisations_device_cannot_be_wiped_or_moved(api_b, org_a):
+    from .factories import DeviceFactory
+
+    device = DeviceFactory(owning_organisation=org_a, status="received")
+    assert (
+        api_b.post(f"/api/v1/devices/{device.asset_tag}/status/", {"to_status": "retired"}, format="json").status_code
+        == 404
+    )
+    assert api_b.post(f"/api/v1/devices/{device.asset_tag}/wipe/", {}, format="json").status_code == 404
+    device.refresh_from_db()
+    assert device.status == "received"
