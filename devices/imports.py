@@ -16,7 +16,7 @@ from pathlib import PurePath
 
 from inclusion.errors import DomainError
 
-from .models import ACCESSORIES, Condition, Device, DeviceKind, DeviceSource
+from .models import ACCESSORIES, ASSET_TAG_PATTERN, Condition, Device, DeviceKind, DeviceSource
 
 # The columns a file may have, in the order a template lists them. Only kind is required.
 IMPORT_COLUMNS = ("asset_tag", "serial_number", "kind", "make", "model", "specification", "accessories", "location",
@@ -27,7 +27,7 @@ MAX_COLUMNS = 100  # a sheet claiming thousands of columns is read no further th
 MAX_XLSX_UNPACKED = 100 * 1024 * 1024  # a small .xlsx that unpacks to gigabytes is refused, not read
 ACCESSORY_SEPARATOR = ";"
 # Tags appear in URLs (/devices/<tag>/label/) and on printed labels: no slashes or punctuation.
-TAG_PATTERN = re.compile(r"[A-Z0-9][A-Z0-9 ._-]*")
+TAG_PATTERN = re.compile(ASSET_TAG_PATTERN)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _ZIP_MAGIC = b"PK\x03\x04"
 _OTHER_FORMATS = {

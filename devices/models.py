@@ -5,6 +5,7 @@ TRANSITIONS table.
 """
 
 from django.contrib.postgres.fields import ArrayField
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
@@ -71,8 +72,18 @@ class LoanOutcome(models.TextChoices):
     GIFTED = "gifted", "Gifted"
 
 
+# Letters, digits, spaces, dots, hyphens and underscores: safe in URLs, on labels and in a scanner.
+ASSET_TAG_PATTERN = r"[A-Z0-9][A-Z0-9 ._-]*"
+
+
 class Device(models.Model):
-    asset_tag = models.CharField(max_length=40, unique=True)
+    asset_tag = models.CharField(
+        max_length=40,
+        unique=True,
+        validators=[
+            RegexValidator(f"^{ASSET_TAG_PATTERN}$", "Use letters, digits, spaces, dots, hyphens or underscores.")
+        ],
+    )
     serial_number = models.CharField(max_length=100, blank=True)
     kind = models.CharField(max_length=20, choices=DeviceKind.choices)
     make = models.CharField(max_length=100, blank=True)

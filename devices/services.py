@@ -89,9 +89,7 @@ def _check_owner(device: Device, actor: Actor) -> None:
 
 
 def asset_tag_next() -> str:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval('devices_asset_tag_seq')")
-        return f"DI-{cursor.fetchone()[0]:06d}"
+    return asset_tags_next(1)[0]
 
 
 DEVICE_FIELDS = ("asset_tag", "serial_number", "kind", "make", "model", "specification", "accessories", "location",

