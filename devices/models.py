@@ -331,7 +331,7 @@ class VoucherBatch(models.Model):
         ]
 
     def __str__(self):
-        allowance = f" {self.data_allowance_gb:g} GB" if self.data_allowance_gb else ""
+        allowance = f" {self.data_allowance_gb.normalize():f} GB" if self.data_allowance_gb else ""
         return f"{self.provider}{allowance} {self.get_kind_display()} (expires {self.expires_on:%-d %b %Y})"
 
 
@@ -339,7 +339,7 @@ def mask_code(code: str) -> str:
     """A voucher code is a bearer secret: lists, exports and logs show only its last four characters."""
     if not code:
         return ""
-    return "•" * max(len(code) - 4, 4) + code[-4:]
+    return "••••" + code[-4:]  # a fixed mask: the length of the code is not given away either
 
 
 class Voucher(models.Model):

@@ -1,7 +1,7 @@
 """Reads of voucher stock and issued vouchers, always scoped to one organisation. Codes are never
 selected whole for lists: use Voucher.masked."""
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from inclusion.models import Organisation, Resident
@@ -26,7 +26,7 @@ def voucher_batch_get(*, organisation: Organisation, pk) -> VoucherBatch | None:
 
 def voucher_stock(*, organisation: Organisation) -> list[dict]:
     """Available vouchers per provider and kind in current batches, flagged when at or below the
-    lowest threshold among their batches (the coordinator's dashboard)."""
+    highest threshold among their batches (the coordinator's dashboard)."""
     today = timezone.localdate()
     rows = (
         VoucherBatch.objects.filter(organisation=organisation, expires_on__gte=today)
@@ -60,7 +60,7 @@ def voucher_list(
         vouchers = vouchers.filter(provider__slug=provider)
     if kind:
         vouchers = vouchers.filter(batch__kind=kind)
-    return vouchers.order_by("-issued_at", "id")
+    return vouchers.order_by(F("issued_at").desc(nulls_last=True), "id")
 
 
 def voucher_get(*, organisation: Organisation, pk) -> Voucher | None:
@@ -78,3 +78,31 @@ def vouchers_for_resident(*, organisation: Organisation, resident: Resident) -> 
 def provider_list(*, active_only: bool = True) -> QuerySet[Provider]:
     providers = Provider.objects.all()
     return providers.filter(active=True) if active_only else providers
+
+
+# --- Staff web (devices/voucher_views.py): added with the voucher pages -------------------------------
+
+
+def vouchers_mark_resident_visible(*, organisation: Organisation, vouchers) -> list[Voucher]:
+    """Set `resident_visible` on each voucher: whether the organisation may still see its resident.
+
+    A voucher given to another organisation's resident (shared through a loan, say) outlives the link,
+    so lists and pages show such a resident without their name. One query for all of them."""
+    from inclusion.access import residents_visible_to
+
+    vouchers = list(vouchers)
+    ids = {voucher.resident_id for voucher in vouchers if voucher.resident_id}
+    visible = set(residents_visible_to(organisation).filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
+    for voucher in vouchers:
+        voucher.resident_visible = voucher.resident_id in visible
+    return vouchers
+
+
+def voucher_stock_labelled(*, organisation: Organisation) -> list[dict]:
+    """voucher_stock with each kind's label ("Data voucher code") as `kind_label`, for pages."""
+    from .models import VoucherKind
+
+    labels = dict(VoucherKind.choices)
+    return [
+        {**row, "kind_label": labels.get(row["kind"], row["kind"])} for row in voucher_stock(organisation=organisation)
+    ]

@@ -82,7 +82,9 @@ def voucher_rows_validate(*, provider: Provider, kind: str, rows: list[ImportRow
             continue
         if row.code:
             if not CODE_PATTERN.match(row.code):
-                errors.append((row.line, f"Code {row.code[:70]!r} is malformed: 4 to 64 letters, digits or hyphens"))
+                errors.append(
+                    (row.line, f"Code ending {row.code[-4:]} is malformed: 4 to 64 letters, digits or hyphens")
+                )
             elif row.code in seen_codes:
                 errors.append(
                     (row.line, f"Code ending {row.code[-4:]} is repeated (first on line {seen_codes[row.code]})")
@@ -162,20 +164,22 @@ def _eligible_batches(
     batches = list(batches)
     if not batches:
         return [], "There are no current batches of that kind."
-    issued = {}
-    for voucher in (
-        Voucher.objects.filter(resident=resident, batch__in=batches)
+    # A rule counts the resident's vouchers of the same provider and kind from any of our batches:
+    # two batches of one offer must not let a resident have it twice.
+    issued: dict[tuple[int, str], list] = {}
+    for provider_id, batch_kind, issued_at in (
+        Voucher.objects.filter(resident=resident, batch__organisation=actor.organisation, batch__kind=kind)
         .exclude(status=V.FAILED)
-        .only("batch_id", "issued_at")
+        .values_list("batch__provider_id", "batch__kind", "issued_at")
     ):
-        issued.setdefault(voucher.batch_id, []).append(voucher.issued_at)
+        issued.setdefault((provider_id, batch_kind), []).append(issued_at)
     eligible, reason = [], ""
     for batch in batches:
         since = timezone.now() - timedelta(days=batch.eligibility_window_days)
-        recent = [at for at in issued.get(batch.pk, []) if at and at >= since]
+        recent = [at for at in issued.get((batch.provider_id, batch.kind), []) if at and at >= since]
         if len(recent) >= batch.max_per_resident:
             last = max(recent)
-            reason = (f"{resident.display_name} had a {batch.provider} {batch.get_kind_display().lower()} on "
+            reason = (f"{resident.display_name} had a {batch.provider} {batch.get_kind_display()} on "
                       f"{timezone.localtime(last):%-d %B %Y}; this batch allows {batch.max_per_resident} per resident "
                       f"every {batch.eligibility_window_days} days.")  # fmt: skip
         else:
@@ -228,7 +232,7 @@ def voucher_issue(
     voucher.issued_via = actor.api_key
     voucher.replacement_for = replacement_for
     voucher.save()
-    what = f"{voucher.batch.provider} {voucher.batch.get_kind_display().lower()}"
+    what = f"{voucher.batch.provider} {voucher.batch.get_kind_display()}"
     case_event_record(resident=resident, actor=actor, kind=EventKind.VOUCHER_ISSUED,
                       summary=f"Issued {what} {voucher.masked}" + (" (replacement)" if replacement_for else ""),
                       data={"voucher": voucher.pk})  # fmt: skip

@@ -113,7 +113,7 @@ def test_eligibility_one_per_resident_per_six_months(actor_a, org_a, resident_a)
     VoucherFactory.create_batch(3, batch=batch)
     voucher_issue(actor=actor_a, resident=resident_a, kind=VoucherKind.DATA_CODE)
     with pytest.raises(
-        DomainError, match=r"had a .* data voucher code on .*; this batch allows 1 per resident every 183 days"
+        DomainError, match=r"had a .* Data voucher code on .*; this batch allows 1 per resident every 183 days"
     ):
         voucher_issue(actor=actor_a, resident=resident_a, kind=VoucherKind.DATA_CODE)
     Voucher.objects.filter(resident=resident_a).update(issued_at=timezone.now() - timedelta(days=200))
@@ -145,7 +145,7 @@ def test_reveal_is_recorded_and_only_for_the_owning_organisation(actor_a, actor_
 
 def test_masking(org_a):
     voucher = VoucherFactory(batch__organisation=org_a, code="ABCDEFGH1234")
-    assert voucher.masked == "••••••••1234" and "ABCDEFGH" not in str(voucher)
+    assert voucher.masked == "••••1234" and "ABCDEFGH" not in str(voucher)
 
 
 def test_activate_fail_with_replacement_and_withdraw(actor_a, org_a, resident_a):
@@ -235,3 +235,13 @@ def test_fifty_concurrent_issues_get_fifty_distinct_codes(org_a):
     assert Voucher.objects.filter(status=V.ISSUED).count() == 50
     assert Voucher.objects.filter(status=V.AVAILABLE).count() == 10
     assert Voucher.objects.filter(status=V.ISSUED).values("resident").distinct().count() == 50
+
+
+def test_two_batches_of_one_offer_do_not_give_a_resident_two_vouchers(actor_a, org_a, resident_a):
+    provider = ProviderFactory()
+    for days in (30, 90):
+        VoucherFactory(batch=VoucherBatchFactory(organisation=org_a, provider=provider,
+                                                 expires_on=TODAY() + timedelta(days=days)))  # fmt: skip
+    voucher_issue(actor=actor_a, resident=resident_a, kind=VoucherKind.DATA_CODE)
+    with pytest.raises(DomainError, match="this batch allows 1 per resident"):
+        voucher_issue(actor=actor_a, resident=resident_a, kind=VoucherKind.DATA_CODE)
