@@ -13,5 +13,5 @@ urlpatterns = [
     path("export.csv", io_views.device_export_csv, name="device-export-csv"),
     path("export.xlsx", io_views.device_export_xlsx, name="device-export-xlsx"),
     path("labels/", io_views.device_labels, name="device-labels"),
-    path("<asset_tag>/label/", io_views.device_label, name="device-label"),
+    path("stock/<asset_tag>/label/", io_views.device_label, name="device-label"),
 ]

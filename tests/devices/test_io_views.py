@@ -62,10 +62,10 @@ def test_routes_resolve_to_these_pages():
     """Also fails if a device page's "<asset_tag>/" pattern comes first and swallows these."""
     for path, name in (("/devices/import/", "device-import"), ("/devices/import/confirm/", "device-import-confirm"),
                        ("/devices/export.csv", "device-export-csv"), ("/devices/export.xlsx", "device-export-xlsx"),
-                       ("/devices/labels/", "device-labels"), ("/devices/LAP-001/label/", "device-label")):  # fmt: skip
+                       ("/devices/labels/", "device-labels"), ("/devices/stock/LAP-001/label/", "device-label")):  # fmt: skip
         match = resolve(path)
         assert (match.namespace, match.url_name) == ("devices", name)
-    assert reverse("devices:device-label", args=["DI-000001"]) == "/devices/DI-000001/label/"
+    assert reverse("devices:device-label", args=["DI-000001"]) == "/devices/stock/DI-000001/label/"
 
 
 PAGES = [
