@@ -92,3 +92,43 @@ def loans_for_resident(*, organisation: Organisation, resident: Resident) -> Que
 def resident_open_loan_ids(organisation: Organisation) -> QuerySet:
     """The access rule's link: residents with an open loan from `organisation`."""
     return Loan.objects.filter(organisation=organisation, closed_at__isnull=True).values("resident_id")
+
+
+# --- Added for the staff web (devices/views.py) ------------------------------------------------------
+
+
+def device_loans(*, device: Device) -> QuerySet[Loan]:
+    """Every loan of one device (all made by its owning organisation), newest first."""
+    return with_overdue(device.loans.select_related("resident", "lent_by")).order_by("-started_on", "-id")
+
+
+def device_wipes(*, device: Device):
+    return device.wipes.select_related("recorded_by").order_by("-wiped_on", "-recorded_at")
+
+
+def loan_extensions(*, loan: Loan):
+    return loan.extension_history.select_related("extended_by").order_by("extended_at")
+
+
+def loan_counts(*, organisation: Organisation) -> dict[str, int]:
+    """Open loans overdue and due back within the week (as loan_list counts them), in one query."""
+    today = timezone.localdate()
+    return Loan.objects.filter(organisation=organisation, closed_at__isnull=True).aggregate(
+        overdue=Count("pk", filter=Q(due_on__lt=today)),
+        due_this_week=Count("pk", filter=Q(due_on__gte=today, due_on__lte=today + timedelta(days=7))),
+    )
+
+
+def loans_mark_resident_visible(*, organisation: Organisation, loans) -> list[Loan]:
+    """Set `resident_visible` on each loan: whether the organisation may still see its resident.
+
+    A closed loan no longer links another organisation's resident to the lender (inclusion/access.py),
+    so lists show such a resident without their name."""
+    from inclusion.access import residents_visible_to
+
+    loans = list(loans)
+    ids = {loan.resident_id for loan in loans}
+    visible = set(residents_visible_to(organisation).filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
+    for loan in loans:
+        loan.resident_visible = loan.resident_id in visible
+    return loans

@@ -152,12 +152,19 @@ def device_wipe_record(
     return wipe
 
 
+def device_transition_moves(status: str) -> list[str]:
+    """The moves device_transition makes from `status`; the others have their own services."""
+    found = status == S.LOST  # a lost device that turns up again waits to be checked
+    return [to for to in TRANSITIONS[status] if to in SIMPLE_MOVES or (found and to == S.AWAITING_CHECK)]
+
+
 @transaction.atomic
 def device_transition(*, actor: Actor, device: Device, to_status: str, note: str = "") -> Device:
-    """The simple moves: mark ready, send for repair, retire, write off. Refused with a reason otherwise."""
+    """The simple moves: mark ready, send for repair, retire, write off, and a lost device found (it then
+    waits to be checked). Refused with a reason otherwise."""
     device = _lock_device(device)
     _check_owner(device, actor)
-    if to_status not in SIMPLE_MOVES:
+    if to_status not in device_transition_moves(device.status):
         raise _refuse(device, to_status)
     return _move(device, to_status, actor=actor, note=note)
 

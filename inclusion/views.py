@@ -12,8 +12,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from devices.selectors import loans_for_resident
+from devices.voucher_forms import VoucherIssueForm
+from devices.voucher_selectors import voucher_stock, vouchers_for_resident
+
 from . import selectors, services
-from .access import membership_can_see_residents, resident_get_visible
+from .access import membership_can_manage_stock, membership_can_see_residents, resident_get_visible
 from .actors import Actor
 from .errors import DomainError
 from .forms import ConsentForm, ConsentWithdrawForm, NoteForm, RegisterResidentForm, ResidentForm, SearchForm
@@ -135,6 +139,13 @@ def resident_detail(request, pk):
             "consents": selectors.resident_consents(resident=resident),
             "note_form": NoteForm(),
             "is_owner": resident.owning_organisation_id == request.membership.organisation_id,
+            "loans": loans_for_resident(organisation=request.membership.organisation, resident=resident),
+            "vouchers": vouchers_for_resident(organisation=request.membership.organisation, resident=resident),
+            "voucher_issue_form": VoucherIssueForm(
+                stock=voucher_stock(organisation=request.membership.organisation),
+                action=reverse("devices:voucher-issue", kwargs={"pk": resident.pk}),
+            ),
+            "can_manage_stock": membership_can_manage_stock(request.membership),
         },
     )
 

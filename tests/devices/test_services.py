@@ -289,3 +289,17 @@ def test_overlong_closing_notes_are_refused_and_the_loan_stays_open(actor_a, dev
 def test_database_keeps_asset_tags_upper_case(org_a):
     with pytest.raises(IntegrityError), transaction.atomic():
         DeviceFactory(owning_organisation=org_a, asset_tag="lower-1")
+
+
+def test_a_lost_device_that_turns_up_waits_to_be_checked(actor_a, device, resident_a):
+    loan = lend(actor_a, device, resident_a)
+    services.loan_report_lost(actor=actor_a, loan=loan)
+    services.device_transition(actor=actor_a, device=device, to_status=S.AWAITING_CHECK, note="Handed in at reception")
+    device.refresh_from_db()
+    assert device.status == S.AWAITING_CHECK
+
+
+def test_a_device_on_loan_cannot_be_moved_to_awaiting_check_without_a_return(actor_a, device, resident_a):
+    lend(actor_a, device, resident_a)
+    with pytest.raises(DomainError, match="cannot record a return"):
+        services.device_transition(actor=actor_a, device=device, to_status=S.AWAITING_CHECK)

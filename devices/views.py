@@ -1,0 +1,507 @@
+"""Staff web pages for devices and loans: stock, device pages, wipes and status changes, lending, returns,
+extensions, loss and gifts, the loans list and the loan policy.
+
+Each view fetches through a selector scoped to the membership's organisation (another organisation's device
+or loan is 404), checks the form, calls one service and redirects with a confirmation. Frontline staff lend
+and take returns; coordinators and administrators also manage stock and the policy (stock_view).
+"""
+
+from datetime import timedelta
+from functools import wraps
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from inclusion import selectors as resident_selectors
+from inclusion.access import membership_can_manage_stock, resident_get_visible
+from inclusion.errors import DomainError
+from inclusion.forms import SearchForm
+from inclusion.views import _actor, _apply_errors, _posted, staff_view
+
+from . import selectors, services
+from .forms import (
+    MOVE_LABELS,
+    DateField,
+    DeviceAddForm,
+    DeviceFilterForm,
+    DeviceForm,
+    DeviceStatusForm,
+    ExtendForm,
+    GiftForm,
+    LendForm,
+    LoanPolicyForm,
+    ReportLostForm,
+    ReturnForm,
+    WipeForm,
+    accessory_label,
+    date_error,
+)
+from .models import AgreementMethod, DeviceStatus
+from .services import TRANSITIONS
+
+S = DeviceStatus
+PAGE_SIZE = 50
+
+
+def stock_view(view):
+    """A staff page for coordinators and administrators only; frontline staff get 403. Another organisation's
+    device or loan is still 404 first, as everywhere, so the answer never depends on the role."""
+
+    @staff_view()
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not membership_can_manage_stock(request.membership):
+            if "asset_tag" in kwargs:
+                _device(request, kwargs["asset_tag"])
+            if "loan_pk" in kwargs:
+                _loan(request, kwargs["loan_pk"])
+            return render(request, "devices/stock_only.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _device(request, asset_tag):
+    device = selectors.device_get(organisation=request.membership.organisation, asset_tag=asset_tag)
+    if device is None:
+        raise Http404("No such device")
+    return device
+
+
+def _loan(request, loan_pk):
+    loan = selectors.loan_get(organisation=request.membership.organisation, pk=loan_pk)
+    if loan is None:
+        raise Http404("No such loan")
+    return selectors.loans_mark_resident_visible(organisation=request.membership.organisation, loans=[loan])[0]
+
+
+def _device_typed(organisation, tag: str):
+    """The device a typed or scanned tag means: as typed, else without the spaces someone typed inside it."""
+    device = selectors.device_get(organisation=organisation, asset_tag=tag)
+    if device is None and " " in tag:
+        device = selectors.device_get(organisation=organisation, asset_tag=tag.replace(" ", ""))
+    return device
+
+
+def _refused(form, error, aliases: dict[str, str] | None = None) -> None:
+    """A service's refusal on the form: on the field it names (renamed by `aliases`), else above the form."""
+    if isinstance(error, DomainError):
+        field = (aliases or {}).get(error.field, error.field)
+        if field in form.fields and isinstance(form.fields[field], DateField):
+            date_error(form, field, error.message)
+            return
+        error = DomainError(error.message, field=field, code=error.code)
+    _apply_errors(form, error)
+
+
+def _date(value) -> str:
+    return f"{value:%-d %B %Y}"
+
+
+# Stock
+
+
+@staff_view()
+def device_list(request):
+    organisation = request.membership.organisation
+    form = DeviceFilterForm(request.GET or None, locations=selectors.device_locations(organisation=organisation))
+    filters = {"q": "", "status": "", "kind": "", "location": ""}
+    if form.is_valid():
+        filters.update(form.cleaned_data)
+        # A scanned or typed tag on its own goes straight to that device.
+        only_tag = filters["q"].strip() and not (filters["status"] or filters["kind"] or filters["location"])
+        device = only_tag and _device_typed(organisation, " ".join(filters["q"].split()))
+        if device:
+            return redirect("devices:device-detail", asset_tag=device.asset_tag)
+    page = Paginator(selectors.device_list(organisation=organisation, **filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "devices/device_list.html",
+        {
+            "form": form,
+            "page": page,
+            "filtered": any(filters.values()),
+            "counts": selectors.device_counts_by_status(organisation=organisation),
+            "status_filter": filters["status"],
+            "can_manage": membership_can_manage_stock(request.membership),
+        },
+    )
+
+
+ACTION_LABELS = {
+    **MOVE_LABELS,
+    S.ON_LOAN: "Lend this device",
+    S.AWAITING_CHECK: "Record a return",
+    S.LOST: "Report lost or stolen",
+    S.GIFTED: "Give it to them to keep",
+    S.WIPED: "Record a wipe",
+}
+
+
+def _device_actions(device, loan, *, can_manage: bool) -> list[dict]:
+    """A button for each move TRANSITIONS allows from the device's status that this member may make."""
+    actions = []
+    for to_status in TRANSITIONS[device.status]:
+        url, style, label = None, "govuk-button--secondary", ACTION_LABELS[to_status]
+        if to_status == S.ON_LOAN:
+            url, style = reverse("devices:device-lend", args=[device.asset_tag]), ""
+        elif loan is not None and to_status == S.AWAITING_CHECK:
+            url, style = reverse("devices:loan-return", args=[loan.pk]), ""
+        elif loan is not None and to_status == S.LOST:
+            url = reverse("devices:loan-report-lost", args=[loan.pk])
+        elif loan is not None and to_status == S.GIFTED and can_manage:
+            url = reverse("devices:loan-gift", args=[loan.pk])
+        elif can_manage and to_status == S.WIPED:
+            url = reverse("devices:device-wipe", args=[device.asset_tag])
+        elif can_manage and to_status in services.device_transition_moves(device.status):
+            # Retire and write off are final, but confirmed on the next page: no warning button here.
+            url = reverse("devices:device-status", args=[device.asset_tag]) + f"?to={to_status}"
+            label = MOVE_LABELS[to_status]
+        if url:
+            actions.append({"label": label, "url": url, "style": style})
+    return actions
+
+
+HISTORY_TITLES = {
+    "receive": "Received into stock", "update details": "Details changed", "record a wipe": "Wiped",
+    "mark ready": "Marked ready to lend", "send for repair": "Sent for repair", "retire": "Retired", "lend": "Lent",
+    "record a return": "Returned", "report lost": "Reported lost or stolen", "gift": "Given to keep",
+    "write off": "Written off", "extend loan": "Loan extended",
+}  # fmt: skip
+
+
+def _history(device) -> list:
+    events = list(selectors.device_history(device=device))
+    for event in events:
+        event.title = HISTORY_TITLES.get(event.action, event.action.capitalize())
+        event.changed = [name.replace("_", " ") for name in event.data.get("fields", [])]
+        event.missing = [accessory_label(name) for name in event.data.get("missing_accessories", [])]
+    return events
+
+
+@staff_view()
+def device_detail(request, asset_tag):
+    organisation = request.membership.organisation
+    device = _device(request, asset_tag)
+    loans = selectors.loans_mark_resident_visible(
+        organisation=organisation, loans=selectors.device_loans(device=device)
+    )
+    current = next((loan for loan in loans if loan.is_open), None)
+    can_manage = membership_can_manage_stock(request.membership)
+    return render(
+        request,
+        "devices/device_detail.html",
+        {
+            "device": device,
+            "accessories": [accessory_label(name) for name in device.accessories],
+            "current_loan": current,
+            "past_loans": [loan for loan in loans if not loan.is_open],
+            "history": _history(device),
+            "final": not TRANSITIONS[device.status],
+            "wipes": selectors.device_wipes(device=device),
+            "actions": _device_actions(device, current, can_manage=can_manage),
+            "can_manage": can_manage,
+        },
+    )
+
+
+@stock_view
+def device_add(request):
+    locations = selectors.device_locations(organisation=request.membership.organisation)
+    form = DeviceAddForm(_posted(request), locations=locations)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = services.device_create(actor=_actor(request), **form.cleaned_data)
+        except (DomainError, ValidationError) as error:
+            _refused(form, error)
+        else:
+            messages.success(request, f"{device.asset_tag} is added to your stock. Record a wipe before it is lent.")
+            return redirect("devices:device-detail", asset_tag=device.asset_tag)
+    return render(request, "devices/device_form.html", {"form": form, "adding": True})
+
+
+@stock_view
+def device_edit(request, asset_tag):
+    device = _device(request, asset_tag)
+    locations = selectors.device_locations(organisation=request.membership.organisation)
+    form = DeviceForm(_posted(request), instance=device, locations=locations)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.device_update(actor=_actor(request), device=device, **form.cleaned_data)
+        except (DomainError, ValidationError) as error:
+            _refused(form, error)
+        else:
+            messages.success(request, f"The details of {device.asset_tag} are saved.")
+            return redirect("devices:device-detail", asset_tag=device.asset_tag)
+    return render(request, "devices/device_form.html", {"form": form, "device": device})
+
+
+@stock_view
+def device_wipe(request, asset_tag):
+    device = _device(request, asset_tag)
+    form = WipeForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.device_wipe_record(actor=_actor(request), device=device, **form.cleaned_data)
+        except (DomainError, ValidationError) as error:
+            _refused(form, error)
+        else:
+            messages.success(request, f"Wipe recorded. {device.asset_tag} is wiped: mark it ready once it is checked.")
+            return redirect("devices:device-detail", asset_tag=device.asset_tag)
+    return render(
+        request,
+        "devices/device_wipe.html",
+        {"form": form, "device": device, "allowed": S.WIPED in TRANSITIONS[device.status]},
+    )
+
+
+@stock_view
+def device_status(request, asset_tag):
+    """Mark ready, send for repair, retire or write off: one small form posting to_status and a note."""
+    device = _device(request, asset_tag)
+    allowed = services.device_transition_moves(device.status)
+    chosen = request.GET.get("to")
+    form = DeviceStatusForm(
+        _posted(request), allowed=allowed, initial={"to_status": chosen if chosen in allowed else None}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = services.device_transition(actor=_actor(request), device=device, **form.cleaned_data)
+        except (DomainError, ValidationError) as error:
+            _refused(form, error)
+        else:
+            messages.success(request, f"{device.asset_tag} is now {device.get_status_display().lower()}.")
+            return redirect("devices:device-detail", asset_tag=device.asset_tag)
+    form.show_allowed_only()
+    return render(request, "devices/device_status.html", {"form": form, "device": device})
+
+
+@staff_view()
+def device_lend(request, asset_tag):
+    """Lend this device, from its page: find the resident, then the lend form with the tag filled in."""
+    device = _device(request, asset_tag)
+    form = SearchForm(request.GET or None)
+    results, searched = [], False
+    if device.status == S.READY and form.is_valid() and form.cleaned_data["q"]:
+        searched = True
+        query = form.cleaned_data["q"]
+        if len(query.strip()) < resident_selectors.SEARCH_MIN_LENGTH:
+            form.add_error("q", f"Enter at least {resident_selectors.SEARCH_MIN_LENGTH} characters")
+        else:
+            results = list(
+                resident_selectors.resident_search(organisation=request.membership.organisation, query=query)
+            )
+    return render(
+        request,
+        "devices/device_lend.html",
+        {"device": device, "form": form, "results": results, "searched": searched, "ready": device.status == S.READY},
+    )
+
+
+# Loans
+
+
+@staff_view()
+def loan_create(request, pk):
+    """Lend a device to a resident: scan or type its tag, record the agreement, optionally a due date."""
+    organisation = request.membership.organisation
+    resident = resident_get_visible(organisation, pk)
+    policy = services.loan_policy_for(organisation)
+    form = LendForm(_posted(request), policy=policy, initial={"asset_tag": request.GET.get("tag", "")})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        device = _device_typed(organisation, data["asset_tag"])
+        if device is None:
+            form.add_error(
+                "asset_tag", f"There is no device tagged {data['asset_tag']} in your stock. Check the tag and try again"
+            )
+        else:
+            verbal = data["agreement_method"] == AgreementMethod.VERBAL_WITNESSED
+            try:
+                loan = services.loan_create(
+                    actor=_actor(request), device=device, resident=resident,
+                    agreement_method=data["agreement_method"], agreement_accepted=data["agreement_accepted"],
+                    witness_name=data["witness_name"] if verbal else "", due_on=data["due_on"], notes=data["notes"],
+                )  # fmt: skip
+            except (DomainError, ValidationError) as error:
+                _refused(form, error, {"device": "asset_tag"})
+            else:
+                messages.success(
+                    request,
+                    f"{device.description} ({device.asset_tag}) is lent to {resident.display_name}, "
+                    f"due back {_date(loan.due_on)}.",
+                )
+                return redirect(reverse("resident-detail", kwargs={"pk": resident.pk}) + "#devices")
+    return render(request, "devices/loan_create.html", {"form": form, "resident": resident, "policy": policy})
+
+
+LOAN_VIEWS = {
+    "": "Overdue and due this week",
+    "open": "All open",
+    "closed": "Closed",
+}
+
+
+@staff_view()
+def loan_list(request):
+    organisation = request.membership.organisation
+    status = request.GET.get("status", "")
+    if status not in LOAN_VIEWS and status not in ("overdue", "due_this_week"):
+        status = ""
+    context = {"status": status, "views": LOAN_VIEWS, "counts": selectors.loan_counts(organisation=organisation)}
+    if status == "":
+        context["sections"] = [
+            ("overdue", "Overdue", selectors.loan_list(organisation=organisation, status="overdue")),
+            ("due-this-week", "Due back this week", selectors.loan_list(organisation=organisation, status="due_this_week")),
+        ]  # fmt: skip
+    else:
+        loans = selectors.loan_list(organisation=organisation, status=status)
+        if status == "closed":
+            loans = loans.order_by("-closed_at", "-id")  # the latest first
+        page = Paginator(loans, PAGE_SIZE).get_page(request.GET.get("page"))
+        page.object_list = selectors.loans_mark_resident_visible(organisation=organisation, loans=page.object_list)
+        heading = {"overdue": "Overdue", "due_this_week": "Due back this week"}.get(status, LOAN_VIEWS.get(status))
+        count = page.paginator.count
+        context.update(page=page, heading=heading, closed=status == "closed",
+                       caption=f"{heading}: {count} loan{'s' if count != 1 else ''}")  # fmt: skip
+    return render(request, "devices/loan_list.html", context)
+
+
+@staff_view()
+def loan_detail(request, loan_pk):
+    loan = _loan(request, loan_pk)
+    policy = services.loan_policy_for(request.membership.organisation)
+    return render(
+        request,
+        "devices/loan_detail.html",
+        {
+            "loan": loan,
+            "device": loan.device,
+            "policy": policy,
+            "extensions": selectors.loan_extensions(loan=loan),
+            "accessories_returned": [accessory_label(name) for name in loan.accessories_returned],
+            "accessories_missing": [
+                accessory_label(name) for name in loan.device.accessories if name not in loan.accessories_returned
+            ],
+            "can_manage": membership_can_manage_stock(request.membership),
+        },
+    )
+
+
+def _closed(request, loan):
+    messages.info(request, f"This loan is already closed ({loan.get_outcome_display().lower()}).")
+    return redirect("devices:loan-detail", loan_pk=loan.pk)
+
+
+@staff_view()
+def loan_return(request, loan_pk):
+    loan = _loan(request, loan_pk)
+    if not loan.is_open:
+        return _closed(request, loan)
+    device = loan.device
+    form = ReturnForm(_posted(request), device=device)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.loan_return(
+                actor=_actor(request), loan=loan, condition=data["condition"], returned_on=data["returned_on"],
+                accessories_returned=data.get("accessories_returned", []), notes=data["notes"],
+            )  # fmt: skip
+        except (DomainError, ValidationError) as error:
+            _refused(form, error)
+        else:
+            missing = [accessory_label(n) for n in device.accessories if n not in data.get("accessories_returned", [])]
+            message = f"{device.asset_tag} is back. It is waiting to be checked and wiped before it is lent again."
+            if missing:
+                message += f" Missing: {', '.join(missing).lower()}."
+            messages.success(request, message)
+            return redirect("devices:device-detail", asset_tag=device.asset_tag)
+    return render(request, "devices/loan_return.html", {"form": form, "loan": loan, "device": device})
+
+
+@staff_view()
+def loan_extend(request, loan_pk):
+    loan = _loan(request, loan_pk)
+    if not loan.is_open:
+        return _closed(request, loan)
+    policy = services.loan_policy_for(request.membership.organisation)
+    form = ExtendForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            loan = services.loan_extend(actor=_actor(request), loan=loan, **form.cleaned_data)
+        except (DomainError, ValidationError) as error:
+            _refused(form, error)
+        else:
+            messages.success(request, f"Loan extended: {loan.device.asset_tag} is now due back {_date(loan.due_on)}.")
+            return redirect("devices:loan-detail", loan_pk=loan.pk)
+    new_due_on = max(loan.due_on, timezone.localdate()) + timedelta(days=policy.extension_days)
+    return render(
+        request,
+        "devices/loan_extend.html",
+        {
+            "form": form, "loan": loan, "device": loan.device, "policy": policy, "new_due_on": new_due_on,
+            "allowed": loan.extensions < policy.max_extensions,
+        },
+    )  # fmt: skip
+
+
+@staff_view()
+def loan_report_lost(request, loan_pk):
+    loan = _loan(request, loan_pk)
+    if not loan.is_open:
+        return _closed(request, loan)
+    form = ReportLostForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.loan_report_lost(actor=_actor(request), loan=loan, **form.cleaned_data)
+        except (DomainError, ValidationError) as error:
+            _refused(form, error)
+        else:
+            what = "stolen" if form.cleaned_data["stolen"] else "lost"
+            messages.success(request, f"{loan.device.asset_tag} is recorded as {what}. The loan is closed.")
+            return redirect("devices:loan-detail", loan_pk=loan.pk)
+    return render(request, "devices/loan_report_lost.html", {"form": form, "loan": loan, "device": loan.device})
+
+
+@stock_view
+def loan_gift(request, loan_pk):
+    loan = _loan(request, loan_pk)
+    if not loan.is_open:
+        return _closed(request, loan)
+    name = loan.resident.display_name
+    form = GiftForm(_posted(request), device=loan.device, resident_name=name)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.loan_gift(actor=_actor(request), loan=loan, notes=form.cleaned_data["notes"])
+        except (DomainError, ValidationError) as error:
+            _refused(form, error)
+        else:
+            messages.success(request, f"{loan.device.asset_tag} is given to {name} to keep. The loan is closed.")
+            return redirect("devices:loan-detail", loan_pk=loan.pk)
+    return render(request, "devices/loan_gift.html", {"form": form, "loan": loan, "device": loan.device})
+
+
+@staff_view()
+def loan_policy(request):
+    """Everyone who lends sees the policy; coordinators and administrators change it."""
+    can_manage = membership_can_manage_stock(request.membership)
+    if request.method == "POST" and not can_manage:
+        return render(request, "devices/stock_only.html", status=403)
+    policy = services.loan_policy_for(request.membership.organisation)
+    form = LoanPolicyForm(_posted(request), instance=policy) if can_manage else None
+    if form is not None and request.method == "POST" and form.is_valid():
+        try:
+            services.loan_policy_update(actor=_actor(request), **form.cleaned_data)
+        except (DomainError, ValidationError) as error:
+            _refused(form, error)
+        else:
+            messages.success(request, "The loan policy is saved. It applies to new loans and extensions.")
+            return redirect("devices:loan-policy")
+    return render(request, "devices/loan_policy.html", {"form": form, "policy": policy})

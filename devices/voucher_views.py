@@ -1,0 +1,438 @@
+"""Staff web pages for data vouchers: stock and batches, importing a batch, issuing from the resident's
+page, the one-time code confirmation, showing a code again, and marking a voucher activated, not working
+or withdrawn.
+
+Codes are bearer secrets. A whole code is on two pages only: the confirmation right after issuing (once:
+the session says which voucher was just issued) and the page a "Show code" POST returns (voucher_reveal
+puts that on the resident's timeline). Both are sent with no-store. Everywhere else, and in every message,
+a voucher is its masked code (••••1234).
+
+Another organisation's voucher or batch is 404 for everyone; the stock pages and imports are for
+coordinators and administrators (others get 403). An upload waits in the cache (Redis) between its preview
+and the confirmation, under a random token, for IMPORT_KEEP_SECONDS, and is checked again on confirmation.
+"""
+
+import re
+import secrets
+from functools import wraps
+
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from inclusion.access import membership_can_manage_stock, resident_get_visible
+from inclusion.errors import DomainError
+from inclusion.views import _actor, _apply_errors, _posted, staff_view
+
+from . import voucher_selectors as selectors
+from .models import Voucher, VoucherStatus, mask_code
+from .templatetags.vouchers import kind_in_sentence
+from .voucher_forms import (
+    VoucherActivateForm,
+    VoucherBatchImportForm,
+    VoucherFailForm,
+    VoucherFilterForm,
+    VoucherIssueForm,
+    VoucherWithdrawForm,
+)
+from .voucher_imports import VoucherFile, problems_masked, voucher_file_read
+from .voucher_services import (
+    voucher_activate,
+    voucher_batch_import,
+    voucher_fail,
+    voucher_issue,
+    voucher_reveal,
+    voucher_withdraw,
+)
+
+V = VoucherStatus
+PAGE_SIZE = 50
+PREVIEW_ROWS = 500  # rows listed on the preview page; all of them are imported
+IMPORT_KEEP_SECONDS = 30 * 60
+_CACHE_KEY = "devices:voucher-import:{token}"
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{32,64}")
+# The vouchers just issued in this session, whose codes the confirmation page may show once.
+JUST_ISSUED = "devices:vouchers-just-issued"
+
+
+def stock_manager_view(view):
+    """A page for coordinators and administrators; frontline staff get 403 (viewers too, by staff_view)."""
+
+    @staff_view()
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not membership_can_manage_stock(request.membership):
+            return _refuse(request)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _refuse(request):
+    return render(request, "devices/voucher_no_access.html", status=403)
+
+
+def _voucher(request, voucher_pk) -> Voucher:
+    """The organisation's voucher, with `resident_visible` set, or 404."""
+    organisation = request.membership.organisation
+    voucher = selectors.voucher_get(organisation=organisation, pk=voucher_pk)
+    if voucher is None:
+        raise Http404("No such voucher")
+    return selectors.vouchers_mark_resident_visible(organisation=organisation, vouchers=[voucher])[0]
+
+
+def _back_url(request, voucher: Voucher) -> str:
+    """Where an action returns to: the resident's page when it was started there (and they are still
+    ours to see), else the voucher's page."""
+    wanted = request.POST.get("return_to") or request.GET.get("return_to")
+    if wanted == "resident" and voucher.resident_id and voucher.resident_visible:
+        return reverse("resident-detail", kwargs={"pk": voucher.resident_id}) + "#vouchers"
+    return reverse("devices:voucher-detail", kwargs={"voucher_pk": voucher.pk})
+
+
+def _describe(voucher: Voucher) -> str:
+    """'Network 3 data voucher code ••••1234', for messages and headings: never the whole code."""
+    return f"{voucher.provider} {kind_in_sentence(voucher.batch.kind)} {voucher.masked}"
+
+
+# Stock
+
+
+@stock_manager_view
+def voucher_stock(request):
+    organisation = request.membership.organisation
+    batches = list(selectors.voucher_batch_list(organisation=organisation))
+    form = VoucherFilterForm(request.GET or None, batches=batches)
+    filters = {"status": "", "batch": None}
+    if form.is_valid():
+        filters.update(form.cleaned_data)
+    page = _page(request, selectors.voucher_list(organisation=organisation, **filters))
+    return render(
+        request,
+        "devices/voucher_stock.html",
+        {
+            "stock": selectors.voucher_stock_labelled(organisation=organisation),
+            "batches": batches,
+            "form": form,
+            "page": page,
+            "filtered": bool(filters["status"] or filters["batch"]),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@staff_view()
+def voucher_batch_detail(request, batch_pk):
+    organisation = request.membership.organisation
+    batch = selectors.voucher_batch_get(organisation=organisation, pk=batch_pk)
+    if batch is None:
+        raise Http404("No such batch")  # before the role check: another organisation's batch is 404 for all
+    if not membership_can_manage_stock(request.membership):
+        return _refuse(request)
+    form = VoucherFilterForm(request.GET or None, batches=None)
+    status = form.cleaned_data["status"] if form.is_valid() else ""
+    page = _page(request, selectors.voucher_list(organisation=organisation, batch=batch, status=status))
+    counts = [(label, getattr(batch, f"n_{status}")) for status, label in V.choices]
+    return render(
+        request,
+        "devices/voucher_batch_detail.html",
+        {"batch": batch, "form": form, "page": page, "counts": counts, "filtered": bool(status),
+         "expired": batch.expires_on < timezone.localdate()},
+    )  # fmt: skip
+
+
+def _page(request, vouchers):
+    page = Paginator(vouchers, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.vouchers_mark_resident_visible(
+        organisation=request.membership.organisation, vouchers=page.object_list
+    )
+    return page
+
+
+# Import
+
+
+@stock_manager_view
+def voucher_import(request):
+    form = VoucherBatchImportForm(_posted(request), request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        content = upload.read()
+        read, problems = _check(request, form, upload.name, content)
+        if read.file_error:
+            form.add_error("file", read.file_error)
+        elif problems:
+            return _import_page(request, form, read=read, problems=problems)
+        else:
+            token = _upload_keep(request, read.filename, content)
+            return _preview(request, form, read, token)
+    return _import_page(request, form)
+
+
+@require_POST
+@stock_manager_view
+def voucher_import_confirm(request):
+    upload = _upload_claim(request, request.POST.get("token", ""))
+    if upload is None:
+        messages.error(request, "That upload has expired or was already imported: uploads are kept for 30 minutes. "
+                                "Upload the file again.")  # fmt: skip
+        return redirect("devices:voucher-import")
+    # Everything is checked again: the batch details (a provider switched off, a date passed) and every row
+    # (codes someone else imported meanwhile). The service checks the rows once more, inside its transaction.
+    form = VoucherBatchImportForm(
+        MultiValueDict(upload["data"]), {"file": SimpleUploadedFile(upload["filename"], upload["content"])}
+    )
+    if not form.is_valid():
+        return _import_page(request, form, rechecked=True)
+    read, problems = _check(request, form, upload["filename"], upload["content"])
+    if read.file_error or problems:
+        if read.file_error:
+            form.add_error("file", read.file_error)
+        return _import_page(request, form, read=read, problems=problems, rechecked=True)
+    try:
+        report = voucher_batch_import(actor=_actor(request), rows=read.rows, dry_run=False, **form.batch_details())
+    except DomainError as error:
+        _apply_errors(form, error)
+        return _import_page(request, form, rechecked=True)
+    if not report.ok:  # changed between our check and the service's
+        problems = sorted(problems_masked(report.errors, read.rows))
+        return _import_page(request, form, read=read, problems=problems, rechecked=True)
+    count = report.imported
+    messages.success(request, f"{count} voucher{'s' if count != 1 else ''} imported from {read.filename}.")
+    return redirect("devices:voucher-batch-detail", batch_pk=report.batch.pk)
+
+
+def _check(request, form, filename: str, content: bytes) -> tuple[VoucherFile, list[tuple[int, str]]]:
+    """Read the file and check its rows with the service (a dry run): every problem, codes masked."""
+    read = voucher_file_read(filename=filename, content=content)
+    if read.file_error:
+        return read, []
+    errors = []
+    if read.rows:
+        report = voucher_batch_import(actor=_actor(request), rows=read.rows, dry_run=True, **form.batch_details())
+        errors = report.errors
+    return read, sorted(problems_masked(read.problems + errors, read.rows))
+
+
+def _import_page(request, form, *, read: VoucherFile | None = None, problems=(), rechecked: bool = False):
+    if problems:
+        count = len(problems)
+        form.add_error(
+            "file",
+            f"{read.filename} has {count} problem{'s' if count != 1 else ''}: nothing has been imported. Correct "
+            "the file and upload it again.",
+        )
+    return render(
+        request,
+        "devices/voucher_import.html",
+        {"form": form, "problems": problems, "read": read, "rechecked": rechecked},
+    )
+
+
+def _preview(request, form, read: VoucherFile, token: str):
+    rows = [
+        {"line": row.line, "code": mask_code(row.code), "iccid": mask_code(row.iccid),
+         "sim_serial": mask_code(row.sim_serial)}
+        for row in read.rows[:PREVIEW_ROWS]
+    ]  # fmt: skip
+    details = form.cleaned_data
+    return render(
+        request,
+        "devices/voucher_import_preview.html",
+        {"read": read, "rows": rows, "more_rows": max(0, len(read.rows) - PREVIEW_ROWS), "token": token,
+         "details": details, "kind_label": dict(form.fields["kind"].choices)[details["kind"]],
+         "columns": [c for c in ("code", "iccid", "sim_serial") if any(getattr(r, c) for r in read.rows)]},
+    )  # fmt: skip
+
+
+def _upload_keep(request, filename: str, content: bytes) -> str:
+    """Keep a checked upload and the form it came with, for this user in this organisation; return its token."""
+    token = secrets.token_urlsafe(32)
+    data = {key: values for key, values in request.POST.lists() if key not in ("csrfmiddlewaretoken", "submit")}
+    cache.set(
+        _CACHE_KEY.format(token=token),
+        {"user": request.user.pk, "organisation": request.membership.organisation_id, "filename": filename,
+         "content": content, "data": data},
+        IMPORT_KEEP_SECONDS,
+    )  # fmt: skip
+    return token
+
+
+def _upload_claim(request, token: str) -> dict | None:
+    """The upload kept under `token` by this user for this organisation, removed from the cache so it is
+    imported once only: of two confirmations at once, only the one whose delete succeeds gets it."""
+    if not _TOKEN.fullmatch(token or ""):
+        return None
+    key = _CACHE_KEY.format(token=token)
+    upload = cache.get(key)
+    if not upload or upload["user"] != request.user.pk:
+        return None
+    if upload["organisation"] != request.membership.organisation_id or not cache.delete(key):
+        return None
+    return upload
+
+
+# Issuing
+
+
+@staff_view()
+def voucher_issue_for_resident(request, pk):
+    organisation = request.membership.organisation
+    resident = resident_get_visible(organisation, pk)
+    form = VoucherIssueForm(
+        _posted(request), stock=selectors.voucher_stock(organisation=organisation), action=request.path, heading=True
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            voucher = voucher_issue(actor=_actor(request), resident=resident, kind=form.cleaned_data["kind"],
+                                    provider=form.cleaned_data["provider"])  # fmt: skip
+        except DomainError as error:
+            _apply_errors(form, error)
+        else:
+            _just_issued_add(request, voucher)
+            return redirect("devices:voucher-issued", voucher_pk=voucher.pk)
+    return render(
+        request,
+        "devices/voucher_issue.html",
+        {"form": form, "resident": resident, "can_manage": membership_can_manage_stock(request.membership)},
+    )
+
+
+def _just_issued_add(request, voucher: Voucher) -> None:
+    """Let the confirmation page show this voucher's code, once. (The session holds the id, never the code.)"""
+    request.session[JUST_ISSUED] = [*request.session.get(JUST_ISSUED, [])[-9:], voucher.pk]
+
+
+def _just_issued_take(request, voucher: Voucher) -> bool:
+    issued = request.session.get(JUST_ISSUED, [])
+    if voucher.pk not in issued:
+        return False
+    request.session[JUST_ISSUED] = [pk for pk in issued if pk != voucher.pk]
+    return True
+
+
+@never_cache
+@staff_view()
+def voucher_issued(request, voucher_pk):
+    """The code, whole, once: right after issuing. Afterwards this address shows the voucher's page."""
+    voucher = _voucher(request, voucher_pk)
+    if not _just_issued_take(request, voucher):
+        return redirect("devices:voucher-detail", voucher_pk=voucher.pk)
+    return render(
+        request, "devices/voucher_code.html", {"voucher": voucher, "code": voucher.identifier, "just_issued": True}
+    )
+
+
+@never_cache
+@require_POST
+@staff_view()
+def voucher_show_code(request, voucher_pk):
+    """Show a code again (a POST: each time goes on the resident's timeline)."""
+    voucher = _voucher(request, voucher_pk)
+    try:
+        code = voucher_reveal(actor=_actor(request), voucher=voucher)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect(_back_url(request, voucher))
+    return render(
+        request,
+        "devices/voucher_code.html",
+        {"voucher": voucher, "code": code, "just_issued": False, "back_url": _back_url(request, voucher)},
+    )
+
+
+# A voucher's page and what happened to it
+
+
+@staff_view()
+def voucher_detail(request, voucher_pk):
+    voucher = _voucher(request, voucher_pk)
+    replaced_by = Voucher.objects.filter(replacement_for=voucher).first()
+    return render(
+        request,
+        "devices/voucher_detail.html",
+        {
+            "voucher": voucher,
+            "replaced_by": replaced_by,
+            "can_manage": membership_can_manage_stock(request.membership),
+            "can_withdraw": _may_withdraw(request, voucher),
+        },
+    )
+
+
+def _may_withdraw(request, voucher: Voucher) -> bool:
+    """Staff withdraw an issued voucher; taking one out of stock is for those who manage stock."""
+    return voucher.status == V.ISSUED or (
+        voucher.status == V.AVAILABLE and membership_can_manage_stock(request.membership)
+    )
+
+
+def _action_form(request, form_class):
+    """The action's form; on GET it carries on where the page was opened from (?return_to=resident)."""
+    return_to = "resident" if request.GET.get("return_to") == "resident" else ""
+    return form_class(_posted(request), initial={"return_to": return_to})
+
+
+def _action_page(request, voucher, form, template: str):
+    return render(request, template, {"voucher": voucher, "form": form, "back_url": _back_url(request, voucher)})
+
+
+@staff_view()
+def voucher_mark_activated(request, voucher_pk):
+    voucher = _voucher(request, voucher_pk)
+    form = _action_form(request, VoucherActivateForm)
+    if request.method == "POST" and form.is_valid():
+        try:
+            voucher_activate(actor=_actor(request), voucher=voucher)
+        except DomainError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, f"{_describe(voucher)} is marked as activated.")
+            return redirect(_back_url(request, voucher))
+    return _action_page(request, voucher, form, "devices/voucher_activate.html")
+
+
+@staff_view()
+def voucher_mark_failed(request, voucher_pk):
+    voucher = _voucher(request, voucher_pk)
+    form = _action_form(request, VoucherFailForm)
+    if request.method == "POST" and form.is_valid():
+        try:
+            replacement = voucher_fail(actor=_actor(request), voucher=voucher, reason=form.cleaned_data["reason"])
+        except DomainError as error:
+            _apply_errors(form, error)
+        else:
+            if replacement is None:
+                messages.error(request, f"{_describe(voucher)} is marked as not working. There was no replacement "
+                                        "to give: none of that kind is left in a current batch. Ask your "
+                                        "coordinator to import more, then issue one from their page.")  # fmt: skip
+                return redirect(_back_url(request, voucher))
+            messages.success(request, f"{_describe(voucher)} is marked as not working, and a replacement was issued.")
+            _just_issued_add(request, replacement)
+            return redirect("devices:voucher-issued", voucher_pk=replacement.pk)
+    return _action_page(request, voucher, form, "devices/voucher_fail.html")
+
+
+@staff_view()
+def voucher_mark_withdrawn(request, voucher_pk):
+    voucher = _voucher(request, voucher_pk)
+    if voucher.status == V.AVAILABLE and not membership_can_manage_stock(request.membership):
+        return _refuse(request)
+    form = _action_form(request, VoucherWithdrawForm)
+    if request.method == "POST" and form.is_valid():
+        try:
+            voucher_withdraw(actor=_actor(request), voucher=voucher, reason=form.cleaned_data["reason"])
+        except DomainError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, f"{_describe(voucher)} is withdrawn.")
+            return redirect(_back_url(request, voucher))
+    return _action_page(request, voucher, form, "devices/voucher_withdraw.html")
