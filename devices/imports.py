@@ -2,19 +2,15 @@
 
 device_import_check() only reads: it turns a file into the devices it would add, or the list of problems
 that stop it. The write is devices.services.device_import, which runs the same check again inside its
-transaction, so a file is imported whole or not at all.
+transaction, so a file is imported whole or not at all. The file itself is read by inclusion.spreadsheets.
 """
 
-import csv
-import io
 import re
-import zipfile
-from contextlib import closing
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
-from pathlib import PurePath
 
 from inclusion.errors import DomainError
+from inclusion.spreadsheets import SpreadsheetError, heading_key, spreadsheet_open
+from inclusion.uploads import upload_name
 
 from .models import ACCESSORIES, ASSET_TAG_PATTERN, Condition, Device, DeviceKind, DeviceSource
 
@@ -24,19 +20,10 @@ IMPORT_COLUMNS = ("asset_tag", "serial_number", "kind", "make", "model", "specif
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
 MAX_COLUMNS = 100  # a sheet claiming thousands of columns is read no further than this
-MAX_XLSX_UNPACKED = 100 * 1024 * 1024  # a small .xlsx that unpacks to gigabytes is refused, not read
 ACCESSORY_SEPARATOR = ";"
 # Tags appear in URLs (/devices/<tag>/label/) and on printed labels: no slashes or punctuation.
 TAG_PATTERN = re.compile(ASSET_TAG_PATTERN)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_ZIP_MAGIC = b"PK\x03\x04"
-_OTHER_FORMATS = {
-    b"\xd0\xcf\x11\xe0": "an old Excel .xls (or other Office) file: save it as .xlsx or CSV",
-    b"%PDF": "a PDF",
-    b"\x89PNG": "an image",
-    b"\xff\xd8\xff": "an image",
-    b"GIF8": "an image",
-}
 
 
 @dataclass(frozen=True)
@@ -88,20 +75,18 @@ def device_import_check(*, filename: str, content: bytes) -> ImportCheck:
     for asset tags already in use by any organisation."""
     check = ImportCheck(filename=upload_name(filename))
     try:
-        with closing(_read_table(check.filename, content)) as records:
-            header_line, header = next(records, (None, None))
-            if header is None:
-                raise _FileError("The selected file is empty")
-            layout = _columns(header_line, header, check.problems)
-            rows = []
-            for line, cells in records:
-                if len(rows) >= MAX_ROWS:
-                    raise _FileError(
-                        f"The selected file has more than {MAX_ROWS:,} devices: split it into smaller files"
-                    )
-                if any(cell.strip() for cell in cells):
-                    rows.append((line, cells))
-    except _FileError as error:
+        with spreadsheet_open(
+            filename=check.filename,
+            content=content,
+            known_columns=IMPORT_COLUMNS,
+            row_name="devices",
+            max_bytes=MAX_BYTES,
+            max_rows=MAX_ROWS,
+            max_columns=MAX_COLUMNS,
+        ) as sheet:
+            layout = _columns(sheet.heading_line, sheet.headings, check.problems)
+            rows = list(sheet.rows)
+    except SpreadsheetError as error:
         check.file_error = str(error)
         return check
     if not rows:
@@ -132,139 +117,7 @@ def device_import_check(*, filename: str, content: bytes) -> ImportCheck:
     return check
 
 
-def upload_name(filename: str) -> str:
-    """The file's own name, without any folders a browser sent, for messages and the device history."""
-    return PurePath((filename or "").replace("\\", "/")).name[:200] or "the file"
-
-
-# Reading
-
-
-class _FileError(Exception):
-    pass
-
-
-def _read_table(filename: str, content: bytes):
-    """A generator of (line number, [cell text]) for each row of the first sheet, the heading row first."""
-    if not content or not content.strip(b" \t\r\n\xef\xbb\xbf"):
-        raise _FileError("The selected file is empty")
-    if len(content) > MAX_BYTES:
-        raise _FileError(f"The selected file must be smaller than {MAX_BYTES // (1024 * 1024)} MB")
-    suffix = PurePath(filename).suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
-        raise _FileError("The selected file must be a CSV or an Excel .xlsx file")
-    if content.startswith(_ZIP_MAGIC):
-        return _read_xlsx(content)  # an .xlsx, even one renamed .csv
-    for magic, what in _OTHER_FORMATS.items():
-        if content.startswith(magic):
-            raise _FileError(f"The selected file must be a CSV or an Excel .xlsx file: this looks like {what}")
-    if suffix == ".xlsx":
-        raise _FileError(_NOT_XLSX)
-    return _read_csv(content)
-
-
-_NOT_XLSX = "The selected file is not a valid Excel .xlsx file: save it again from Excel, or as CSV"
-
-
-def _decode(content: bytes) -> str:
-    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return content.decode("utf-16")  # Excel's "Unicode text"
-    try:
-        return content.decode("utf-8-sig")  # "CSV UTF-8" from Excel starts with a byte order mark
-    except UnicodeDecodeError:
-        pass
-    try:
-        return content.decode("cp1252")  # plain "CSV" from Excel on Windows
-    except UnicodeDecodeError:
-        raise _FileError("The selected file is not a readable CSV file: save it from Excel as “CSV UTF-8”") from None
-
-
-def _read_csv(content: bytes):
-    text = _decode(content)
-    if text.count("\x00") > max(10, len(text) // 100):
-        raise _FileError("The selected file must be a CSV or an Excel .xlsx file: this one is not text")
-    lines = io.StringIO(text, newline="")
-    first = lines.readline()
-    offset = 0
-    match = re.fullmatch(r"sep=(.)\r?\n?", first)  # Excel's hint line, e.g. "sep=;"
-    if match:
-        delimiter, offset = match.group(1), 1
-    else:
-        delimiter = _guess_delimiter(first)
-        lines.seek(0)
-    reader = csv.reader(lines, delimiter=delimiter)
-    return _csv_records(reader, offset)
-
-
-def _guess_delimiter(header_line: str) -> str:
-    """The one of , ; and tab that splits the heading row into the most known column names (comma on a tie)."""
-
-    def known(delimiter):
-        return sum(_column_key(cell) in IMPORT_COLUMNS for cell in header_line.split(delimiter))
-
-    return max([",", ";", "\t"], key=known)
-
-
-def _csv_records(reader, offset: int):
-    previous_end = offset
-    try:
-        for cells in reader:
-            start = previous_end + 1  # a quoted cell may span lines: report where the row starts
-            previous_end = reader.line_num + offset
-            yield start, cells[:MAX_COLUMNS]
-    except csv.Error as error:
-        raise _FileError(f"Line {previous_end + 1} of the file could not be read as CSV ({error})") from None
-
-
-def _read_xlsx(content: bytes):
-    from openpyxl import load_workbook
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            if sum(item.file_size for item in archive.infolist()) > MAX_XLSX_UNPACKED:
-                raise _FileError("The selected file is too large once unpacked: save it as CSV, or split it")
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except _FileError:
-        raise
-    except Exception as error:  # openpyxl raises many kinds of error for a damaged or non-Excel zip
-        raise _FileError(_NOT_XLSX) from error
-    return _xlsx_records(workbook)
-
-
-def _xlsx_records(workbook):
-    try:
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()  # some programs write wrong sheet sizes; read what is really there
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, [_cell_text(value) for value in row[:MAX_COLUMNS]]
-    except _FileError:
-        raise
-    except Exception as error:  # a damaged sheet fails only when it is read
-        raise _FileError(_NOT_XLSX) from error
-    finally:
-        workbook.close()
-
-
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # serial numbers typed as numbers: 123456, not 123456.0
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time() else value.isoformat(sep=" ")
-    if isinstance(value, date | time):
-        return value.isoformat()
-    return str(value)
-
-
 # Checking
-
-
-def _column_key(heading: str) -> str:
-    """'Asset tag', 'ASSET_TAG', ' asset-tag ' → 'asset_tag'."""
-    return re.sub(r"[\s\-]+", "_", heading.strip().lower())
 
 
 def _column_order(column: str) -> int:
@@ -281,7 +134,7 @@ def _columns(line: int, header: list[str], problems: list[Problem]) -> _Layout:
     """Where each known column is; unknown and repeated headings are reported once each."""
     layout = _Layout(positions={}, unnamed=[])
     for position, heading in enumerate(header):
-        key = _column_key(heading)
+        key = heading_key(heading)
         if not key:
             layout.unnamed.append(position)  # fine if empty; _check_row reports values under it
         elif key not in IMPORT_COLUMNS:

@@ -2,22 +2,20 @@
 
 Coordinators and administrators only (they manage stock); anyone else gets 403, and another
 organisation's device is 404 for everyone. An upload waits in the cache (Redis) between its preview
-and the confirmation, under a random token, for IMPORT_KEEP_SECONDS.
+and the confirmation, under a random token, for IMPORT_KEEP_SECONDS (inclusion.uploads).
 """
 
-import re
-import secrets
 from functools import wraps
 
 from crispy_forms_gds.helper import FormHelper
 from django import forms
 from django.contrib import messages
-from django.core.cache import cache
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from inclusion import uploads
 from inclusion.access import membership_can_manage_stock
 from inclusion.actors import Actor
 from inclusion.errors import DomainError
@@ -26,10 +24,9 @@ from inclusion.views import staff_view
 from . import exports, imports, labels, selectors, services
 from .models import Condition, DeviceKind, DeviceStatus
 
-IMPORT_KEEP_SECONDS = 30 * 60
+IMPORT_KEEP_SECONDS = uploads.KEEP_SECONDS
 PREVIEW_ROWS = 500  # rows listed on the preview page; all of them are imported
-_CACHE_KEY = "devices:import:{token}"
-_TOKEN = re.compile(r"[A-Za-z0-9_-]{32,64}")
+UPLOAD_PURPOSE = "devices:import"  # the cache key's prefix (inclusion.uploads)
 FILTERS = ("status", "kind", "location", "q")
 
 
@@ -89,7 +86,15 @@ def device_import(request):
         if check.file_error:
             form.add_error("file", check.file_error)
         else:
-            token = _upload_keep(request, check.filename, content) if check.ok else ""
+            token = ""
+            if check.ok:
+                token = uploads.upload_keep(
+                    purpose=UPLOAD_PURPOSE,
+                    membership=request.membership,
+                    filename=check.filename,
+                    content=content,
+                    seconds=IMPORT_KEEP_SECONDS,
+                )
             return _preview(request, check, token=token)
     return render(request, "devices/import.html", {"form": form, "columns": _column_guide()})
 
@@ -97,13 +102,14 @@ def device_import(request):
 @require_POST
 @stock_manager_view
 def device_import_confirm(request):
-    upload = _upload_claim(request, request.POST.get("token", ""))
+    upload = uploads.upload_claim(
+        purpose=UPLOAD_PURPOSE, membership=request.membership, token=request.POST.get("token", "")
+    )
     if upload is None:
-        messages.error(request, "That upload has expired or was already imported: uploads are kept for 30 minutes. "
-                                "Upload the file again.")  # fmt: skip
+        messages.error(request, uploads.EXPIRED)
         return redirect("devices:device-import")
     try:
-        devices = services.device_import(actor=_actor(request), filename=upload["filename"], content=upload["content"])
+        devices = services.device_import(actor=_actor(request), filename=upload.filename, content=upload.content)
     except imports.DeviceImportRefused as refused:
         # Something changed since the preview (a tag taken meanwhile): show what, on the same page.
         return _preview(request, refused.check, token="", rechecked=True)
@@ -111,7 +117,7 @@ def device_import_confirm(request):
         messages.error(request, error.message)
         return redirect("devices:device-import")
     count = len(devices)
-    messages.success(request, f"{count} device{'s' if count != 1 else ''} imported from {upload['filename']}.")
+    messages.success(request, f"{count} device{'s' if count != 1 else ''} imported from {upload.filename}.")
     return redirect(_after_import_url())
 
 
@@ -134,32 +140,6 @@ def _preview(request, check: imports.ImportCheck, *, token: str, rechecked: bool
             "organisation": request.membership.organisation,
         },
     )  # fmt: skip
-
-
-def _upload_keep(request, filename: str, content: bytes) -> str:
-    """Keep a checked upload for the confirmation, for this user in this organisation; return its token."""
-    token = secrets.token_urlsafe(32)
-    cache.set(
-        _CACHE_KEY.format(token=token),
-        {"user": request.user.pk, "organisation": request.membership.organisation_id, "filename": filename,
-         "content": content},
-        IMPORT_KEEP_SECONDS,
-    )  # fmt: skip
-    return token
-
-
-def _upload_claim(request, token: str) -> dict | None:
-    """The upload kept under `token` by this user for this organisation, removed from the cache so it can be
-    imported once only: of two confirmations at once, only the one whose delete succeeds gets it."""
-    if not _TOKEN.fullmatch(token or ""):
-        return None
-    key = _CACHE_KEY.format(token=token)
-    upload = cache.get(key)
-    if not upload or upload["user"] != request.user.pk:
-        return None
-    if upload["organisation"] != request.membership.organisation_id or not cache.delete(key):
-        return None
-    return upload
 
 
 def _after_import_url() -> str:

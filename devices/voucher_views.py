@@ -9,15 +9,13 @@ a voucher is its masked code (••••1234).
 
 Another organisation's voucher or batch is 404 for everyone; the stock pages and imports are for
 coordinators and administrators (others get 403). An upload waits in the cache (Redis) between its preview
-and the confirmation, under a random token, for IMPORT_KEEP_SECONDS, and is checked again on confirmation.
+and the confirmation, under a random token, for IMPORT_KEEP_SECONDS (inclusion.uploads), and is checked again
+on confirmation.
 """
 
-import re
-import secrets
 from functools import wraps
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -28,6 +26,7 @@ from django.utils.datastructures import MultiValueDict
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from inclusion import uploads
 from inclusion.access import membership_can_manage_stock, resident_get_visible
 from inclusion.errors import DomainError
 from inclusion.views import _actor, _apply_errors, _posted, staff_view
@@ -56,9 +55,8 @@ from .voucher_services import (
 V = VoucherStatus
 PAGE_SIZE = 50
 PREVIEW_ROWS = 500  # rows listed on the preview page; all of them are imported
-IMPORT_KEEP_SECONDS = 30 * 60
-_CACHE_KEY = "devices:voucher-import:{token}"
-_TOKEN = re.compile(r"[A-Za-z0-9_-]{32,64}")
+IMPORT_KEEP_SECONDS = uploads.KEEP_SECONDS
+UPLOAD_PURPOSE = "devices:voucher-import"  # the cache key's prefix (inclusion.uploads)
 # The vouchers just issued in this session, whose codes the confirmation page may show once.
 JUST_ISSUED = "devices:vouchers-just-issued"
 
@@ -172,7 +170,16 @@ def voucher_import(request):
         elif problems:
             return _import_page(request, form, read=read, problems=problems)
         else:
-            token = _upload_keep(request, read.filename, content)
+            # The form is kept too: the confirmation checks the batch details again.
+            data = {key: values for key, values in request.POST.lists() if key not in ("csrfmiddlewaretoken", "submit")}
+            token = uploads.upload_keep(
+                purpose=UPLOAD_PURPOSE,
+                membership=request.membership,
+                filename=read.filename,
+                content=content,
+                data=data,
+                seconds=IMPORT_KEEP_SECONDS,
+            )
             return _preview(request, form, read, token)
     return _import_page(request, form)
 
@@ -180,19 +187,20 @@ def voucher_import(request):
 @require_POST
 @stock_manager_view
 def voucher_import_confirm(request):
-    upload = _upload_claim(request, request.POST.get("token", ""))
+    upload = uploads.upload_claim(
+        purpose=UPLOAD_PURPOSE, membership=request.membership, token=request.POST.get("token", "")
+    )
     if upload is None:
-        messages.error(request, "That upload has expired or was already imported: uploads are kept for 30 minutes. "
-                                "Upload the file again.")  # fmt: skip
+        messages.error(request, uploads.EXPIRED)
         return redirect("devices:voucher-import")
     # Everything is checked again: the batch details (a provider switched off, a date passed) and every row
     # (codes someone else imported meanwhile). The service checks the rows once more, inside its transaction.
     form = VoucherBatchImportForm(
-        MultiValueDict(upload["data"]), {"file": SimpleUploadedFile(upload["filename"], upload["content"])}
+        MultiValueDict(upload.data), {"file": SimpleUploadedFile(upload.filename, upload.content)}
     )
     if not form.is_valid():
         return _import_page(request, form, rechecked=True)
-    read, problems = _check(request, form, upload["filename"], upload["content"])
+    read, problems = _check(request, form, upload.filename, upload.content)
     if read.file_error or problems:
         if read.file_error:
             form.add_error("file", read.file_error)
@@ -251,33 +259,6 @@ def _preview(request, form, read: VoucherFile, token: str):
          "details": details, "kind_label": dict(form.fields["kind"].choices)[details["kind"]],
          "columns": [c for c in ("code", "iccid", "sim_serial") if any(getattr(r, c) for r in read.rows)]},
     )  # fmt: skip
-
-
-def _upload_keep(request, filename: str, content: bytes) -> str:
-    """Keep a checked upload and the form it came with, for this user in this organisation; return its token."""
-    token = secrets.token_urlsafe(32)
-    data = {key: values for key, values in request.POST.lists() if key not in ("csrfmiddlewaretoken", "submit")}
-    cache.set(
-        _CACHE_KEY.format(token=token),
-        {"user": request.user.pk, "organisation": request.membership.organisation_id, "filename": filename,
-         "content": content, "data": data},
-        IMPORT_KEEP_SECONDS,
-    )  # fmt: skip
-    return token
-
-
-def _upload_claim(request, token: str) -> dict | None:
-    """The upload kept under `token` by this user for this organisation, removed from the cache so it is
-    imported once only: of two confirmations at once, only the one whose delete succeeds gets it."""
-    if not _TOKEN.fullmatch(token or ""):
-        return None
-    key = _CACHE_KEY.format(token=token)
-    upload = cache.get(key)
-    if not upload or upload["user"] != request.user.pk:
-        return None
-    if upload["organisation"] != request.membership.organisation_id or not cache.delete(key):
-        return None
-    return upload
 
 
 # Issuing
