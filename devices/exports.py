@@ -13,7 +13,7 @@ from datetime import date
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from .models import Condition, Device, DeviceKind, DeviceSource, DeviceStatus
+from .models import Condition, Device, DeviceKind, DeviceSource, DeviceStatus, VoucherKind, VoucherStatus
 
 COLUMNS = [
     ("asset_tag", "Asset tag"),
@@ -74,10 +74,10 @@ class _Echo:
         return value
 
 
-def csv_stream(rows: Iterable[list]) -> Iterator[str]:
+def csv_stream(rows: Iterable[list], headings: list[str] = HEADINGS) -> Iterator[str]:
     """The heading row and `rows` as CSV lines, starting with a byte order mark so Excel reads UTF-8."""
     writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow(HEADINGS)
+    yield "\ufeff" + writer.writerow(headings)
     for row in rows:
         yield writer.writerow([value.isoformat() if isinstance(value, date) else value for value in row])
 
@@ -123,3 +123,21 @@ def xlsx_bytes(rows: Iterable[list], *, title: str = "Devices") -> bytes:
 
 def export_filename(organisation_slug: str, extension: str) -> str:
     return f"{organisation_slug}-devices-{timezone.localdate():%Y-%m-%d}.{extension}"
+
+
+VOUCHER_HEADINGS = ["Voucher", "Provider", "Kind", "Batch reference", "Batch expires", "Status", "Issued on",
+                    "Activated on"]  # fmt: skip
+
+
+def voucher_export_rows(vouchers) -> Iterator[list]:
+    """One row per voucher, its code MASKED (codes are bearer secrets and never leave in an export),
+    and no resident details. One query, in chunks."""
+    statuses = dict(VoucherStatus.choices)
+    kinds = dict(VoucherKind.choices)
+    for voucher in vouchers.select_related("batch", "provider").iterator(chunk_size=2000):
+        yield [cell_safe(value) for value in (
+            voucher.masked, voucher.provider.name, kinds[voucher.batch.kind], voucher.batch.reference,
+            voucher.batch.expires_on, statuses[voucher.status],
+            timezone.localdate(voucher.issued_at) if voucher.issued_at else "",
+            timezone.localdate(voucher.activated_at) if voucher.activated_at else "",
+        )]  # fmt: skip

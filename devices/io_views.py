@@ -5,8 +5,6 @@ organisation's device is 404 for everyone. An upload waits in the cache (Redis) 
 and the confirmation, under a random token, for IMPORT_KEEP_SECONDS (inclusion.uploads).
 """
 
-from functools import wraps
-
 from crispy_forms_gds.helper import FormHelper
 from django import forms
 from django.contrib import messages
@@ -20,6 +18,7 @@ from inclusion.access import membership_can_manage_stock
 from inclusion.actors import Actor
 from inclusion.errors import DomainError
 from inclusion.views import staff_view
+from inclusion.views import stock_manager_view as inclusion_stock_manager_view
 
 from . import exports, imports, labels, selectors, services
 from .models import Condition, DeviceKind, DeviceStatus
@@ -52,17 +51,7 @@ class DeviceImportForm(forms.Form):
         return upload
 
 
-def stock_manager_view(view):
-    """Signed in as a coordinator or administrator of the current organisation; others get 403."""
-
-    @staff_view(residents=False)
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not membership_can_manage_stock(request.membership):
-            return _refuse(request)
-        return view(request, *args, **kwargs)
-
-    return wrapper
+stock_manager_view = inclusion_stock_manager_view("devices/io_no_access.html")
 
 
 def _refuse(request):

@@ -7,6 +7,7 @@ from . import voucher_views as views
 urlpatterns = [
     # Stock, batches and imports (coordinators and administrators)
     path("vouchers/", views.voucher_stock, name="voucher-stock"),
+    path("vouchers/export.csv", views.voucher_export_csv, name="voucher-export-csv"),
     path("vouchers/import/", views.voucher_import, name="voucher-import"),
     path("vouchers/import/confirm/", views.voucher_import_confirm, name="voucher-import-confirm"),
     path("vouchers/batches/<int:batch_pk>/", views.voucher_batch_detail, name="voucher-batch-detail"),

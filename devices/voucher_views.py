@@ -13,24 +13,24 @@ and the confirmation, under a random token, for IMPORT_KEEP_SECONDS (inclusion.u
 on confirmation.
 """
 
-from functools import wraps
-
 from django.contrib import messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from inclusion import uploads
 from inclusion.access import membership_can_manage_stock, resident_get_visible
 from inclusion.errors import DomainError
 from inclusion.views import _actor, _apply_errors, _posted, staff_view
+from inclusion.views import stock_manager_view as inclusion_stock_manager_view
 
+from . import exports
 from . import voucher_selectors as selectors
 from .models import Voucher, VoucherStatus, mask_code
 from .templatetags.vouchers import kind_in_sentence
@@ -61,17 +61,7 @@ UPLOAD_PURPOSE = "devices:voucher-import"  # the cache key's prefix (inclusion.u
 JUST_ISSUED = "devices:vouchers-just-issued"
 
 
-def stock_manager_view(view):
-    """A page for coordinators and administrators; frontline staff get 403 (viewers too, by staff_view)."""
-
-    @staff_view()
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not membership_can_manage_stock(request.membership):
-            return _refuse(request)
-        return view(request, *args, **kwargs)
-
-    return wrapper
+stock_manager_view = inclusion_stock_manager_view("devices/voucher_no_access.html")
 
 
 def _refuse(request):
@@ -125,6 +115,22 @@ def voucher_stock(request):
             "today": timezone.localdate(),
         },
     )
+
+
+@require_GET
+@stock_manager_view
+def voucher_export_csv(request):
+    """The (filtered) voucher list as CSV, codes masked, no resident details."""
+    organisation = request.membership.organisation
+    form = VoucherFilterForm(request.GET or None, batches=list(selectors.voucher_batch_list(organisation=organisation)))
+    filters = {"status": "", "batch": None}
+    if form.is_valid():
+        filters.update(form.cleaned_data)
+    rows = exports.voucher_export_rows(selectors.voucher_list(organisation=organisation, **filters))
+    response = StreamingHttpResponse(exports.csv_stream(rows, exports.VOUCHER_HEADINGS), content_type=exports.CSV_TYPE)
+    filename = f"{organisation.slug}-vouchers-{timezone.localdate():%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 @staff_view()

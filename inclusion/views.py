@@ -43,6 +43,23 @@ def staff_view(*, residents: bool = True):
     return decorator
 
 
+def stock_manager_view(refused_template: str):
+    """Coordinators and administrators only (access.membership_can_manage_stock); anyone else gets a 403
+    page that explains, in `refused_template`, who can do it instead."""
+
+    def decorator(view):
+        @staff_view(residents=False)
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not membership_can_manage_stock(request.membership):
+                return render(request, refused_template, status=403)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
 def _posted(request):
     """The submitted data, or None on GET. (An empty POST is still a submission, to be validated.)"""
     return request.POST if request.method == "POST" else None

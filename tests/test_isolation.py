@@ -31,7 +31,7 @@ LISTS = {
     "residents/": {"q": "Zeb"}, "residents/register/": {}, "api/v1/residents/": {"q": "Zeb"},
     "devices/": {"q": "ZEB"}, "devices/add/": {}, "devices/loans/": {}, "devices/policy/": {},
     "devices/export.csv": {}, "devices/export.xlsx": {}, "devices/labels/": {}, "devices/import/": {},
-    "devices/vouchers/": {}, "devices/vouchers/import/": {},
+    "devices/vouchers/": {}, "devices/vouchers/import/": {}, "devices/vouchers/export.csv": {},
     "api/v1/devices/": {}, "api/v1/loans/": {}, "api/v1/vouchers/": {}, "api/v1/voucher-batches/": {},
 }  # fmt: skip
 # Endpoints that only take a POST naming what to act on (tested for scoping in their own suites).

@@ -456,3 +456,18 @@ def test_a_shared_residents_vouchers_from_another_organisation_are_listed_withou
         assert reverse("devices:voucher-show-code", args=[voucher.pk]) not in body
     finally:
         access.unregister_resident_link("test link")
+
+
+def test_voucher_export_masks_every_code_and_names_no_resident(
+    coordinator_client, client_a, actor_a, resident_a, batch_a
+):
+    issued = voucher_issue(actor=actor_a, resident=resident_a, kind="data_code")
+    response = coordinator_client.get(reverse("devices:voucher-export-csv"))
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    lines = body.strip().splitlines()
+    assert lines[0].startswith("Voucher,Provider,Kind") and len(lines) == 1 + batch_a.vouchers.count()
+    for voucher in batch_a.vouchers.all():
+        assert voucher.code not in body and voucher.masked in body
+    assert resident_a.last_name not in body and issued.code not in body
+    assert client_a.get(reverse("devices:voucher-export-csv")).status_code == 403
