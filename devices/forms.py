@@ -10,6 +10,8 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.utils import timezone
 
+from inclusion.forms import ErrorAnchors
+
 from .models import ACCESSORIES, AgreementMethod, Condition, Device, DeviceKind, DeviceStatus, LoanPolicy, WipeMethod
 from .services import DEVICE_FIELDS
 
@@ -77,26 +79,6 @@ def date_error(form, name: str, message: str) -> None:
     """Add an error to a date field after validation (a rule, or a service's refusal), pinned on its day input."""
     form.fields[name].pin_error(message)
     form.add_error(name, message)
-
-
-class ErrorAnchors:
-    """Where each error in the summary links to (templates/devices/includes/error_summary.html).
-
-    crispy-forms-gds numbers radios and checkboxes id_<name>_1, _2..., while its error summary links to
-    id_<name>, which does not exist, so the link neither moves nor focuses anything."""
-
-    @property
-    def error_anchors(self) -> dict[str, str]:
-        anchors = {}
-        for bound in self.visible_fields():
-            widget = bound.field.widget
-            if isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
-                anchors[bound.name] = f"{bound.auto_id}_1"
-        first = next(iter(self.visible_fields()), None)
-        if first is not None:
-            multi = isinstance(first.field.widget, forms.MultiWidget)
-            anchors["__all__"] = anchors.get(first.name, f"{first.auto_id}_0" if multi else first.auto_id)
-        return anchors
 
 
 def _no_blank(field) -> None:

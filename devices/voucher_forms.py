@@ -8,7 +8,9 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
-from .forms import DateField, ErrorAnchors, date_error
+from inclusion.forms import ErrorAnchors
+
+from .forms import DateField, date_error
 from .models import VoucherBatch, VoucherKind, VoucherStatus
 from .templatetags.vouchers import batch_name
 from .voucher_imports import COLUMNS, MAX_BYTES

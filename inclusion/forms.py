@@ -20,6 +20,26 @@ from .validators import postcode_normalise
 BLANK = [("", "Not asked")]
 
 
+class ErrorAnchors:
+    """Where each error in the summary links to (templates/includes/error_summary.html).
+
+    crispy-forms-gds numbers radios and checkboxes id_<name>_1, _2..., while its error summary links to
+    id_<name>, which does not exist, so the link neither moves nor focuses anything."""
+
+    @property
+    def error_anchors(self) -> dict[str, str]:
+        anchors = {}
+        for bound in self.visible_fields():
+            widget = bound.field.widget
+            if isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
+                anchors[bound.name] = f"{bound.auto_id}_1"
+        first = next(iter(self.visible_fields()), None)
+        if first is not None:
+            multi = isinstance(first.field.widget, forms.MultiWidget)
+            anchors["__all__"] = anchors.get(first.name, f"{first.auto_id}_0" if multi else first.auto_id)
+        return anchors
+
+
 class DateOfBirthField(DateInputField):
     """Day, month and year inputs with GOV.UK's date error messages, instead of Python's ("month must be in
     1..12") for a date that does not exist."""
@@ -56,7 +76,7 @@ class PhoneInput(RegionalPhoneNumberWidget):
         return context
 
 
-class LoginForm(AuthenticationForm):
+class LoginForm(ErrorAnchors, AuthenticationForm):
     username = forms.EmailField(label="Email address", widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     password = forms.CharField(
         label="Password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
@@ -72,7 +92,7 @@ class LoginForm(AuthenticationForm):
         self.helper.layout = Layout(Field.text("username"), Field.text("password"), Submit("submit", "Sign in"))
 
 
-class SearchForm(forms.Form):
+class SearchForm(ErrorAnchors, forms.Form):
     q = forms.CharField(
         label="Name, postcode or phone number",
         max_length=100,
@@ -85,7 +105,7 @@ class SearchForm(forms.Form):
         self.helper = FormHelper()  # the page writes its own markup; the helper lets the error summary show
 
 
-class ResidentForm(forms.ModelForm):
+class ResidentForm(ErrorAnchors, forms.ModelForm):
     date_of_birth = DateOfBirthField(
         label="Date of birth", required=False, require_all_fields=False, help_text="For example, 27 3 1961"
     )
@@ -218,7 +238,7 @@ class RegisterResidentForm(ResidentForm):
     )
 
 
-class NoteForm(forms.Form):
+class NoteForm(ErrorAnchors, forms.Form):
     body = forms.CharField(
         label="Add a case note",
         help_text="What happened, what was agreed and what happens next.",
@@ -241,7 +261,7 @@ class NoteForm(forms.Form):
         )
 
 
-class ConsentForm(forms.Form):
+class ConsentForm(ErrorAnchors, forms.Form):
     purpose = forms.ChoiceField(
         label="What are they agreeing to?",
         choices=choices.ConsentPurpose.choices,
@@ -269,7 +289,7 @@ class ConsentForm(forms.Form):
         )
 
 
-class ConsentWithdrawForm(forms.Form):
+class ConsentWithdrawForm(ErrorAnchors, forms.Form):
     channel = forms.ChoiceField(
         label="How did they withdraw it?",
         choices=choices.ConsentChannel.choices,

@@ -243,3 +243,9 @@ def test_withdraw_consent(client_a, actor_a, resident_a):
     assert "Consent withdrawn: Contact by text message." in response.content.decode()
     consent.refresh_from_db()
     assert not consent.is_current and consent.withdrawal_note == "Asked us to stop texting"
+
+
+def test_error_summary_links_go_to_inputs_that_exist(client_a, resident_a):
+    content = client_a.post(reverse("consent-record", args=[resident_a.pk]), {}).content.decode()
+    assert 'href="#id_purpose_1"' in content and 'id="id_purpose_1"' in content
+    assert 'href="#id_channel_1"' in content and 'id="id_channel_1"' in content
