@@ -38,12 +38,14 @@ def _gds_max_length_messages(form) -> None:
 
 class DateField(DateInputField):
     """Day, month and year inputs with GOV.UK's date error messages, each pinned on the input at fault so the
-    error summary links (and moves focus) to it. `noun` starts the messages: "Return date must be a real date"."""
+    error summary links (and moves focus) to it. `noun` starts the messages: "Return date must be a real date".
+    `when` = "past" or "future" also refuses dates after, or before, today."""
 
-    def __init__(self, *, noun: str, **kwargs):
+    def __init__(self, *, noun: str, when: str | None = None, **kwargs):
         kwargs.setdefault("require_all_fields", False)
         super().__init__(**kwargs)
         self.noun = noun
+        self.when = when
         self.error_messages["required"] = f"Enter the {noun.lower()}"
         for part, name in zip(self.fields, ("day", "month", "year"), strict=True):
             part.error_messages["incomplete"] = f"{noun} must include a {name}"
@@ -58,11 +60,17 @@ class DateField(DateInputField):
 
     def clean(self, value):
         try:
-            return super().clean(value)
+            day = super().clean(value)
         except forms.ValidationError as error:
             if getattr(error, "code", None) == "required":
                 self.pin_error(error.messages[0])
             raise
+        today = timezone.localdate()
+        if day and ((self.when == "past" and day > today) or (self.when == "future" and day < today)):
+            message = f"{self.noun} must be today or in the {self.when}"
+            self.pin_error(message)
+            raise forms.ValidationError(message, code=f"not_{self.when}")
+        return day
 
     def compress(self, data_list):
         try:
@@ -217,7 +225,9 @@ class WipeForm(ErrorAnchors, forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose how it was wiped", "invalid_choice": "Choose how it was wiped"},
     )
-    wiped_on = DateField(noun="Date of the wipe", label="When was it wiped?", help_text="For example, 27 3 2026")
+    wiped_on = DateField(
+        noun="Date of the wipe", when="past", label="When was it wiped?", help_text="For example, 27 3 2026"
+    )
     operator = forms.CharField(
         label="Who carried out the wipe?",
         help_text="A person, or the company that did it",
@@ -244,13 +254,6 @@ class WipeForm(ErrorAnchors, forms.Form):
             Field.text("certificate_reference", field_width=20),
             Submit("submit", "Record the wipe"),
         )
-
-    def clean_wiped_on(self):
-        value = self.cleaned_data.get("wiped_on")
-        if value and value > timezone.localdate():
-            self.fields["wiped_on"].pin_error("Date of the wipe must be today or in the past")
-            raise forms.ValidationError("Date of the wipe must be today or in the past")
-        return value
 
 
 # What each simple move is called on the button and on the form.
@@ -394,7 +397,7 @@ class ReturnForm(ErrorAnchors, forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"invalid_choice": "Choose accessories from the list"},
     )
-    returned_on = DateField(noun="Return date", label="When did it come back? (optional)", required=False,
+    returned_on = DateField(noun="Return date", when="past", label="When did it come back? (optional)", required=False,
                             help_text="Leave blank for today")  # fmt: skip
     notes = forms.CharField(
         label="Notes (optional)",
@@ -423,13 +426,6 @@ class ReturnForm(ErrorAnchors, forms.Form):
             Field.textarea("notes", rows=3),
             Submit("submit", "Record the return"),
         )
-
-    def clean_returned_on(self):
-        value = self.cleaned_data.get("returned_on")
-        if value and value > timezone.localdate():
-            self.fields["returned_on"].pin_error("Return date must be today or in the past")
-            raise forms.ValidationError("Return date must be today or in the past")
-        return value
 
 
 class ExtendForm(ErrorAnchors, forms.Form):

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from inclusion.forms import ErrorAnchors
 
-from .forms import DateField, date_error
+from .forms import DateField
 from .models import VoucherBatch, VoucherKind, VoucherStatus
 from .templatetags.vouchers import batch_name
 from .voucher_imports import COLUMNS, MAX_BYTES
@@ -69,10 +69,13 @@ class VoucherBatchImportForm(ErrorAnchors, forms.Form):
     )
     expires_on = DateField(
         noun="Expiry date",
+        when="future",
         label="When do unissued vouchers expire?",
         help_text="The provider's expiry date for this batch. For example, 31 12 2026",
     )
-    received_on = DateField(noun="Date received", label="When did you receive them?", help_text="For example, 2 6 2026")
+    received_on = DateField(
+        noun="Date received", when="past", label="When did you receive them?", help_text="For example, 2 6 2026"
+    )
     reference = forms.CharField(
         label="Provider's reference (optional)",
         help_text="Their batch or order number",
@@ -150,15 +153,6 @@ class VoucherBatchImportForm(ErrorAnchors, forms.Form):
         if upload.size > MAX_BYTES:
             raise forms.ValidationError(f"The selected file must be smaller than {MAX_BYTES // 2**20} MB")
         return upload
-
-    def clean(self):
-        cleaned = super().clean()
-        today = timezone.localdate()
-        if cleaned.get("expires_on") and cleaned["expires_on"] < today:
-            date_error(self, "expires_on", "Expiry date must be today or in the future")
-        if cleaned.get("received_on") and cleaned["received_on"] > today:
-            date_error(self, "received_on", "Date received must be today or in the past")
-        return cleaned
 
     def batch_details(self) -> dict:
         """The batch's fields, as voucher_batch_import takes them."""
