@@ -12,7 +12,10 @@ const css = compile(`${root}assets/scss/app.scss`, {
   quietDeps: true,
   silenceDeprecations: ["import"],
 });
-writeFileSync(`${root}static/dist/app.css`, css.css);
+// The footer's copyright logo is GOV.UK's crest, which only GOV.UK services may show (we never use that
+// element). Its url() would point at a file we do not ship, and Django's manifest storage refuses a
+// stylesheet that refers to a missing file (collectstatic fails), so the reference is removed.
+writeFileSync(`${root}static/dist/app.css`, css.css.replaceAll(/url\("?[^")]*govuk-crest\.svg"?\)/g, "none"));
 
 cpSync(
   `${root}node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js`,

@@ -2,6 +2,7 @@
 production settings refuse unsafe configuration."""
 
 import os
+import re
 import subprocess
 import sys
 from io import StringIO
@@ -74,3 +75,27 @@ def test_production_settings_start_when_safe():
     result = subprocess.run([sys.executable, "-c", "import django; django.setup(); print('ok')"], env=environment,
                             capture_output=True, text=True, timeout=60)  # fmt: skip
     assert result.returncode == 0, result.stderr
+
+
+def test_collectstatic_succeeds_under_production_settings(tmp_path):
+    """What the Dockerfile runs: the manifest storage refuses a stylesheet that refers to a missing file
+    (the compiled app.css once pointed at GOV.UK's crest, which the asset build does not ship)."""
+    environment = {k: v for k, v in os.environ.items() if k != "DEBUG"}
+    environment.update(SECRET_KEY="k" * 50, DJANGO_SETTINGS_MODULE="inclusion.settings.production",
+                       STATIC_ROOT=str(tmp_path))  # fmt: skip
+    result = subprocess.run([sys.executable, "manage.py", "collectstatic", "--no-input"], env=environment,
+                            capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    manifest = (tmp_path / "staticfiles.json").read_text()
+    assert "dist/app.css" in manifest
+
+
+def test_every_url_in_the_stylesheet_is_a_file_we_ship():
+    from django.conf import settings
+
+    css = (settings.BASE_DIR / "static" / "dist" / "app.css").read_text()
+    for url in set(re.findall(r"url\(\"?([^\")]+)\"?\)", css)):
+        if url.startswith("data:"):
+            continue
+        assert url.startswith(settings.STATIC_URL), url
+        assert (settings.BASE_DIR / "static" / url.removeprefix(settings.STATIC_URL)).is_file(), url
