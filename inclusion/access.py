@@ -1,44 +1,75 @@
-"""Who may see which residents: the one rule, used by every page, endpoint, task and report.
+"""Who may see which residents, and what each role may do: the two rules every page, endpoint, task and
+report goes through.
 
-An organisation sees the residents it registered, and another organisation's resident only while
-something links them: an open loan, an active referral... Apps that create such links register a
-provider here (in their AppConfig.ready), returning the ids of residents linked to an organisation:
+**Residents.** An organisation sees the residents it registered, and another organisation's resident
+only while something links them: an open loan, an active referral... Apps register those links in
+inclusion/registry.py (in their AppConfig.ready); the rule below is built from them.
 
-    access.register_resident_link("open loans", lambda organisation: Loan.objects.filter(
-        organisation=organisation, returned_at__isnull=True).values("resident_id"))
-
-Roles: a viewer sees reports only, never residents.
+**Roles.** What a membership's role may do is the table ROLE_CAPABILITIES below, checked by
+`membership_can` (and, on the staff web, by inclusion.web.staff_view).
 """
 
-from collections.abc import Callable
+import enum
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from . import registry
 from .choices import Role
 from .models import Membership, Organisation, Resident
 
-LinkProvider = Callable[[Organisation], QuerySet]
-_link_providers: dict[str, LinkProvider] = {}
 
-ROLES_THAT_SEE_RESIDENTS = frozenset({Role.FRONTLINE, Role.COORDINATOR, Role.ADMINISTRATOR})
+class Capability(enum.StrEnum):
+    """What a member of staff may do. Each has the sentence a refused page shows."""
+
+    SEE_RESIDENTS = "see_residents"
+    LEND = "lend"
+    MANAGE_STOCK = "manage_stock"
+    MANAGE_REFERRALS = "manage_referrals"
+    SEE_REPORTS = "see_reports"
+    ADMINISTER = "administer"
+
+    @property
+    def refusal(self) -> str:
+        return CAPABILITY_REFUSALS[self]
 
 
-def register_resident_link(name: str, provider: LinkProvider) -> None:
-    """Let residents linked to an organisation by `name` (e.g. "open loans") be seen by it."""
-    _link_providers[name] = provider
+CAPABILITY_REFUSALS = {
+    Capability.SEE_RESIDENTS: "Your role sees reports only, not residents' records.",
+    Capability.LEND: "Lending devices and issuing vouchers is for frontline staff and coordinators.",
+    Capability.MANAGE_STOCK: "Managing stock and the loan policy is for coordinators and administrators.",
+    Capability.MANAGE_REFERRALS: "Managing your services and referrals in bulk is for coordinators and administrators.",
+    Capability.SEE_REPORTS: "Reports are for coordinators, viewers and administrators.",
+    Capability.ADMINISTER: "This is for administrators.",
+}
+
+C = Capability
+# The one table of who may do what. A viewer sees reports only, never a resident.
+ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
+    Role.FRONTLINE: frozenset({C.SEE_RESIDENTS, C.LEND}),
+    Role.COORDINATOR: frozenset({C.SEE_RESIDENTS, C.LEND, C.MANAGE_STOCK, C.MANAGE_REFERRALS, C.SEE_REPORTS}),
+    Role.VIEWER: frozenset({C.SEE_REPORTS}),
+    Role.ADMINISTRATOR: frozenset(Capability),
+}
 
 
-def unregister_resident_link(name: str) -> None:
-    _link_providers.pop(name, None)
+def membership_can(membership: Membership | None, capability: Capability) -> bool:
+    """Whether an active membership's role includes `capability` (ROLE_CAPABILITIES)."""
+    return bool(membership and membership.active and capability in ROLE_CAPABILITIES.get(membership.role, ()))
+
+
+def membership_capabilities(membership: Membership | None) -> frozenset[Capability]:
+    if not (membership and membership.active):
+        return frozenset()
+    return ROLE_CAPABILITIES.get(membership.role, frozenset())
 
 
 def residents_visible_q(organisation: Organisation) -> Q:
     """The condition on Resident that says what `organisation` may see. Best for one resident (a pk
     lookup); for searches and lists use residents_visible_to, which stays on the indexes."""
     condition = Q(owning_organisation=organisation)
-    for provider in _link_providers.values():
+    for provider in registry.resident_links().values():
         condition |= Q(pk__in=provider(organisation))
     return condition
 
@@ -58,7 +89,7 @@ def residents_visible_to(
     """
     matching = matching or Q()
     parts = [Resident.objects.filter(matching, owning_organisation=organisation)]
-    for provider in _link_providers.values():
+    for provider in registry.resident_links().values():
         parts.append(Resident.objects.filter(matching, pk__in=provider(organisation)))
     parts = [part.order_by(*RESIDENT_ORDER)[:first] if first else part for part in parts]
     parts = [part.values("pk") for part in parts]
@@ -74,13 +105,11 @@ def resident_get_visible(organisation: Organisation, pk) -> Resident:
         raise Http404("No such resident") from None
 
 
+# Until every view uses inclusion.web.staff_view (issue 8's conversion), the two old names stay as
+# spellings of membership_can.
 def membership_can_see_residents(membership: Membership | None) -> bool:
-    return bool(membership and membership.active and membership.role in ROLES_THAT_SEE_RESIDENTS)
-
-
-ROLES_THAT_MANAGE_STOCK = frozenset({Role.COORDINATOR, Role.ADMINISTRATOR})
+    return membership_can(membership, Capability.SEE_RESIDENTS)
 
 
 def membership_can_manage_stock(membership: Membership | None) -> bool:
-    """Coordinators manage stock and loan policy; frontline staff lend and take returns."""
-    return bool(membership and membership.active and membership.role in ROLES_THAT_MANAGE_STOCK)
+    return membership_can(membership, Capability.MANAGE_STOCK)

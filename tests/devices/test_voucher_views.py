@@ -443,9 +443,9 @@ def test_a_shared_residents_vouchers_from_another_organisation_are_listed_withou
     client_a, org_b, resident_a, provider
 ):
     """B lent to A's resident, so B may see them and issue one; A sees it listed, but cannot act on it."""
-    from inclusion import access
+    from inclusion import registry
 
-    access.register_resident_link("test link", lambda organisation: [resident_a.pk] if organisation == org_b else [])
+    registry.register_resident_link("test link", lambda organisation: [resident_a.pk] if organisation == org_b else [])
     try:
         batch_b = VoucherBatchFactory(organisation=org_b, provider=provider)
         VoucherFactory(batch=batch_b, code="BETA-SECRET-0001")
@@ -455,7 +455,7 @@ def test_a_shared_residents_vouchers_from_another_organisation_are_listed_withou
         assert voucher.masked in body and f"by {org_b}" in body and voucher.code not in body
         assert reverse("devices:voucher-show-code", args=[voucher.pk]) not in body
     finally:
-        access.unregister_resident_link("test link")
+        registry.unregister_resident_link("test link")
 
 
 def test_voucher_export_masks_every_code_and_names_no_resident(

@@ -3,7 +3,7 @@
 import pytest
 from django.http import Http404
 
-from inclusion import access
+from inclusion import access, registry
 from inclusion.models import Resident
 
 from ..factories import ResidentFactory
@@ -26,14 +26,14 @@ def test_a_registered_link_shares_a_resident_while_it_lasts(org_a, org_b):
     shared = ResidentFactory(owning_organisation=org_b)
     ResidentFactory(owning_organisation=org_b)
     linked = {shared.pk}
-    access.register_resident_link("test link", lambda organisation: Resident.objects.filter(
+    registry.register_resident_link("test link", lambda organisation: Resident.objects.filter(
         pk__in=linked if organisation == org_a else []).values("pk"))  # fmt: skip
     try:
         assert list(access.residents_visible_to(org_a)) == [shared]
         linked.clear()  # the loan is returned, the referral closed...
         assert list(access.residents_visible_to(org_a)) == []
     finally:
-        access.unregister_resident_link("test link")
+        registry.unregister_resident_link("test link")
 
 
 def test_viewers_never_see_residents(staff_a):
