@@ -96,6 +96,10 @@ class Device(models.Model):
     donor = models.CharField(max_length=200, blank=True)
     condition = models.CharField(max_length=10, choices=Condition.choices, default=Condition.GOOD)
     status = models.CharField(max_length=20, choices=DeviceStatus.choices, default=DeviceStatus.RECEIVED)
+    needs_wipe = models.BooleanField(
+        default=False,
+        help_text="It has been out on loan since it was last wiped: a wipe must be recorded before it is ready.",
+    )
     gifted_to = models.ForeignKey(Resident, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     notes = models.TextField(blank=True, max_length=2000)
     created_at = models.DateTimeField(default=timezone.now)
@@ -110,6 +114,10 @@ class Device(models.Model):
             ),
             # Tags are typed and scanned in any case; stored upper case, so one lookup finds them.
             models.CheckConstraint(condition=Q(asset_tag=Upper("asset_tag")), name="asset_tag_upper_case"),
+            # The last borrower's data must never reach the next resident.
+            models.CheckConstraint(
+                condition=Q(needs_wipe=False) | ~Q(status__in=["wiped", "ready"]), name="device_wiped_before_ready"
+            ),
         ]
 
     def __str__(self):

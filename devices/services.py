@@ -37,8 +37,8 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     S.WIPED: {S.READY: "mark ready", S.IN_REPAIR: "send for repair", S.RETIRED: "retire"},
     S.READY: {S.ON_LOAN: "lend", S.IN_REPAIR: "send for repair", S.RETIRED: "retire"},
     S.ON_LOAN: {S.AWAITING_CHECK: "record a return", S.LOST: "report lost", S.GIFTED: "gift"},
-    S.AWAITING_CHECK: {S.WIPED: "record a wipe", S.READY: "mark ready", S.IN_REPAIR: "send for repair",
-                       S.RETIRED: "retire"},
+    # Back from a loan (returned, or found again): wiped before anything else can make it ready.
+    S.AWAITING_CHECK: {S.WIPED: "record a wipe", S.IN_REPAIR: "send for repair", S.RETIRED: "retire"},
     S.IN_REPAIR: {S.WIPED: "record a wipe", S.READY: "mark ready", S.RETIRED: "retire"},
     S.LOST: {S.WRITTEN_OFF: "write off", S.AWAITING_CHECK: "record it found"},
     S.RETIRED: {},
@@ -54,9 +54,25 @@ ACTIONS = {
 SIMPLE_MOVES = {S.READY, S.IN_REPAIR, S.RETIRED, S.WRITTEN_OFF}
 
 
+def device_moves(device: Device) -> dict[str, str]:
+    """The moves open to this device now: its status's row of TRANSITIONS, less "mark ready" while it needs
+    a wipe (it has been out on loan since it was last wiped: back from repair after a loan, say)."""
+    return {
+        to_status: name
+        for to_status, name in TRANSITIONS[device.status].items()
+        if not (to_status == S.READY and device.needs_wipe)
+    }
+
+
 def _refuse(device: Device, to_status: str) -> DomainError:
+    if to_status == S.READY and device.needs_wipe and S.WIPED in TRANSITIONS[device.status]:
+        return DomainError(
+            f"{device.asset_tag} has been out on loan since it was last wiped, so it cannot be made ready to lend: "
+            "record a wipe first, so that no data of the last borrower reaches the next resident.",
+            code="wipe_required",
+        )
     current = DeviceStatus(device.status).label.lower()
-    allowed = TRANSITIONS[device.status]
+    allowed = device_moves(device)
     action = ACTIONS.get(to_status, to_status)
     hint = f" From here you can: {', '.join(allowed.values())}." if allowed else " Nothing more can happen to it."
     return DomainError(f"{device.asset_tag} is {current}, so you cannot {action}.{hint}", code="illegal_transition")
@@ -67,11 +83,16 @@ def _lock_device(device: Device) -> Device:
 
 
 def _move(device: Device, to_status: str, *, actor: Actor, note: str = "", data: dict | None = None, **changes):
-    """Apply one move to a device already locked by the caller, and record it."""
-    if to_status not in TRANSITIONS[device.status]:
+    """Apply one move to a device already locked by the caller, and record it. Lending marks the device as
+    needing a wipe; recording one clears it (the device_wiped_before_ready constraint backs this up)."""
+    if to_status not in device_moves(device):
         raise _refuse(device, to_status)
     from_status = device.status
     device.status = to_status
+    if to_status == S.ON_LOAN:
+        device.needs_wipe = True
+    elif to_status == S.WIPED:
+        device.needs_wipe = False
     for field, value in changes.items():
         setattr(device, field, value)
     device.save()
@@ -152,19 +173,20 @@ def device_wipe_record(
     return wipe
 
 
-def device_transition_moves(status: str) -> list[str]:
-    """The moves device_transition makes from `status`; the others have their own services."""
-    found = status == S.LOST  # a lost device that turns up again waits to be checked
-    return [to for to in TRANSITIONS[status] if to in SIMPLE_MOVES or (found and to == S.AWAITING_CHECK)]
+def device_transition_moves(device: Device) -> list[str]:
+    """The moves device_transition makes for this device now; the others have their own services."""
+    found = device.status == S.LOST  # a lost device that turns up again waits to be checked
+    return [to for to in device_moves(device) if to in SIMPLE_MOVES or (found and to == S.AWAITING_CHECK)]
 
 
 @transaction.atomic
 def device_transition(*, actor: Actor, device: Device, to_status: str, note: str = "") -> Device:
     """The simple moves: mark ready, send for repair, retire, write off, and a lost device found (it then
-    waits to be checked). Refused with a reason otherwise."""
+    waits to be checked). Refused with a reason otherwise; a device that has been out on loan since its
+    last wipe is refused "ready" with code wipe_required."""
     device = _lock_device(device)
     _check_owner(device, actor)
-    if to_status not in device_transition_moves(device.status):
+    if to_status not in device_transition_moves(device):
         raise _refuse(device, to_status)
     return _move(device, to_status, actor=actor, note=note)
 

@@ -47,6 +47,7 @@ DEVICE_WRITES = ["create", "update", "partial_update"]
                                  request=DeviceUpdateInputSerializer, responses=DeviceOutputSerializer),
 )  # fmt: skip
 @extend_validation_errors(["duplicate"], field_name="asset_tag", actions=["create"])
+@extend_validation_errors(["illegal_transition", "wipe_required"], field_name=None, actions=["change_status"])
 class DeviceViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
     serializer_class = DeviceOutputSerializer
     filterset_class = DeviceFilter

@@ -893,3 +893,20 @@ def test_another_organisations_device_cannot_be_wiped_or_moved(api_b, org_a):
     assert api_b.post(f"/api/v1/devices/{device.asset_tag}/wipe/", {}, format="json").status_code == 404
     device.refresh_from_db()
     assert device.status == "received"
+
+
+def test_a_returned_device_cannot_be_made_ready_through_the_api_without_a_wipe(key_a, loan_a, device_a):
+    _, api = key_a
+    assert api.post(loan_url(loan_a, "return"), {"condition": "good"}, format="json").status_code == 200
+    before = device_snapshot(device_a)
+    response = api.post(f"{device_url('LAP-001')}status/", {"to_status": "ready"}, format="json")
+    [error] = errors(response)
+    assert error["code"] == "wipe_required" and error["attr"] is None
+    assert "has been out on loan since it was last wiped" in error["detail"]
+    assert device_snapshot(device_a) == before
+
+
+def test_schema_documents_the_wipe_rule(schema):
+    components = schema["components"]["schemas"]
+    codes = components["V1DevicesStatusCreateErrorComponent"]["properties"]["code"]["enum"]
+    assert {"illegal_transition", "wipe_required"} <= set(codes)

@@ -79,7 +79,9 @@ def test_every_simple_move_is_allowed_exactly_when_the_table_says(actor_a, org_a
     else:
         with pytest.raises(DomainError) as error:
             services.device_transition(actor=actor_a, device=device, to_status=to_status)
-        assert error.value.code == "illegal_transition"
+        # Back from a loan, "ready" is refused for the want of a wipe (which it can have), not as a wrong move.
+        wipe_first = to_status == S.READY and from_status == S.AWAITING_CHECK
+        assert error.value.code == ("wipe_required" if wipe_first else "illegal_transition")
         assert device.asset_tag in error.value.message
         device.refresh_from_db()
         assert device.status == from_status
@@ -303,3 +305,80 @@ def test_a_device_on_loan_cannot_be_moved_to_awaiting_check_without_a_return(act
     lend(actor_a, device, resident_a)
     with pytest.raises(DomainError, match="cannot record a return"):
         services.device_transition(actor=actor_a, device=device, to_status=S.AWAITING_CHECK)
+
+
+# The wipe rule: a device that has been out on loan is wiped before it can be ready again.
+
+
+def _wipe(actor, device):
+    return services.device_wipe_record(actor=actor, device=device, method="factory_reset", wiped_on=date.today(),
+                                       operator="R. Patel")  # fmt: skip
+
+
+def _refused_for_a_wipe(actor, device):
+    with pytest.raises(DomainError) as error:
+        services.device_transition(actor=actor, device=device, to_status=S.READY)
+    assert error.value.code == "wipe_required"
+    assert error.value.message == (
+        f"{device.asset_tag} has been out on loan since it was last wiped, so it cannot be made ready to lend: "
+        "record a wipe first, so that no data of the last borrower reaches the next resident."
+    )
+
+
+def test_a_returned_device_cannot_be_made_ready_without_a_wipe(actor_a, device, resident_a):
+    services.loan_return(actor=actor_a, loan=lend(actor_a, device, resident_a), condition="good")
+    _refused_for_a_wipe(actor_a, device)
+    device.refresh_from_db()
+    assert device.status == S.AWAITING_CHECK and device.needs_wipe
+    assert not device.events.filter(to_status=S.READY, from_status=S.AWAITING_CHECK).exists()
+    _wipe(actor_a, device)
+    services.device_transition(actor=actor_a, device=device, to_status=S.READY)
+    device.refresh_from_db()
+    assert device.status == S.READY and not device.needs_wipe
+
+
+def test_a_device_found_again_must_be_wiped_before_it_is_ready(actor_a, device, resident_a):
+    services.loan_report_lost(actor=actor_a, loan=lend(actor_a, device, resident_a))
+    services.device_transition(actor=actor_a, device=device, to_status=S.AWAITING_CHECK)
+    _refused_for_a_wipe(actor_a, device)
+
+
+def test_a_device_back_from_repair_after_a_loan_must_be_wiped_before_it_is_ready(actor_a, device, resident_a):
+    services.loan_return(actor=actor_a, loan=lend(actor_a, device, resident_a), condition="poor")
+    services.device_transition(actor=actor_a, device=device, to_status=S.IN_REPAIR)
+    _refused_for_a_wipe(actor_a, device)
+    assert services.device_moves(Device.objects.get(pk=device.pk)) == {S.WIPED: "record a wipe", S.RETIRED: "retire"}
+    _wipe(actor_a, device)
+    services.device_transition(actor=actor_a, device=device, to_status=S.READY)
+
+
+def test_a_device_repaired_before_it_was_ever_lent_can_be_made_ready_again(actor_a, device):
+    services.device_transition(actor=actor_a, device=device, to_status=S.IN_REPAIR)
+    services.device_transition(actor=actor_a, device=device, to_status=S.READY)
+    device.refresh_from_db()
+    assert device.status == S.READY
+
+
+def test_the_database_refuses_a_ready_device_that_needs_a_wipe(actor_a, device, resident_a):
+    services.loan_return(actor=actor_a, loan=lend(actor_a, device, resident_a), condition="good")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Device.objects.filter(pk=device.pk).update(status=S.READY)
+
+
+def test_the_migration_flags_devices_lent_since_their_last_wipe(actor_a, org_a, resident_a):
+    import importlib
+
+    migration = importlib.import_module("devices.migrations.0006_device_wiped_before_ready")
+    returned = DeviceFactory(owning_organisation=org_a, asset_tag="RET-1")
+    services.loan_return(actor=actor_a, loan=lend(actor_a, returned, resident_a), condition="good")
+    rewiped = DeviceFactory(owning_organisation=org_a, asset_tag="WIP-1")
+    services.loan_return(actor=actor_a, loan=lend(actor_a, rewiped, resident_a), condition="good")
+    _wipe(actor_a, rewiped)
+    services.device_transition(actor=actor_a, device=rewiped, to_status=S.IN_REPAIR)
+    never_lent = DeviceFactory(owning_organisation=org_a, asset_tag="NEW-1", status=S.IN_REPAIR)
+    Device.objects.update(needs_wipe=False)  # as before the migration
+    with connection.cursor() as cursor:
+        cursor.execute(migration.FLAG_LENT_SINCE_LAST_WIPE)
+    flagged = set(Device.objects.filter(needs_wipe=True).values_list("asset_tag", flat=True))
+    assert flagged == {returned.asset_tag}
+    assert not never_lent.needs_wipe

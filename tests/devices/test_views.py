@@ -787,3 +787,21 @@ def test_a_lost_device_found_again_goes_back_to_be_checked(coord, coord_actor, l
     assert response.status_code == 200
     device.refresh_from_db()
     assert device.status == "awaiting_check"
+
+
+def test_a_returned_device_offers_a_wipe_and_not_ready_to_lend(coord, coord_actor, loan, device):
+    services.loan_return(actor=coord_actor, loan=loan, condition="good")
+    response = coord.get(reverse("devices:device-detail", args=[device.asset_tag]))
+    assert _buttons(response) == ["Record a wipe", "Send for repair", "Retire it"]
+    assert "It has been out on loan since it was last wiped: record a wipe before it is lent again." in _content(
+        response
+    )
+    page = coord.get(reverse("devices:device-status", args=[device.asset_tag]), {"to": "ready"})
+    assert [value for value, _ in page.context["form"].fields["to_status"].choices] == ["in_repair", "retired"]
+    response = coord.post(reverse("devices:device-status", args=[device.asset_tag]), {"to_status": "ready"})
+    _assert_form_error(
+        response, None, "LAP-001 has been out on loan since it was last wiped, so it cannot be made ready to lend: "
+        "record a wipe first, so that no data of the last borrower reaches the next resident."
+    )  # fmt: skip
+    device.refresh_from_db()
+    assert device.status == S.AWAITING_CHECK
