@@ -1,8 +1,10 @@
 """Every change to devices and loans: the stock lifecycle, lending, extending, returns, loss and gifts.
 
 The lifecycle is the TRANSITIONS table below: nothing else sets a device's status. Each service
-locks the rows it changes (device first, then loan, in that order everywhere), checks the move,
-writes the device's history and the resident's timeline in the same transaction.
+locks the rows it changes (the resident first, then the device, then the loan, in that order
+everywhere), checks the move, writes the device's history and the resident's timeline in the same
+transaction. Services that act on a resident check, with that first lock, that the acting
+organisation may still see them (inclusion.access.resident_check_visible).
 """
 
 from datetime import date, timedelta
@@ -10,6 +12,7 @@ from datetime import date, timedelta
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from inclusion.access import resident_check_visible
 from inclusion.actors import Actor
 from inclusion.choices import EventKind
 from inclusion.errors import DomainError
@@ -217,10 +220,12 @@ def loan_create(
 ) -> Loan:  # fmt: skip
     """Lend a ready device of the actor's organisation to a resident the organisation may see.
 
-    Locks the device row, so two staff lending the same device at once cannot both succeed; the
-    partial unique constraint one_open_loan_per_device holds it even if a caller forgot the lock.
-    Precondition: the resident was fetched through inclusion.access (callers must check).
+    Locks the resident (refused as unknown, Http404, if the organisation may no longer see them; and so
+    that two devices cannot both slip under the open-loan limit), then the device row, so two staff
+    lending the same device at once cannot both succeed; the partial unique constraint
+    one_open_loan_per_device holds it even if a caller forgot the lock.
     """
+    resident = resident_check_visible(actor.organisation, resident)
     if not agreement_accepted:
         raise DomainError("The loan agreement must be accepted before the device leaves.", field="agreement_accepted")
     if agreement_method == AgreementMethod.VERBAL_WITNESSED and not witness_name.strip():
@@ -232,8 +237,6 @@ def loan_create(
     if device.status != S.READY:
         raise _refuse(device, S.ON_LOAN)
     policy = loan_policy_for(actor.organisation)
-    # Serialise decisions about this resident's loans, so two devices cannot both slip under the limit.
-    Resident.objects.select_for_update().filter(pk=resident.pk).first()
     open_loans = Loan.objects.filter(resident=resident, organisation=actor.organisation, closed_at__isnull=True).count()
     if open_loans >= policy.max_open_loans_per_resident:
         raise DomainError(
@@ -273,7 +276,9 @@ def loan_create(
 
 
 def _lock_loan(loan: Loan, actor: Actor) -> tuple[Loan, Device]:
-    """Lock the device, then the loan (the same order everywhere), and check the loan is still open."""
+    """Lock the resident (checking the organisation may still see them), the device, then the loan (the same
+    order everywhere), and check the loan is still open."""
+    resident_check_visible(actor.organisation, loan.resident_id)
     device = Device.objects.select_for_update().get(pk=loan.device_id)
     loan = Loan.objects.select_for_update().select_related("resident").get(pk=loan.pk)
     if loan.organisation_id != actor.organisation.pk:

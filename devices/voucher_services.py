@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from inclusion.access import resident_check_visible
 from inclusion.actors import Actor
 from inclusion.choices import EventKind
 from inclusion.errors import DomainError
@@ -198,11 +199,11 @@ def voucher_issue(
 ) -> Voucher:
     """Give the resident the available voucher that expires soonest, from a batch they are eligible for.
 
-    Locks the resident (so their eligibility is decided one issue at a time) and takes the voucher
-    with FOR UPDATE SKIP LOCKED (so concurrent issues get different vouchers without waiting).
-    Precondition: the resident was fetched through inclusion.access.
+    Locks the resident (so their eligibility is decided one issue at a time; refused as unknown, Http404,
+    if the organisation may no longer see them) and takes the voucher with FOR UPDATE SKIP LOCKED (so
+    concurrent issues get different vouchers without waiting).
     """
-    Resident.objects.select_for_update().filter(pk=resident.pk).first()
+    resident = resident_check_visible(actor.organisation, resident)
     if replacement_for is not None:
         # A replacement is not a second voucher: any current batch of the same provider and kind may serve it.
         eligible = list(
@@ -240,14 +241,22 @@ def voucher_issue(
 
 
 def _lock_voucher(voucher: Voucher, actor: Actor) -> Voucher:
-    voucher = (
+    """Lock the voucher's resident, if it has one (checking the organisation may still see them), then the
+    voucher: the resident first, as everywhere."""
+    if voucher.resident_id:
+        resident_check_visible(actor.organisation, voucher.resident_id)
+    locked = (
         Voucher.objects.select_for_update(of=("self",))
         .select_related("batch", "batch__provider", "resident")
         .get(pk=voucher.pk)
     )
-    if voucher.batch.organisation_id != actor.organisation.pk:
+    if locked.batch.organisation_id != actor.organisation.pk:
         raise DomainError("This voucher belongs to another organisation.", code="not_your_voucher")
-    return voucher
+    if locked.resident_id != voucher.resident_id:
+        # Issued since the caller read it: its resident was not checked (nor locked in order). Start again.
+        raise DomainError("This voucher was issued while you were working on it: look at it again.",
+                          code="voucher_changed")  # fmt: skip
+    return locked
 
 
 def voucher_reveal(*, actor: Actor, voucher: Voucher) -> str:

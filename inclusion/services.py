@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from .access import resident_check_visible
 from .actors import Actor
 from .choices import ConsentPurpose, EventKind
 from .errors import DomainError
@@ -67,11 +68,11 @@ def resident_register(*, actor: Actor, **details) -> Resident:
 def resident_update(*, actor: Actor, resident: Resident, **changes) -> Resident:
     """Change a resident's details. The timeline names the fields changed, not their values.
 
-    Precondition: the actor's organisation may see the resident (callers fetch it through access.py).
+    Locks the resident; refused as unknown (Http404) if the actor's organisation may no longer see them.
     """
+    resident = resident_check_visible(actor.organisation, resident)
     _check_fields(changes)
     changes = _normalise(changes)
-    resident = Resident.objects.select_for_update().get(pk=resident.pk)
     changed = [field for field, value in changes.items() if getattr(resident, field) != value]
     if not changed:
         return resident
@@ -89,7 +90,8 @@ def resident_update(*, actor: Actor, resident: Resident, **changes) -> Resident:
 
 @transaction.atomic
 def note_add(*, actor: Actor, resident: Resident, body: str) -> CaseEvent:
-    """Add a case note to the resident's timeline."""
+    """Add a case note to the resident's timeline (Http404 if the actor's organisation may no longer see them)."""
+    resident_check_visible(actor.organisation, resident)
     body = (body or "").strip()
     if not body:
         raise DomainError("Enter the note", field="body", code="required")
@@ -106,7 +108,9 @@ def note_add(*, actor: Actor, resident: Resident, body: str) -> CaseEvent:
 def consent_record(
     *, actor: Actor, resident: Resident, purpose: str, channel: str, wording_version: str | None = None
 ) -> Consent:
-    """Record consent for one purpose. Refused when consent for that purpose is already current."""
+    """Record consent for one purpose. Refused when consent for that purpose is already current, and as
+    unknown (Http404) if the actor's organisation may no longer see the resident."""
+    resident_check_visible(actor.organisation, resident)
     consent = Consent(
         resident=resident, purpose=purpose, channel=channel, organisation=actor.organisation,
         recorded_by=actor.user, wording_version=wording_version or settings.CONSENT_WORDING_VERSION,
@@ -131,7 +135,9 @@ def consent_record(
 
 @transaction.atomic
 def consent_withdraw(*, actor: Actor, consent: Consent, channel: str, note: str = "") -> Consent:
-    """Record that consent was withdrawn. The consent row stays, marked withdrawn, for the record."""
+    """Record that consent was withdrawn. The consent row stays, marked withdrawn, for the record.
+    Refused as unknown (Http404) if the actor's organisation may no longer see the resident."""
+    resident_check_visible(actor.organisation, consent.resident_id)
     consent = Consent.objects.select_for_update().get(pk=consent.pk)
     if consent.withdrawn_at:
         raise DomainError("This consent has already been withdrawn", code="already_withdrawn")

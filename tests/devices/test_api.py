@@ -451,10 +451,14 @@ def test_lending_to_another_organisations_unlinked_resident_is_400_and_makes_no_
     assert CaseEvent.objects.filter(resident=resident_b).count() == timeline
 
 
-def test_lending_to_a_resident_an_open_loan_shares_with_you_is_allowed(key_a, actor_a, org_a, device_a, resident_b):
+def test_lending_to_a_resident_an_open_loan_shares_with_you_is_allowed(
+    key_a, actor_a, org_a, device_a, resident_b, sharing
+):
     """A resident of B that A already lends to is visible to A (the access rule), so A may lend again."""
     _, api = key_a
-    lend(actor_a, DeviceFactory(owning_organisation=org_a), resident_b)  # the link (the service trusts its caller)
+    sharing.share(resident_b, org_a)  # as a referral would, so that A could lend the first time
+    lend(actor_a, DeviceFactory(owning_organisation=org_a), resident_b)
+    sharing.end(resident_b, org_a)  # now only the open loan shares them
     services.loan_policy_update(actor=actor_a, max_open_loans_per_resident=2)
     response = api.post(LOANS, valid_loan(device_a, resident_b), format="json")
     assert response.status_code == 201, response.content

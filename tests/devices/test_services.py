@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.http import Http404
 from django.utils import timezone
 
 from devices import services
@@ -110,10 +111,12 @@ def test_wipe_only_from_received_returned_or_repair(actor_a, org_a):
     assert not device.wipes.exists()
 
 
-def test_loan_links_resident_to_lending_organisation_while_open(actor_b, org_b, resident_a):
+def test_loan_links_resident_to_lending_organisation_while_open(actor_b, org_b, resident_a, sharing):
     device = DeviceFactory(owning_organisation=org_b)
     assert not access.residents_visible_to(org_b).filter(pk=resident_a.pk).exists()
+    sharing.share(resident_a, org_b)  # a referral, say, so that B may lend
     loan = lend(actor_b, device, resident_a)
+    sharing.end(resident_a, org_b)
     assert access.residents_visible_to(org_b).filter(pk=resident_a.pk).exists()
     services.loan_return(actor=actor_b, loan=loan, condition="good")
     assert not access.residents_visible_to(org_b).filter(pk=resident_a.pk).exists()
@@ -213,17 +216,21 @@ def test_overdue_is_derived_from_the_due_date(actor_a, device, resident_a):
     assert list(loan_list(organisation=device.owning_organisation, status="due_this_week")) == []
 
 
-def test_another_organisation_cannot_lend_or_change_your_device(actor_b, device, resident_a):
+def test_another_organisation_cannot_lend_or_change_your_device(actor_b, org_b, device):
     with pytest.raises(DomainError, match="belongs to another organisation"):
-        lend(actor_b, device, resident_a)
+        lend(actor_b, device, ResidentFactory(owning_organisation=org_b))
     with pytest.raises(DomainError, match="belongs to another organisation"):
         services.device_transition(actor=actor_b, device=device, to_status=S.RETIRED)
 
 
-def test_another_organisation_cannot_close_your_loan(actor_a, actor_b, device, resident_a):
+def test_another_organisation_cannot_close_your_loan(actor_a, actor_b, org_b, device, resident_a, sharing):
     loan = lend(actor_a, device, resident_a)
+    with pytest.raises(Http404):  # B may not see the resident: the loan is as unknown as they are
+        services.loan_return(actor=actor_b, loan=loan, condition="good")
+    sharing.share(resident_a, org_b)
     with pytest.raises(DomainError, match="belongs to another organisation"):
         services.loan_return(actor=actor_b, loan=loan, condition="good")
+    assert Loan.objects.get(pk=loan.pk).is_open
 
 
 def test_database_allows_one_open_loan_per_device(actor_a, device, resident_a, org_a):

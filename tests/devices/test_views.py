@@ -684,9 +684,11 @@ def test_loans_page_tabs(client_a, loans, status, tags):
     assert [tag for _, tag in _tags(content)] == tags
 
 
-def test_closed_loan_to_a_resident_no_longer_shared_hides_their_name(client_b, actor_b, org_b, resident_a):
+def test_closed_loan_to_a_resident_no_longer_shared_hides_their_name(client_b, actor_b, org_b, resident_a, sharing):
     device = DeviceFactory(owning_organisation=org_b, asset_tag="B-1")
+    sharing.share(resident_a, org_b)
     loan = services.loan_create(actor=actor_b, device=device, resident=resident_a, agreement_method="on_screen")
+    sharing.end(resident_a, org_b)
     assert "Margaret Oduya" in _content(client_b.get(reverse("devices:loan-list"), {"status": "open"}))
     services.loan_return(actor=actor_b, loan=loan, condition="good")
     for url in (reverse("devices:loan-list") + "?status=closed", reverse("devices:loan-detail", args=[loan.pk]),

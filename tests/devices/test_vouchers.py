@@ -128,17 +128,18 @@ def test_out_of_stock_and_wrong_kind_are_refused_clearly(actor_a, org_a, residen
         voucher_issue(actor=actor_a, resident=resident_a, kind=VoucherKind.SIM_CARD)
 
 
-def test_another_organisations_stock_is_never_issued(actor_b, org_a, resident_a):
+def test_another_organisations_stock_is_never_issued(actor_b, org_a, org_b):
     VoucherFactory(batch__organisation=org_a)
     with pytest.raises(DomainError, match="no current batches"):
-        voucher_issue(actor=actor_b, resident=resident_a, kind=VoucherKind.DATA_CODE)
+        voucher_issue(actor=actor_b, resident=ResidentFactory(owning_organisation=org_b), kind=VoucherKind.DATA_CODE)
 
 
-def test_reveal_is_recorded_and_only_for_the_owning_organisation(actor_a, actor_b, org_a, resident_a):
+def test_reveal_is_recorded_and_only_for_the_owning_organisation(actor_a, actor_b, org_a, org_b, resident_a, sharing):
     VoucherFactory(batch__organisation=org_a, code="SECRET-123456")
     voucher = voucher_issue(actor=actor_a, resident=resident_a, kind=VoucherKind.DATA_CODE)
     assert voucher_reveal(actor=actor_a, voucher=voucher) == "SECRET-123456"
     assert CaseEvent.objects.filter(resident=resident_a, kind="voucher_revealed").count() == 1
+    sharing.share(resident_a, org_b)  # even one who may see the resident
     with pytest.raises(DomainError, match="another organisation"):
         voucher_reveal(actor=actor_b, voucher=voucher)
 
