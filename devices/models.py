@@ -406,3 +406,27 @@ class Voucher(models.Model):
     @property
     def masked(self) -> str:
         return mask_code(self.identifier)
+
+
+class VoucherImportRecord(models.Model):
+    """Every voucher import and dry run: who, when, how many rows, and how many codes were held by another
+    organisation. A dry run answers whether codes can be imported, so each one is recorded (and limited per
+    person per hour): guessing at another organisation's codes leaves a trace. Never holds a code."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    api_key = models.ForeignKey(OrganisationAPIKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=VoucherKind.choices)
+    dry_run = models.BooleanField()
+    rows = models.PositiveIntegerField()
+    problems = models.PositiveIntegerField(help_text="Rows refused, for any reason")
+    held_elsewhere = models.PositiveIntegerField(help_text="Codes or ICCIDs another organisation holds")
+    batch = models.ForeignKey(VoucherBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{'Dry run' if self.dry_run else 'Import'} of {self.rows} by {self.organisation}"

@@ -35,6 +35,7 @@ class VoucherBatchViewSet(
 ):
     serializer_class = VoucherBatchOutputSerializer
     queryset = VoucherBatch.objects.none()
+    rate_limited_actions = {"import_batch"}  # VOUCHER_IMPORTS_PER_HOUR per key, dry runs included: 429 beyond
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -46,7 +47,9 @@ class VoucherBatchViewSet(
         request=VoucherBatchImportSerializer,
         responses={201: VoucherImportReportSerializer, 200: VoucherImportReportSerializer},
         description="Every bad row is reported as an error whose attr is `vouchers.<index>`; nothing is imported "
-        "unless every row is good.",
+        'unless every row is good. A code another organisation holds is refused as "cannot be imported: check it '
+        "with the provider\". Each import or dry run is recorded and counts against the key's hourly limit "
+        "(429 with Retry-After beyond it).",
     )
     @action(detail=False, methods=["post"], url_path="import")
     def import_batch(self, request):

@@ -136,3 +136,35 @@ def test_voucher_list_query_count_does_not_grow(api_a, org_a, django_assert_max_
     VoucherFactory.create_batch(45, batch=batch)
     with django_assert_max_num_queries(4):
         assert api_a.get("/api/v1/vouchers/?page_size=50").json()["count"] == 50
+
+
+def test_import_dry_run_does_not_confirm_another_organisations_code(api_b, org_a, provider):
+    """The oracle the issue found: B testing a guess at A's code with a dry run."""
+    VoucherFactory(batch__organisation=org_a, batch__provider=provider, provider=provider, code="ALPHA-CODE-796B")
+    response = api_b.post("/api/v1/voucher-batches/import/",
+                          import_body(provider, [{"code": "ALPHA-CODE-796B"}], dry_run=True), format="json")  # fmt: skip
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert (error["attr"], error["detail"]) == ("vouchers.0", "Code ending 796B cannot be imported: check it with "
+                                                              "the provider")  # fmt: skip
+    assert "held" not in response.content.decode() and "ALPHA-CODE" not in response.content.decode()
+
+
+def test_imports_over_the_hourly_limit_are_429_with_retry_after(api_b, provider, settings):
+    from devices.models import VoucherImportRecord
+
+    settings.VOUCHER_IMPORTS_PER_HOUR = 3
+    body = import_body(provider, [{"code": "GUESS-0001"}], dry_run=True)
+    answers = [api_b.post("/api/v1/voucher-batches/import/", body, format="json").status_code for _ in range(3)]
+    assert answers == [200, 200, 200]
+    refused = api_b.post("/api/v1/voucher-batches/import/", body, format="json")
+    assert refused.status_code == 429
+    [error] = refused.json()["errors"]
+    assert error["code"] == "throttled" and "3 voucher imports or checks this hour" in error["detail"]
+    assert 0 < int(refused["Retry-After"]) <= 3600
+    assert VoucherImportRecord.objects.filter(api_key__isnull=False).count() == 3
+
+
+def test_schema_documents_the_import_limit(api_a):
+    schema = api_a.get("/api/schema/", {"format": "json"}).json()
+    assert "429" in schema["paths"]["/api/v1/voucher-batches/import/"]["post"]["responses"]
