@@ -79,7 +79,6 @@ ASSET_TAG_PATTERN = r"[A-Z0-9][A-Z0-9 ._-]*"
 class Device(models.Model):
     asset_tag = models.CharField(
         max_length=40,
-        unique=True,
         validators=[
             RegexValidator(f"^{ASSET_TAG_PATTERN}$", "Use letters, digits, spaces, dots, hyphens or underscores.")
         ],
@@ -114,6 +113,11 @@ class Device(models.Model):
             ),
             # Tags are typed and scanned in any case; stored upper case, so one lookup finds them.
             models.CheckConstraint(condition=Q(asset_tag=Upper("asset_tag")), name="asset_tag_upper_case"),
+            # Each organisation labels its own stock: two partners may both have a LAP-0001, and neither's
+            # tags say anything of the other's. Every lookup by tag is within one organisation's stock.
+            models.UniqueConstraint(
+                fields=["owning_organisation", "asset_tag"], name="asset_tag_unique_per_organisation"
+            ),
             # The last borrower's data must never reach the next resident.
             models.CheckConstraint(
                 condition=Q(needs_wipe=False) | ~Q(status__in=["wiped", "ready"]), name="device_wiped_before_ready"

@@ -112,8 +112,8 @@ def _check_owner(device: Device, actor: Actor) -> None:
 # Stock
 
 
-def asset_tag_next() -> str:
-    return asset_tags_next(1)[0]
+def asset_tag_next(organisation: Organisation) -> str:
+    return asset_tags_next(organisation, 1)[0]
 
 
 DEVICE_FIELDS = ("asset_tag", "serial_number", "kind", "make", "model", "specification", "accessories", "location",
@@ -122,12 +122,14 @@ DEVICE_FIELDS = ("asset_tag", "serial_number", "kind", "make", "model", "specifi
 
 @transaction.atomic
 def device_create(*, actor: Actor, **details) -> Device:
-    """Add a device to the actor's organisation's stock, status 'received'. Generates a tag if none given."""
+    """Add a device to the actor's organisation's stock, status 'received'. Generates a tag if none given.
+    Tags are unique within the organisation's stock (another organisation's tags are neither a bar nor
+    mentioned)."""
     unknown = set(details) - set(DEVICE_FIELDS)
     if unknown:
         raise DomainError(f"Unknown device fields: {', '.join(sorted(unknown))}")
-    details["asset_tag"] = (details.get("asset_tag") or "").strip().upper() or asset_tag_next()
-    if Device.objects.filter(asset_tag=details["asset_tag"]).exists():
+    details["asset_tag"] = (details.get("asset_tag") or "").strip().upper() or asset_tag_next(actor.organisation)
+    if Device.objects.filter(owning_organisation=actor.organisation, asset_tag=details["asset_tag"]).exists():
         raise DomainError(f"Asset tag {details['asset_tag']} is already in use.", field="asset_tag", code="duplicate")
     device = Device(owning_organisation=actor.organisation, status=S.RECEIVED, **details)
     device.full_clean(validate_unique=False)
@@ -383,13 +385,32 @@ def loan_gift(*, actor: Actor, loan: Loan, notes: str = "") -> Loan:
 # Stock import (devices/imports.py reads and checks the file; this is the one write)
 
 
-def asset_tags_next(count: int) -> list[str]:
-    """`count` new tags from the same sequence, in the same form, as asset_tag_next: one query for all."""
+ASSET_TAG_PREFIX_SKIP = {"of", "the", "and", "for"}
+
+
+def asset_tag_prefix(organisation: Organisation) -> str:
+    """The organisation's initials for generated tags, so a label says whose it is: Black Country Works →
+    BCW, City of Wolverhampton College → CWC; a one-word name gives its first three letters (Oxfam → OXF).
+    Derived from the name (unique in the scheme), so nothing needs setting up; a renamed organisation's new
+    tags follow the new name."""
+    words = ["".join(ch for ch in word if ch.isalnum()) for word in organisation.name.split()]
+    words = [word for word in words if word and word.lower() not in ASSET_TAG_PREFIX_SKIP]
+    if len(words) == 1:
+        prefix = words[0][:3]
+    else:
+        prefix = "".join(word if word.isdigit() else word[0] for word in words)[:6]
+    return prefix.upper() or "DI"
+
+
+def asset_tags_next(organisation: Organisation, count: int) -> list[str]:
+    """`count` new tags for the organisation, its prefix and a number from one scheme-wide sequence
+    (BCW-000123): one query for all. The shared sequence keeps generated tags unique across the scheme too."""
     if count <= 0:
         return []
+    prefix = asset_tag_prefix(organisation)
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval('devices_asset_tag_seq') FROM generate_series(1, %s)", [count])
-        return [f"DI-{number:06d}" for number in sorted(row[0] for row in cursor.fetchall())]
+        return [f"{prefix}-{number:06d}" for number in sorted(row[0] for row in cursor.fetchall())]
 
 
 @transaction.atomic
@@ -399,16 +420,16 @@ def device_import(*, actor: Actor, filename: str, content: bytes) -> list[Device
     Checks the whole file again (devices.imports.device_import_check) and raises DeviceImportRefused,
     listing every problem, if any row is bad. Otherwise inserts the devices, with tags generated for
     rows without one, and a 'receive' history entry for each, in two bulk inserts. Takes no locks: the
-    unique constraint on asset_tag refuses a tag someone else took since the check, and then nothing is
-    imported.
+    unique constraint on (organisation, asset_tag) refuses a tag a colleague took since the check, and then
+    nothing is imported.
     """
     from .imports import DeviceImportRefused, device_import_check
     from .models import DeviceEvent
 
-    check = device_import_check(filename=filename, content=content)
+    check = device_import_check(organisation=actor.organisation, filename=filename, content=content)
     if not check.ok:
         raise DeviceImportRefused(check)
-    generated = iter(asset_tags_next(check.tags_to_generate))
+    generated = iter(asset_tags_next(actor.organisation, check.tags_to_generate))
     devices = [
         Device(**{**row.values, "asset_tag": row.values["asset_tag"] or next(generated)},
                owning_organisation=actor.organisation, status=S.RECEIVED)
@@ -418,8 +439,9 @@ def device_import(*, actor: Actor, filename: str, content: bytes) -> list[Device
         with transaction.atomic():
             Device.objects.bulk_create(devices)
     except IntegrityError as error:
+        # "Key (owning_organisation_id, asset_tag)=(7, LAP-1) already exists." (a tag never has a comma)
         detail = getattr(getattr(error.__cause__, "diag", None), "message_detail", None) or ""
-        taken = detail.split("=(", 1)[-1].split(")", 1)[0] if "=(" in detail else ""
+        taken = detail.split("=(", 1)[-1].split(")", 1)[0].rsplit(", ", 1)[-1] if "=(" in detail else ""
         raise DomainError(
             f"Asset tag {taken or 'in the file'} was taken by another device while the file was being imported, "
             f"so nothing was imported. Upload the file again to check it.",

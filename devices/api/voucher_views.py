@@ -13,6 +13,7 @@ from inclusion.api.views import PartnerViewSetMixin
 
 from .. import voucher_selectors, voucher_services
 from ..models import Voucher, VoucherBatch
+from .filters import VoucherFilter
 from .voucher_serializers import (
     VoucherBatchImportSerializer,
     VoucherBatchOutputSerializer,
@@ -91,7 +92,7 @@ def _errors_by_row(errors: list[tuple[int, str]]) -> dict[str, list[str]]:
 class VoucherViewSet(PartnerViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = VoucherOutputSerializer
     queryset = Voucher.objects.none()
-    filterset_fields = {"status": ["exact"], "batch": ["exact"], "resident": ["exact"]}
+    filterset_class = VoucherFilter
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -106,7 +107,7 @@ class VoucherViewSet(PartnerViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
 
     @extend_schema(summary="Issue a voucher to a resident: returns its code in full, once",
                    request=VoucherIssueSerializer, responses={201: VoucherIssuedSerializer})  # fmt: skip
-    @action(detail=False, methods=["post"], filterset_fields=None)
+    @action(detail=False, methods=["post"], filterset_class=None)
     def issue(self, request):
         serializer = VoucherIssueSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

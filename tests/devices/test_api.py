@@ -4,6 +4,7 @@ Every request goes through the real authentication, serializers, services, selec
 error handler. Loans are made with the real service (devices.services.loan_create).
 """
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -193,7 +194,7 @@ def test_create_device_without_a_tag_generates_one(key_a):
     _, api = key_a
     response = api.post(DEVICES, {"kind": "tablet"}, format="json")
     assert response.status_code == 201, response.content
-    assert response.json()["asset_tag"].startswith("DI-")
+    assert re.fullmatch(r"AC-\d{6}", response.json()["asset_tag"])  # Alpha Council's prefix
     assert response.json()["status"] == "received"
     assert response.json()["condition"] == "good"
 
@@ -206,13 +207,24 @@ def test_create_device_ignores_an_attempt_to_choose_its_status_or_owner(key_a, o
     assert (device.status, device.owning_organisation) == (S.RECEIVED, org_a)
 
 
-def test_create_device_with_a_tag_in_use_anywhere_is_400_duplicate(key_a, device_b):
+def test_create_device_with_a_tag_in_your_own_stock_is_400_duplicate(key_a, device_a):
     _, api = key_a
-    response = api.post(DEVICES, {"kind": "laptop", "asset_tag": "lib-001"}, format="json")
+    response = api.post(DEVICES, {"kind": "laptop", "asset_tag": "lap-001"}, format="json")
     assert errors(response) == [
-        {"code": "duplicate", "detail": "Asset tag LIB-001 is already in use.", "attr": "asset_tag"}
+        {"code": "duplicate", "detail": "Asset tag LAP-001 is already in use.", "attr": "asset_tag"}
     ]
     assert Device.objects.count() == 1
+
+
+def test_another_organisations_tag_is_yours_to_use_too_and_says_nothing_of_theirs(key_a, org_a, device_b):
+    """Tags are unique per organisation: B's LIB-001 neither blocks nor is revealed by A's LIB-001."""
+    _, api = key_a
+    before = device_snapshot(device_b)
+    response = api.post(DEVICES, {"kind": "laptop", "asset_tag": "lib-001"}, format="json")
+    assert response.status_code == 201, response.content
+    assert Device.objects.get(owning_organisation=org_a).asset_tag == "LIB-001"
+    assert device_snapshot(device_b) == before
+    assert api.get(device_url("LIB-001")).json()["location"] != "Central Library"
 
 
 INVALID_DEVICES = {
@@ -914,3 +926,11 @@ def test_schema_documents_the_wipe_rule(schema):
     components = schema["components"]["schemas"]
     codes = components["V1DevicesStatusCreateErrorComponent"]["properties"]["code"]["enum"]
     assert {"illegal_transition", "wipe_required"} <= set(codes)
+
+
+def test_the_database_keeps_tags_unique_per_organisation(org_a, org_b, device_a):
+    from django.db import IntegrityError, transaction
+
+    assert DeviceFactory(owning_organisation=org_b, asset_tag="LAP-001").owning_organisation == org_b
+    with pytest.raises(IntegrityError), transaction.atomic():
+        DeviceFactory(owning_organisation=org_a, asset_tag="LAP-001")

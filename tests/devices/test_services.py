@@ -37,7 +37,7 @@ def lend(actor, device, resident, **kwargs):
 def test_device_create_generates_a_tag_and_starts_received(actor_a):
     first = services.device_create(actor=actor_a, kind="tablet", make="Samsung")
     second = services.device_create(actor=actor_a, kind="tablet", asset_tag=" own-7 ")
-    assert first.asset_tag.startswith("DI-") and first.status == S.RECEIVED
+    assert first.asset_tag.startswith("AC-") and first.status == S.RECEIVED
     assert second.asset_tag == "OWN-7"
     assert DeviceEvent.objects.filter(device=first, action="receive", to_status=S.RECEIVED).exists()
 
@@ -389,3 +389,23 @@ def test_the_migration_flags_devices_lent_since_their_last_wipe(actor_a, org_a, 
     flagged = set(Device.objects.filter(needs_wipe=True).values_list("asset_tag", flat=True))
     assert flagged == {returned.asset_tag}
     assert not never_lent.needs_wipe
+
+
+def test_generated_tags_carry_the_organisations_prefix(org_a, org_b):
+    from inclusion.models import Organisation
+
+    assert services.asset_tag_prefix(org_a) == "AC"  # Alpha Council
+    assert services.asset_tag_prefix(Organisation(name="City of Wolverhampton College")) == "CWC"
+    assert services.asset_tag_prefix(Organisation(name="Black Country Works")) == "BCW"
+    assert services.asset_tag_prefix(Organisation(name="Wolverhampton Central Library")) == "WCL"
+    assert services.asset_tag_prefix(Organisation(name="Partner Organisation 12")) == "PO12"
+    assert services.asset_tag_prefix(Organisation(name="Oxfam")) == "OXF"
+    assert services.asset_tag_prefix(Organisation(name="St. Mary's & the Hub")) == "SMH"
+    a_tags, b_tags = services.asset_tags_next(org_a, 2), services.asset_tags_next(org_b, 1)
+    assert [tag[:3] for tag in a_tags] == ["AC-", "AC-"] and b_tags[0].startswith("BL-")
+    assert len({tag[-6:] for tag in a_tags + b_tags}) == 3  # one sequence: unique across the scheme as well
+
+
+def test_the_same_tag_in_two_organisations_is_two_devices(actor_a, actor_b, device):
+    theirs = services.device_create(actor=actor_b, kind="laptop", asset_tag="lap-001")
+    assert theirs.asset_tag == device.asset_tag and theirs.owning_organisation == actor_b.organisation

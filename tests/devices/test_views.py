@@ -248,7 +248,7 @@ def test_add_a_device(coord, org_a):
 
 def test_add_a_device_without_a_tag_gets_the_next_one(coord):
     coord.post(reverse("devices:device-add"), VALID_DEVICE)
-    assert Device.objects.get().asset_tag.startswith("DI-")
+    assert Device.objects.get().asset_tag.startswith("AC-")  # Alpha Council's prefix
 
 
 @pytest.mark.parametrize(

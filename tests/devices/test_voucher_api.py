@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from devices.models import Voucher, VoucherStatus
+from devices.voucher_services import voucher_issue
 from inclusion.models import CaseEvent
 
 from ..factories import ResidentFactory
@@ -168,3 +169,34 @@ def test_imports_over_the_hourly_limit_are_429_with_retry_after(api_b, provider,
 def test_schema_documents_the_import_limit(api_a):
     schema = api_a.get("/api/schema/", {"format": "json"}).json()
     assert "429" in schema["paths"]["/api/v1/voucher-batches/import/"]["post"]["responses"]
+
+
+def _same_answer(first, second):
+    assert (first.status_code, first.json()) == (second.status_code, second.json())
+    return first
+
+
+def test_voucher_filters_do_not_reveal_another_organisations_residents_or_batches(api_b, org_a, org_b):
+    """The oracles the issue found: ?resident= and ?batch= answered differently for A's records than for
+    records that do not exist."""
+    import uuid
+
+    resident_a = ResidentFactory(owning_organisation=org_a)
+    batch_a = VoucherBatchFactory(organisation=org_a)
+    VoucherFactory(batch=batch_a)
+    response = _same_answer(api_b.get("/api/v1/vouchers/", {"resident": str(resident_a.pk)}),
+                            api_b.get("/api/v1/vouchers/", {"resident": str(uuid.uuid4())}))  # fmt: skip
+    assert response.status_code == 200 and response.json()["count"] == 0
+    _same_answer(api_b.get("/api/v1/vouchers/", {"batch": batch_a.pk}),
+                 api_b.get("/api/v1/vouchers/", {"batch": 999_999}))  # fmt: skip
+
+
+def test_voucher_filters_find_your_own(api_a, actor_a, org_a, resident_a):
+    batch = VoucherBatchFactory(organisation=org_a)
+    VoucherFactory.create_batch(2, batch=batch)
+    VoucherFactory(batch__organisation=org_a)
+    voucher = voucher_issue(actor=actor_a, resident=resident_a, kind="data_code")
+    by_batch = api_a.get("/api/v1/vouchers/", {"batch": batch.pk}).json()
+    assert by_batch["count"] == 2
+    by_resident = api_a.get("/api/v1/vouchers/", {"resident": str(resident_a.pk)}).json()
+    assert [row["id"] for row in by_resident["results"]] == [voucher.pk]
