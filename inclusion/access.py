@@ -104,9 +104,16 @@ def membership_can_see_residents(membership: Membership | None) -> bool:
     return bool(membership and membership.active and membership.role in ROLES_THAT_SEE_RESIDENTS)
 
 
-ROLES_THAT_MANAGE_STOCK = frozenset({Role.COORDINATOR, Role.ADMINISTRATOR})
+ROLES_THAT_COORDINATE = frozenset({Role.COORDINATOR, Role.ADMINISTRATOR})
+ROLES_THAT_MANAGE_STOCK = ROLES_THAT_COORDINATE
 
 
 def membership_can_manage_stock(membership: Membership | None) -> bool:
     """Coordinators manage stock and loan policy; frontline staff lend and take returns."""
     return bool(membership and membership.active and membership.role in ROLES_THAT_MANAGE_STOCK)
+
+
+def membership_is_coordinator(membership: Membership | None) -> bool:
+    """Coordinators (and administrators) see what concerns the organisation as a whole, such as which other
+    partners' checks matched its residents."""
+    return bool(membership and membership.active and membership.role in ROLES_THAT_COORDINATE)

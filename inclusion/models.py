@@ -238,6 +238,12 @@ class Resident(models.Model):
         return [(label, levels.get(getattr(self, field), "Not assessed")) for field, label in choices.EDS_AREAS.items()]
 
 
+class ConsentQuerySet(models.QuerySet):
+    def current(self):
+        """Consents in force now: what every rule that needs consent reads (never withdrawn_at directly)."""
+        return self.filter(withdrawn_at__isnull=True)
+
+
 class Consent(models.Model):
     """A resident's consent for one purpose. Withdrawal is recorded on the same row, never deleted."""
 
@@ -252,6 +258,8 @@ class Consent(models.Model):
     withdrawn_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     withdrawal_channel = models.CharField(max_length=20, blank=True, choices=choices.ConsentChannel.choices)
     withdrawal_note = models.CharField(max_length=500, blank=True)
+
+    objects = ConsentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-given_at"]
@@ -300,6 +308,36 @@ class CaseEvent(models.Model):
     def author_label(self):
         if self.author_id:
             return str(self.author)
+        if self.api_key_id:
+            return f"API: {self.api_key.name}"
+        return "System"
+
+
+class CrossOrganisationMatch(models.Model):
+    """A possible-duplicate check by one organisation that matched a resident of another: who checked, when,
+    which record and why. The owning organisation's coordinators see these (a check tells the checker that
+    a person may be known somewhere); what the checker typed is never kept."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    api_key = models.ForeignKey(OrganisationAPIKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="+")
+    owning_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    reasons = models.JSONField(default=list)
+    organisation_named = models.BooleanField(help_text="The checker was told the owning organisation's name")
+    checked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-checked_at", "-id"]
+        indexes = [models.Index(fields=["owning_organisation", "-checked_at"], name="match_owner_checked")]
+
+    def __str__(self):
+        return f"{self.organisation} matched a resident of {self.owning_organisation}"
+
+    @property
+    def checker_label(self):
+        if self.user_id:
+            return str(self.user)
         if self.api_key_id:
             return f"API: {self.api_key.name}"
         return "System"

@@ -14,7 +14,9 @@ from .actors import Actor
 from .choices import ConsentPurpose, EventKind
 from .errors import DomainError
 from .events import case_event_record
-from .models import CaseEvent, Consent, Membership, Organisation, OrganisationAPIKey, Resident
+from .models import CaseEvent, Consent, CrossOrganisationMatch, Membership, Organisation, OrganisationAPIKey, Resident
+from .ratelimit import rate_limit_take
+from .selectors import PossibleDuplicate, possible_duplicates_shown, resident_possible_duplicates
 
 # The fields staff and partner systems may set on a resident (not ownership, not audit fields).
 RESIDENT_FIELDS = (
@@ -62,6 +64,36 @@ def resident_register(*, actor: Actor, **details) -> Resident:
         summary=f"Registered by {actor.organisation}",
     )  # fmt: skip
     return resident
+
+
+@transaction.atomic
+def resident_duplicate_check(
+    *, actor: Actor, first_name: str, last_name: str, date_of_birth=None, phone: str = "", email: str = "",
+    postcode: str = "", exclude_pk=None,
+) -> list[PossibleDuplicate]:  # fmt: skip
+    """Before registering: the records anywhere in the scheme that may be this person, as the actor may be
+    shown them (selectors.resident_possible_duplicates and possible_duplicates_shown).
+
+    A check tells the checker that someone may be known at another partner, so each one counts against the
+    person's DUPLICATE_CHECKS_PER_HOUR (RateLimited beyond it), and every match of another organisation's
+    resident is recorded (CrossOrganisationMatch: who, when, which record, why) for that organisation's
+    coordinators. What was typed is not kept."""
+    rate_limit_take(action="duplicate-check", actor=actor, limit=settings.DUPLICATE_CHECKS_PER_HOUR,
+                    things=("check for an existing record", "checks for an existing record"))  # fmt: skip
+    matches = resident_possible_duplicates(
+        organisation=actor.organisation, first_name=first_name, last_name=last_name, date_of_birth=date_of_birth,
+        phone=str(phone or ""), email=email or "", postcode=postcode or "", exclude_pk=exclude_pk,
+    )  # fmt: skip
+    CrossOrganisationMatch.objects.bulk_create(
+        CrossOrganisationMatch(
+            organisation=actor.organisation, user=actor.user, api_key=actor.api_key, resident_id=match.matched_id,
+            owning_organisation_id=match.owning_organisation_id, reasons=match.matched_reasons,
+            organisation_named=match.organisation_name is not None,
+        )
+        for match in matches
+        if match.owning_organisation_id != actor.organisation.pk
+    )  # fmt: skip
+    return possible_duplicates_shown(matches)
 
 
 @transaction.atomic

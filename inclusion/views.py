@@ -8,6 +8,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -17,7 +18,12 @@ from devices.voucher_forms import VoucherIssueForm
 from devices.voucher_selectors import voucher_stock, vouchers_for_resident
 
 from . import selectors, services
-from .access import membership_can_manage_stock, membership_can_see_residents, resident_get_visible
+from .access import (
+    membership_can_manage_stock,
+    membership_can_see_residents,
+    membership_is_coordinator,
+    resident_get_visible,
+)
 from .actors import Actor
 from .errors import DomainError
 from .forms import ConsentForm, ConsentWithdrawForm, NoteForm, RegisterResidentForm, ResidentForm, SearchForm
@@ -125,23 +131,35 @@ def resident_register(request):
     form = RegisterResidentForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         details = {k: v for k, v in form.cleaned_data.items() if k != "confirm_new"}
-        duplicates = selectors.resident_possible_duplicates(
-            organisation=request.membership.organisation,
-            first_name=details["first_name"], last_name=details["last_name"],
-            date_of_birth=details.get("date_of_birth"), phone=details.get("phone") or "",
-            email=details.get("email", ""), postcode=details.get("postcode", ""),
-        )  # fmt: skip
-        if not duplicates or form.cleaned_data["confirm_new"]:
-            try:
-                resident = services.resident_register(actor=_actor(request), **details)
-            except (DomainError, ValidationError) as error:
-                _apply_errors(form, error)
-            else:
-                messages.success(request, f"{resident.display_name} is registered.")
-                return redirect("resident-detail", pk=resident.pk)
+        try:
+            duplicates = services.resident_duplicate_check(
+                actor=_actor(request), first_name=details["first_name"], last_name=details["last_name"],
+                date_of_birth=details.get("date_of_birth"), phone=details.get("phone") or "",
+                email=details.get("email", ""), postcode=details.get("postcode", ""),
+            )  # fmt: skip
+        except DomainError as error:  # the hourly limit on checks
+            _apply_errors(form, error)
+        else:
+            if not duplicates or form.cleaned_data["confirm_new"]:
+                try:
+                    resident = services.resident_register(actor=_actor(request), **details)
+                except (DomainError, ValidationError) as error:
+                    _apply_errors(form, error)
+                else:
+                    messages.success(request, f"{resident.display_name} is registered.")
+                    return redirect("resident-detail", pk=resident.pk)
     return render(
         request, "inclusion/resident_form.html", {"form": form, "duplicates": duplicates, "registering": True}
     )
+
+
+@staff_view()
+def duplicate_matches(request):
+    """Coordinators: other partners' possible-duplicate checks that matched our residents."""
+    if not membership_is_coordinator(request.membership):
+        return render(request, "inclusion/coordinators_only.html", status=403)
+    page = Paginator(selectors.cross_organisation_matches(organisation=request.membership.organisation), 50)
+    return render(request, "inclusion/duplicate_matches.html", {"page": page.get_page(request.GET.get("page"))})
 
 
 @staff_view()

@@ -7,7 +7,7 @@ import phonenumbers
 from factory.django import DjangoModelFactory
 
 from inclusion import choices
-from inclusion.models import Membership, Organisation, Resident, User
+from inclusion.models import Consent, Membership, Organisation, Resident, User
 
 factory.Faker._DEFAULT_LOCALE = "en_GB"
 
@@ -69,3 +69,16 @@ class ResidentFactory(DjangoModelFactory):
     town = "Wolverhampton"
     postcode = factory.Sequence(lambda n: f"WV{n % 9 + 1} {n % 10}AB")
     local_authority = choices.LocalAuthority.WOLVERHAMPTON
+
+
+class ConsentFactory(DjangoModelFactory):
+    """A current consent, recorded by the resident's own organisation on paper. (Use the services to withdraw.)"""
+
+    class Meta:
+        model = Consent
+
+    resident = factory.SubFactory(ResidentFactory)
+    purpose = choices.ConsentPurpose.PROCESSING
+    channel = choices.ConsentChannel.PAPER
+    wording_version = "2026-01"
+    organisation = factory.SelfAttribute("resident.owning_organisation")

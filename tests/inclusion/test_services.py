@@ -131,3 +131,36 @@ def test_unknown_consent_purpose_is_refused(actor_a, resident_a):
 def test_deactivated_membership_is_inactive(staff_a):
     membership_deactivate(membership=staff_a)
     assert staff_a.active is False and staff_a.deactivated_at is not None
+
+
+# The possible-duplicate check across the scheme: recorded, and limited per person.
+
+
+def test_a_duplicate_check_records_every_match_at_another_organisation(actor_a, org_a, org_b):
+    from inclusion.models import CrossOrganisationMatch
+    from inclusion.services import resident_duplicate_check
+
+    from ..factories import ResidentFactory
+
+    theirs = ResidentFactory(owning_organisation=org_b, phone="+447911123456")
+    ResidentFactory(owning_organisation=org_a, phone="+447911123456")  # ours: no record needed
+    shown = resident_duplicate_check(actor=actor_a, first_name="Made", last_name="Up", phone="+447911123456")
+    assert len(shown) == 2
+    match = CrossOrganisationMatch.objects.get()
+    assert (match.organisation, match.user, match.api_key, match.resident, match.owning_organisation) == (
+        org_a, actor_a.user, None, theirs, org_b)  # fmt: skip
+    assert (match.reasons, match.organisation_named) == (["same phone number"], False)
+
+
+def test_duplicate_checks_are_limited_per_person_per_hour(actor_a, settings):
+    from inclusion.ratelimit import RateLimited
+    from inclusion.services import resident_duplicate_check
+
+    settings.DUPLICATE_CHECKS_PER_HOUR = 2
+    for _ in range(2):
+        resident_duplicate_check(actor=actor_a, first_name="A", last_name="B", phone="+447911123456")
+    with pytest.raises(RateLimited) as refused:
+        resident_duplicate_check(actor=actor_a, first_name="A", last_name="B", phone="+447911123456")
+    assert refused.value.message.startswith(
+        "You have made 2 checks for an existing record this hour, the most allowed. Try again after "
+    )

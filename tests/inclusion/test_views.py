@@ -2,12 +2,13 @@
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from inclusion import choices
 from inclusion.models import CaseEvent, Consent, Resident
 from inclusion.services import consent_record, membership_deactivate
 
-from ..factories import MembershipFactory, ResidentFactory, UserFactory
+from ..factories import ConsentFactory, MembershipFactory, ResidentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -156,12 +157,55 @@ def test_register_warns_of_a_possible_duplicate_and_needs_confirmation(client_a,
     assert Resident.objects.count() == 2
 
 
-def test_duplicate_at_another_organisation_names_only_the_organisation(client_a, org_b):
+def test_a_made_up_name_with_another_partners_clients_phone_does_not_name_the_partner(client_a, org_b):
+    """The case the issue found: it said "a possible existing record at <organisation>" to anyone."""
+    other = ResidentFactory(owning_organisation=org_b, phone="+447911123456")
+    data = {**VALID_REGISTRATION, "first_name": "Made", "last_name": "Up"}
+    content = client_a.post(reverse("resident-register"), data).content.decode()
+    assert "This person may already be known to another partner: ask them." in content
+    assert "Beta Library" not in content and str(other.pk) not in content and "same phone" not in content
+    assert Resident.objects.count() == 1
+
+
+def test_duplicate_at_another_organisation_names_it_only_with_consent_to_sharing(client_a, org_b):
     other = ResidentFactory(owning_organisation=org_b, first_name="Grace", last_name="Adeyemi",
                             date_of_birth="1957-07-14", postcode="WV6 0QQ")  # fmt: skip
+    ConsentFactory(resident=other, purpose="sharing")
     content = client_a.post(reverse("resident-register"), VALID_REGISTRATION).content.decode()
     assert "A possible existing record at Beta Library" in content
     assert str(other.pk) not in content and "same date of birth" not in content
+
+
+def test_registering_over_the_hourly_limit_of_checks_says_so_and_registers_nobody(client_a, settings):
+    settings.DUPLICATE_CHECKS_PER_HOUR = 1
+    client_a.post(reverse("resident-register"), VALID_REGISTRATION)
+    response = client_a.post(reverse("resident-register"), {**VALID_REGISTRATION, "last_name": "Other"})
+    content = response.content.decode()
+    assert "You have made 1 check for an existing record this hour, the most allowed." in content
+    assert "There is a problem" in content
+    assert list(Resident.objects.values_list("last_name", flat=True)) == ["Adeyemi"]
+
+
+def test_coordinators_see_which_other_partners_matched_their_residents(client, org_a, org_b, actor_b):
+    from inclusion.services import resident_duplicate_check
+
+    ours = ResidentFactory(owning_organisation=org_a, first_name="Zebedee", last_name="Quartermaine",
+                           phone="+447911123456")  # fmt: skip
+    resident_duplicate_check(actor=actor_b, first_name="Made", last_name="Up", phone="+447911123456")
+    coordinator = MembershipFactory(organisation=org_a, role=choices.Role.COORDINATOR)
+    client.force_login(coordinator.user)
+    response = client.get(reverse("duplicate-matches"))
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert reverse("resident-detail", args=[ours.pk]) in content and "Zebedee Quartermaine" in content
+    assert "Beta Library" in content and escape(actor_b.user.full_name) in content and "Same phone number" in content
+    assert "Made" not in content  # what they typed is theirs, not ours
+    # The other organisation's coordinator sees nothing of it; frontline staff do not see the page.
+    other = MembershipFactory(organisation=org_b, role=choices.Role.COORDINATOR)
+    client.force_login(other.user)
+    assert "Zebedee" not in client.get(reverse("duplicate-matches")).content.decode()
+    client.force_login(MembershipFactory(organisation=org_a, role=choices.Role.FRONTLINE).user)
+    assert client.get(reverse("duplicate-matches")).status_code == 403
 
 
 def test_resident_page_shows_details_consent_and_timeline(client_a, actor_a, resident_a):
