@@ -18,6 +18,7 @@ from inclusion.choices import EventKind
 from inclusion.errors import DomainError
 from inclusion.events import case_event_record
 from inclusion.models import Organisation, Resident
+from inclusion.services import resident_check_ready
 
 from .events import device_event_record
 from .models import (
@@ -234,6 +235,7 @@ def loan_create(
         raise DomainError("Give the witness's name for a verbal agreement.", field="witness_name", code="required")
     device = _lock_device(device)
     _check_owner(device, actor)
+    resident_check_ready(resident=resident, receiving="loan")
     if device.status == S.ON_LOAN:
         raise DomainError(f"{device.asset_tag} is already on loan.", field="device", code="already_on_loan")
     if device.status != S.READY:

@@ -23,6 +23,7 @@ from inclusion.errors import DomainError
 from inclusion.events import case_event_record
 from inclusion.models import Organisation, Resident
 from inclusion.ratelimit import rate_limit_take
+from inclusion.services import resident_check_ready
 
 from .models import Provider, Voucher, VoucherBatch, VoucherImportRecord, VoucherKind, VoucherStatus
 
@@ -246,6 +247,7 @@ def voucher_issue(
     concurrent issues get different vouchers without waiting).
     """
     resident = resident_check_visible(actor.organisation, resident)
+    resident_check_ready(resident=resident, receiving="voucher")
     if replacement_for is not None:
         # A replacement is not a second voucher: any current batch of the same provider and kind may serve it.
         eligible = list(

@@ -240,15 +240,17 @@ class Resident(models.Model):
 
 class ConsentQuerySet(models.QuerySet):
     def current(self):
-        """Consents in force now: what every rule that needs consent reads (never withdrawn_at directly)."""
-        return self.filter(withdrawn_at__isnull=True)
+        """Consents in force now: given and not withdrawn. What every rule that needs consent reads."""
+        return self.filter(withdrawn_at__isnull=True, refused=False)
 
 
 class Consent(models.Model):
-    """A resident's consent for one purpose. Withdrawal is recorded on the same row, never deleted."""
+    """A resident's answer for one purpose: consent given (withdrawal is recorded on the same row, never
+    deleted), or refused (kept, so that staff are told when they were asked, but never in force)."""
 
     resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="consents")
     purpose = models.CharField(max_length=20, choices=choices.ConsentPurpose.choices)
+    refused = models.BooleanField(default=False, help_text="They were asked and said no (given_at is when).")
     wording_version = models.CharField(max_length=20)
     channel = models.CharField(max_length=20, choices=choices.ConsentChannel.choices)
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
@@ -266,8 +268,11 @@ class Consent(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["resident", "purpose"],
-                condition=Q(withdrawn_at__isnull=True),
+                condition=Q(withdrawn_at__isnull=True, refused=False),
                 name="one_current_consent_per_purpose",
+            ),
+            models.CheckConstraint(
+                condition=Q(refused=False) | Q(withdrawn_at__isnull=True), name="a_refusal_is_never_withdrawn"
             ),
             models.CheckConstraint(
                 condition=Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gte=models.F("given_at")),
@@ -276,11 +281,12 @@ class Consent(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_purpose_display()} ({'withdrawn' if self.withdrawn_at else 'current'})"
+        state = "refused" if self.refused else "withdrawn" if self.withdrawn_at else "current"
+        return f"{self.get_purpose_display()} ({state})"
 
     @property
     def is_current(self):
-        return self.withdrawn_at is None
+        return self.withdrawn_at is None and not self.refused
 
 
 class CaseEvent(models.Model):

@@ -86,6 +86,66 @@ def resident_notes(*, resident: Resident) -> QuerySet[CaseEvent]:
     return resident_timeline(resident=resident).filter(kind="note")
 
 
+def resident_latest_answers(*, resident: Resident) -> dict[str, Consent]:
+    """The resident's latest answer for each purpose asked: the current consent if there is one, else the
+    latest refusal or withdrawal."""
+    latest: dict[str, Consent] = {}
+    for answer in Consent.objects.filter(resident=resident):
+        held = latest.get(answer.purpose)
+        if held is None or (not held.is_current and (answer.is_current or _answered_at(answer) > _answered_at(held))):
+            latest[answer.purpose] = answer
+    return latest
+
+
+def _answered_at(answer: Consent):
+    return answer.withdrawn_at or answer.given_at
+
+
+def resident_contact_routes(resident: Resident) -> list[str]:
+    """How the resident can be reached, to remind them of a loan: "phone", "email", "post" (an address
+    needs its first line and a postcode)."""
+    routes = []
+    if resident.phone:
+        routes.append("phone")
+    if resident.email:
+        routes.append("email")
+    if resident.address_line_1.strip() and resident.postcode:
+        routes.append("post")
+    return routes
+
+
+@dataclass
+class Readiness:
+    """What a resident has, and lacks, before a loan (processing consent and a contact route) or a voucher
+    (processing consent): resident_readiness. `consent` is "given", "refused", "withdrawn" or "never";
+    `consent_changed_on` is the day it was refused or withdrawn."""
+
+    consent: str
+    consent_changed_on: date | None
+    contact_routes: list[str]
+
+    @property
+    def can_have_voucher(self) -> bool:
+        return self.consent == "given"
+
+    @property
+    def can_borrow(self) -> bool:
+        return self.can_have_voucher and bool(self.contact_routes)
+
+
+def resident_readiness(*, resident: Resident) -> Readiness:
+    """The resident's processing consent, as its latest answer stands, and their contact routes."""
+    latest = resident_latest_answers(resident=resident).get(ConsentPurpose.PROCESSING)
+    routes = resident_contact_routes(resident)
+    if latest is None:
+        return Readiness("never", None, routes)
+    if latest.is_current:
+        return Readiness("given", None, routes)
+    if latest.refused:
+        return Readiness("refused", timezone.localdate(latest.given_at), routes)
+    return Readiness("withdrawn", timezone.localdate(latest.withdrawn_at), routes)
+
+
 @dataclass
 class PossibleDuplicate:
     """A record that may be the same person.

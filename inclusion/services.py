@@ -11,12 +11,12 @@ from django.utils import timezone
 
 from .access import resident_check_visible
 from .actors import Actor
-from .choices import ConsentPurpose, EventKind
+from .choices import ConsentAnswer, ConsentPurpose, EventKind
 from .errors import DomainError
 from .events import case_event_record
 from .models import CaseEvent, Consent, CrossOrganisationMatch, Membership, Organisation, OrganisationAPIKey, Resident
 from .ratelimit import rate_limit_take
-from .selectors import PossibleDuplicate, possible_duplicates_shown, resident_possible_duplicates
+from .selectors import PossibleDuplicate, possible_duplicates_shown, resident_possible_duplicates, resident_readiness
 
 # The fields staff and partner systems may set on a resident (not ownership, not audit fields).
 RESIDENT_FIELDS = (
@@ -138,31 +138,55 @@ def note_add(*, actor: Actor, resident: Resident, body: str) -> CaseEvent:
 
 @transaction.atomic
 def consent_record(
-    *, actor: Actor, resident: Resident, purpose: str, channel: str, wording_version: str | None = None
-) -> Consent:
-    """Record consent for one purpose. Refused when consent for that purpose is already current, and as
-    unknown (Http404) if the actor's organisation may no longer see the resident."""
+    *, actor: Actor, resident: Resident, purpose: str, channel: str, wording_version: str | None = None,
+    refused: bool = False,
+) -> Consent:  # fmt: skip
+    """Record the resident's answer for one purpose: consent given or, with `refused`, refused. A refusal is
+    kept (so that staff are told it, with its date) but is never a current consent. Refused when consent
+    for that purpose is already current (withdraw it instead), and as unknown (Http404) if the actor's
+    organisation may no longer see the resident."""
     resident_check_visible(actor.organisation, resident)
     consent = Consent(
-        resident=resident, purpose=purpose, channel=channel, organisation=actor.organisation,
+        resident=resident, purpose=purpose, channel=channel, organisation=actor.organisation, refused=refused,
         recorded_by=actor.user, wording_version=wording_version or settings.CONSENT_WORDING_VERSION,
     )  # fmt: skip
     try:
         consent.full_clean(validate_constraints=False)
     except ValidationError as error:
         raise DomainError("; ".join(error.messages)) from error
+    label = ConsentPurpose(purpose).label
+    if Consent.objects.current().filter(resident=resident, purpose=purpose).exists():
+        raise DomainError(f"Consent for {label.lower()} is already recorded", field="purpose", code="already_current")
     try:
         with transaction.atomic():
             consent.save()
-    except IntegrityError:
-        label = ConsentPurpose(purpose).label.lower()
-        raise DomainError(f"Consent for {label} is already recorded", field="purpose", code="already_current") from None
+    except IntegrityError:  # recorded by someone else a moment ago
+        raise DomainError(f"Consent for {label.lower()} is already recorded", field="purpose",
+                          code="already_current") from None  # fmt: skip
+    how = consent.get_channel_display().lower()
     case_event_record(
-        resident=resident, actor=actor, kind=EventKind.CONSENT_RECORDED,
-        summary=f"Consent recorded: {consent.get_purpose_display()} ({consent.get_channel_display().lower()})",
+        resident=resident, actor=actor, kind=EventKind.CONSENT_REFUSED if refused else EventKind.CONSENT_RECORDED,
+        summary=f"Consent {'refused' if refused else 'recorded'}: {label}" + ("" if refused else f" ({how})"),
         data={"purpose": purpose, "wording_version": consent.wording_version},
     )  # fmt: skip
     return consent
+
+
+@transaction.atomic
+def consents_record(*, actor: Actor, resident: Resident, answers: dict[str, str], channel: str) -> list[Consent]:
+    """Record the resident's answers for several purposes at once ({purpose: "given" or "refused"}), all or
+    none. Purposes not in `answers` were not asked."""
+    answers = {purpose: answer for purpose, answer in answers.items() if answer}
+    if not answers:
+        raise DomainError("Answer for at least one purpose", code="required")
+    unknown = set(answers.values()) - set(ConsentAnswer.values)
+    if unknown:
+        raise DomainError(f"Unknown answers: {', '.join(sorted(unknown))}")
+    return [
+        consent_record(actor=actor, resident=resident, purpose=purpose, channel=channel,
+                       refused=answer == ConsentAnswer.REFUSED)
+        for purpose, answer in answers.items()
+    ]  # fmt: skip
 
 
 @transaction.atomic
@@ -171,6 +195,8 @@ def consent_withdraw(*, actor: Actor, consent: Consent, channel: str, note: str 
     Refused as unknown (Http404) if the actor's organisation may no longer see the resident."""
     resident_check_visible(actor.organisation, consent.resident_id)
     consent = Consent.objects.select_for_update().get(pk=consent.pk)
+    if consent.refused:
+        raise DomainError("This consent was refused, so there is nothing to withdraw", code="refused")
     if consent.withdrawn_at:
         raise DomainError("This consent has already been withdrawn", code="already_withdrawn")
     consent.withdrawn_at = timezone.now()
@@ -184,6 +210,39 @@ def consent_withdraw(*, actor: Actor, consent: Consent, channel: str, note: str 
         summary=f"Consent withdrawn: {consent.get_purpose_display()}", body=note, data={"purpose": consent.purpose},
     )  # fmt: skip
     return consent
+
+
+# What a loan or a voucher needs of the resident: (what it is, the doing, the verb)
+RECEIVING = {
+    "loan": ("lending them a device", "lend them a device"),
+    "voucher": ("issuing them a voucher", "issue them a voucher"),
+}
+
+
+def resident_check_ready(*, resident: Resident, receiving: str) -> None:
+    """Refuse (DomainError on "resident") a loan or a voucher (`receiving`) the resident is not ready for.
+
+    Both need a current consent to keeping their details (processing); a loan also needs a way to reach
+    them, to be reminded to bring it back (a phone, an email or a postal address). The loan and voucher
+    services call this with the resident locked (access.resident_check_visible), so a consent withdrawn at
+    the same moment is seen. The codes: consent_missing, consent_refused, no_contact_route."""
+    doing, verb = RECEIVING[receiving]
+    readiness = resident_readiness(resident=resident)
+    name = resident.display_name
+    if readiness.consent == "never":
+        raise DomainError(f"Record {name}'s consent to keeping their details before {doing}.", field="resident",
+                          code="consent_missing")  # fmt: skip
+    if readiness.consent in ("refused", "withdrawn"):
+        what = "refused consent" if readiness.consent == "refused" else "withdrew their consent"
+        raise DomainError(
+            f"{name} {what} to keeping their details on {readiness.consent_changed_on:%-d %B %Y}, so we cannot "
+            f"{verb}. If they have changed their mind, record their consent again.", field="resident",
+            code="consent_refused" if readiness.consent == "refused" else "consent_missing",
+        )  # fmt: skip
+    if receiving == "loan" and not readiness.contact_routes:
+        raise DomainError(f"Add a phone number, email address or postal address for {name} before {doing}, so "
+                          "that they can be reminded to bring it back.", field="resident",
+                          code="no_contact_route")  # fmt: skip
 
 
 @transaction.atomic

@@ -56,8 +56,17 @@ class MembershipFactory(DjangoModelFactory):
 
 
 class ResidentFactory(DjangoModelFactory):
+    """A resident who can be lent a device: a current processing consent (recorded by their organisation) and
+    a phone, email and postal address. ResidentFactory(unconsented=True) has no consent;
+    ResidentFactory(unreachable=True) has no phone, email or address (give one back by name)."""
+
     class Meta:
         model = Resident
+        skip_postgeneration_save = True  # the consent is its own row: nothing on the resident changes
+
+    class Params:
+        unconsented = factory.Trait(processing_consent=None)
+        unreachable = factory.Trait(phone="", email="", address_line_1="", address_line_2="", town="", postcode="")
 
     owning_organisation = factory.SubFactory(OrganisationFactory)
     first_name = factory.Faker("first_name")
@@ -69,6 +78,9 @@ class ResidentFactory(DjangoModelFactory):
     town = "Wolverhampton"
     postcode = factory.Sequence(lambda n: f"WV{n % 9 + 1} {n % 10}AB")
     local_authority = choices.LocalAuthority.WOLVERHAMPTON
+    processing_consent = factory.RelatedFactory(
+        "tests.factories.ConsentFactory", factory_related_name="resident", purpose=choices.ConsentPurpose.PROCESSING
+    )
 
 
 class ConsentFactory(DjangoModelFactory):

@@ -132,7 +132,7 @@ def test_organisation_b_gets_404_for_everything_of_organisation_a(client_b, api_
     resident.refresh_from_db()
     assert resident.first_name == "Zebedee"
     assert resident.events.count() == 4  # A's consent, note, loan and voucher; nothing written by B
-    assert resident.consents.get().is_current
+    assert resident.consents.get(purpose="sharing").is_current
     assert resident.loans.get().is_open and resident.vouchers.get().status == "issued"
 
 

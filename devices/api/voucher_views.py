@@ -3,6 +3,7 @@ activate / fail / withdraw actions. Thin: validate, call one service or selector
 
 from django.http import Http404
 from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -85,6 +86,8 @@ def _errors_by_row(errors: list[tuple[int, str]]) -> dict[str, list[str]]:
     return result
 
 
+@extend_validation_errors(["does_not_exist", "consent_missing", "consent_refused"], field_name="resident",
+                          actions=["issue"])  # fmt: skip
 @extend_schema_view(
     list=extend_schema(summary="Your organisation's vouchers (codes masked)"),
     retrieve=extend_schema(summary="A voucher (code masked)"),

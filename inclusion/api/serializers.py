@@ -9,7 +9,7 @@ from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
 from .. import choices
-from ..models import CaseEvent, Organisation, Resident
+from ..models import CaseEvent, Consent, Organisation, Resident
 from ..services import NOTE_MAX_LENGTH, RESIDENT_FIELDS
 from ..validators import postcode_normalise
 
@@ -128,3 +128,29 @@ class NoteOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = CaseEvent
         fields = ["id", "summary", "body", "author", "organisation", "occurred_at"]
+
+
+class ConsentInputSerializer(serializers.Serializer):
+    purpose = serializers.ChoiceField(choices.ConsentPurpose.choices)
+    answer = serializers.ChoiceField(
+        choices.ConsentAnswer.choices, help_text="refused is kept as their answer, but is never a current consent."
+    )
+    channel = serializers.ChoiceField(choices.ConsentChannel.choices)
+    wording_version = serializers.CharField(
+        max_length=20, required=False, help_text="The consent wording read to them; defaults to the current one."
+    )
+
+
+class ConsentOutputSerializer(serializers.ModelSerializer):
+    answer = serializers.SerializerMethodField()
+    answered_at = serializers.DateTimeField(source="given_at", read_only=True)
+    organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    current = serializers.BooleanField(source="is_current", read_only=True, help_text="Given and not withdrawn.")
+
+    class Meta:
+        model = Consent
+        fields = ["id", "purpose", "answer", "current", "channel", "wording_version", "organisation", "answered_at",
+                  "withdrawn_at"]  # fmt: skip
+
+    def get_answer(self, consent) -> str:
+        return choices.ConsentAnswer.REFUSED if consent.refused else choices.ConsentAnswer.GIVEN

@@ -18,6 +18,8 @@ from ..models import Resident
 from .filters import ResidentFilter
 from .schema import PartnerAutoSchema
 from .serializers import (
+    ConsentInputSerializer,
+    ConsentOutputSerializer,
     NoteInputSerializer,
     NoteOutputSerializer,
     OrganisationSerializer,
@@ -60,6 +62,7 @@ class PartnerViewSetMixin:
 )  # fmt: skip
 @extend_validation_errors(["invalid_postcode"], field_name="postcode", actions=["create", "update", "partial_update"])
 @extend_validation_errors(["required"], field_name="date_of_birth", actions=["create", "update", "partial_update"])
+@extend_validation_errors(["already_current"], field_name="purpose", actions=["consents"], methods=["post"])
 class ResidentViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
     serializer_class = ResidentOutputSerializer
     filterset_class = ResidentFilter
@@ -112,6 +115,33 @@ class ResidentViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
             return Response(NoteOutputSerializer(note).data, status=status.HTTP_201_CREATED)
         page = self.paginate_queryset(selectors.resident_notes(resident=resident))
         return self.get_paginated_response(NoteOutputSerializer(page, many=True).data)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="A resident's consent answers, current and past",
+        filters=False,
+        responses=ConsentOutputSerializer(many=True),
+    )
+    @extend_schema(
+        methods=["POST"], summary="Record a consent answer (given or refused) for one purpose",
+        description="A loan needs a current consent to processing (and a phone, email or postal address); a voucher "
+        "needs the consent. An answer for a purpose whose consent is current is refused (already_current).",
+        request=ConsentInputSerializer, responses={201: ConsentOutputSerializer},
+    )  # fmt: skip
+    @action(detail=True, methods=["get", "post"], filterset_class=None)
+    def consents(self, request, pk=None):
+        resident = self.get_object()
+        if request.method == "POST":
+            serializer = ConsentInputSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            data = serializer.validated_data
+            consent = services.consent_record(
+                actor=self.actor, resident=resident, purpose=data["purpose"], channel=data["channel"],
+                wording_version=data.get("wording_version"), refused=data["answer"] == "refused",
+            )  # fmt: skip
+            return Response(ConsentOutputSerializer(consent).data, status=status.HTTP_201_CREATED)
+        page = self.paginate_queryset(selectors.resident_consents(resident=resident))
+        return self.get_paginated_response(ConsentOutputSerializer(page, many=True).data)
 
 
 @extend_schema_view(

@@ -106,7 +106,7 @@ def test_consent_is_recorded_once_per_purpose(actor_a, resident_a):
     assert consent.wording_version and consent.is_current
     with pytest.raises(DomainError, match="Consent for sharing their details with partner organisations is already"):
         consent_record(actor=actor_a, resident=resident_a, purpose="sharing", channel="verbal")
-    assert Consent.objects.filter(resident=resident_a).count() == 1
+    assert Consent.objects.filter(resident=resident_a, purpose="sharing").count() == 1
 
 
 def test_withdrawn_consent_is_kept_and_can_be_given_again(actor_a, resident_a):
@@ -117,7 +117,7 @@ def test_withdrawn_consent_is_kept_and_can_be_given_again(actor_a, resident_a):
     with pytest.raises(DomainError, match="already been withdrawn"):
         consent_withdraw(actor=actor_a, consent=consent, channel="phone")
     again = consent_record(actor=actor_a, resident=resident_a, purpose="contact_sms", channel="paper")
-    assert Consent.objects.filter(resident=resident_a).count() == 2 and again.is_current
+    assert Consent.objects.filter(resident=resident_a, purpose="contact_sms").count() == 2 and again.is_current
     kinds = list(CaseEvent.objects.filter(resident=resident_a).values_list("kind", flat=True))
     assert kinds.count(choices.EventKind.CONSENT_RECORDED) == 2
     assert kinds.count(choices.EventKind.CONSENT_WITHDRAWN) == 1

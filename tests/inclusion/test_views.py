@@ -209,10 +209,10 @@ def test_coordinators_see_which_other_partners_matched_their_residents(client, o
 
 
 def test_resident_page_shows_details_consent_and_timeline(client_a, actor_a, resident_a):
-    consent_record(actor=actor_a, resident=resident_a, purpose="processing", channel="paper")
+    consent_record(actor=actor_a, resident=resident_a, purpose="sharing", channel="paper")
     content = client_a.get(reverse("resident-detail", args=[resident_a.pk])).content.decode()
     assert "Margaret Oduya" in content and "WV1 1AA" in content
-    assert "Keeping their details to support them" in content
+    assert "Sharing their details with partner organisations" in content
     assert "Consent recorded" in content
 
 
@@ -247,32 +247,32 @@ def test_bad_note_shows_the_error_and_saves_nothing(client_a, resident_a, body, 
 
 def test_record_consent(client_a, resident_a):
     response = client_a.post(
-        reverse("consent-record", args=[resident_a.pk]), {"purpose": "sharing", "channel": "verbal"}, follow=True
+        reverse("consent-record", args=[resident_a.pk]), {"sharing": "given", "channel": "verbal"}, follow=True
     )
     assert "Consent recorded: Sharing their details with partner organisations." in response.content.decode()
-    assert Consent.objects.get(resident=resident_a).channel == "verbal"
+    assert Consent.objects.get(resident=resident_a, purpose="sharing").channel == "verbal"
 
 
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"channel": "verbal"}, "Choose what they are agreeing to"),
-        ({"purpose": "sharing"}, "Choose how they gave their consent"),
-        ({"purpose": "marketing", "channel": "verbal"}, "Select a valid choice"),
+        ({"channel": "verbal"}, "Choose their answer for at least one purpose"),
+        ({"sharing": "given"}, "Choose how they gave their answers"),
+        ({"sharing": "maybe", "channel": "verbal"}, "Select a valid choice"),
     ],
 )
 def test_bad_consent_shows_the_error_and_saves_nothing(client_a, resident_a, data, message):
     response = client_a.post(reverse("consent-record", args=[resident_a.pk]), data)
     assert message in response.content.decode()
-    assert not Consent.objects.exists()
+    assert Consent.objects.count() == 1  # the resident's processing consent, from before
 
 
-def test_recording_current_consent_twice_is_refused_on_the_form(client_a, actor_a, resident_a):
-    consent_record(actor=actor_a, resident=resident_a, purpose="sharing", channel="paper")
+def test_a_purpose_with_a_current_consent_is_not_offered_or_recorded_again(client_a, resident_a):
     response = client_a.post(
-        reverse("consent-record", args=[resident_a.pk]), {"purpose": "sharing", "channel": "paper"}
+        reverse("consent-record", args=[resident_a.pk]), {"processing": "given", "channel": "paper"}
     )
-    assert "is already recorded" in response.content.decode()
+    assert "Choose their answer for at least one purpose" in response.content.decode()
+    assert "They have already agreed to" in response.content.decode()
     assert Consent.objects.count() == 1
 
 
@@ -291,5 +291,5 @@ def test_withdraw_consent(client_a, actor_a, resident_a):
 
 def test_error_summary_links_go_to_inputs_that_exist(client_a, resident_a):
     content = client_a.post(reverse("consent-record", args=[resident_a.pk]), {}).content.decode()
-    assert 'href="#id_purpose_1"' in content and 'id="id_purpose_1"' in content
+    assert 'href="#id_sharing_1"' in content and 'id="id_sharing_1"' in content
     assert 'href="#id_channel_1"' in content and 'id="id_channel_1"' in content
