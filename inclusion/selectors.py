@@ -160,6 +160,7 @@ class PossibleDuplicate:
     reasons: list[str] = field(default_factory=list)
     resident: Resident | None = None
     organisation_name: str | None = None
+    organisation_slug: str | None = None
     matched_reasons: list[str] = field(default_factory=list)  # why it matched, whether shown or not
 
 
@@ -242,6 +243,7 @@ def resident_possible_duplicates(
         if postcode and candidate.postcode_key == postcode_search_key(postcode) and similar:
             reasons.append("same postcode and a similar name")
         visible = candidate.pk in visible_ids
+        named = visible or candidate.pk in sharing_ids
         if not visible:
             reasons = [reason for reason in reasons if reason in STRONG_REASONS]
         if not reasons:
@@ -252,9 +254,8 @@ def resident_possible_duplicates(
                 owning_organisation_id=candidate.owning_organisation_id,
                 reasons=reasons if visible else [],
                 resident=candidate if visible else None,
-                organisation_name=candidate.owning_organisation.name
-                if visible or candidate.pk in sharing_ids
-                else None,
+                organisation_name=candidate.owning_organisation.name if named else None,
+                organisation_slug=candidate.owning_organisation.slug if named else None,
                 matched_reasons=reasons,
             )
         )
