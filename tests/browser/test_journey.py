@@ -345,3 +345,42 @@ def test_the_resident_page_prompts_for_what_a_loan_needs(page, checks, frontline
     checks("19-phone-consent-refused")
 
     checks.assert_all_clean()
+
+
+def test_a_match_at_another_partner_is_not_named_and_goes_on_its_match_log(page, checks, frontline):
+    """Working for Beta Library, a made-up name with Alpha's resident's phone: the warning does not name Alpha
+    (no consent to sharing), and Alpha's coordinator sees the check on the match log."""
+    margaret = Resident.objects.get(last_name="Oduya")
+    sign_in(page, frontline.user)
+    page.get_by_label("Work as").select_option(label="Beta Library (frontline)")
+    page.get_by_role("button", name="Switch").click()
+    page.goto("/residents/register/")
+    page.get_by_label("First name").fill("Made")
+    page.get_by_label("Last name").fill("Up")
+    page.get_by_label("Age band, if they would rather not give their date of birth").select_option(label="25 to 34")
+    page.get_by_label("Phone number").fill(margaret.phone.as_national)
+    page.get_by_role("button", name="Register resident").click()
+    warning = page.get_by_role("alert", name="Possible existing record")
+    expect(warning).to_contain_text("This person may already be known to another partner: ask them.")
+    expect(warning).not_to_contain_text("Alpha Council")
+    expect(warning.get_by_role("link")).to_have_count(0)
+    checks("22-duplicate-elsewhere-not-named")
+    page.get_by_role("navigation", name="Menu").get_by_role("button", name="Sign out").click()
+
+    coordinator = MembershipFactory(organisation=frontline.organisation, role=choices.Role.COORDINATOR,
+                                    user__full_name="Cat Lead")  # fmt: skip
+    sign_in(page, coordinator.user)
+    page.get_by_role("link", name="Checks by other partners that matched your residents").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Checks by other partners that matched your residents")
+    log = page.get_by_role("table", name="1 check")
+    expect(log.get_by_role("link", name="Margaret Oduya")).to_be_visible()
+    expect(log).to_contain_text("Sam Worker")
+    expect(log).to_contain_text("Beta Library")
+    expect(log).to_contain_text("Same phone number")
+    expect(log).to_contain_text("They were not told your name")
+    expect(log).not_to_contain_text("Made")
+    checks("23-match-log")
+    page.set_viewport_size({"width": 375, "height": 740})
+    checks("24-phone-match-log")
+
+    checks.assert_all_clean()
