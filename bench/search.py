@@ -134,9 +134,10 @@ def lend_to_others(organisation, count=2000):
                 WHERE owning_organisation_id <> %(org)s ORDER BY id LIMIT %(count)s
             ), devices AS (
                 INSERT INTO devices_device (asset_tag, serial_number, kind, make, model, specification, accessories,
-                    owning_organisation_id, location, source, donor, condition, status, notes, created_at, updated_at)
-                SELECT 'BENCH-' || n, '', 'laptop', '', '', '', '{}', %(org)s, '', 'donated', '', 'good', 'on_loan', '',
-                    now(), now() FROM borrowers RETURNING id, asset_tag
+                    owning_organisation_id, location, source, donor, condition, status, needs_wipe, notes, created_at,
+                    updated_at)
+                SELECT 'BENCH-' || n, '', 'laptop', '', '', '', '{}', %(org)s, '', 'donated', '', 'good', 'on_loan', true,
+                    '', now(), now() FROM borrowers RETURNING id, asset_tag
             )
             INSERT INTO devices_loan (device_id, resident_id, organisation_id, agreement_method, agreement_terms_version,
                 agreement_accepted_at, witness_name, started_on, due_on, extensions, outcome, accessories_returned,

@@ -205,7 +205,7 @@ class DeviceForm(ErrorAnchors, forms.ModelForm):
 class DeviceAddForm(DeviceForm):
     asset_tag = forms.CharField(
         label="Asset tag (optional)",
-        help_text="The tag on its label. Leave blank and we will give it the next one, like DI-000123.",
+        help_text="The tag on its label. Leave blank and we will give it the next one: your initials and a number, like BCW-000123.",
         max_length=ASSET_TAG_MAX_LENGTH,
         required=False,
         widget=forms.TextInput(attrs=TAG_INPUT),

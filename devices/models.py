@@ -79,7 +79,6 @@ ASSET_TAG_PATTERN = r"[A-Z0-9][A-Z0-9 ._-]*"
 class Device(models.Model):
     asset_tag = models.CharField(
         max_length=40,
-        unique=True,
         validators=[
             RegexValidator(f"^{ASSET_TAG_PATTERN}$", "Use letters, digits, spaces, dots, hyphens or underscores.")
         ],
@@ -96,6 +95,10 @@ class Device(models.Model):
     donor = models.CharField(max_length=200, blank=True)
     condition = models.CharField(max_length=10, choices=Condition.choices, default=Condition.GOOD)
     status = models.CharField(max_length=20, choices=DeviceStatus.choices, default=DeviceStatus.RECEIVED)
+    needs_wipe = models.BooleanField(
+        default=False,
+        help_text="It has been out on loan since it was last wiped: a wipe must be recorded before it is ready.",
+    )
     gifted_to = models.ForeignKey(Resident, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     notes = models.TextField(blank=True, max_length=2000)
     created_at = models.DateTimeField(default=timezone.now)
@@ -110,6 +113,15 @@ class Device(models.Model):
             ),
             # Tags are typed and scanned in any case; stored upper case, so one lookup finds them.
             models.CheckConstraint(condition=Q(asset_tag=Upper("asset_tag")), name="asset_tag_upper_case"),
+            # Each organisation labels its own stock: two partners may both have a LAP-0001, and neither's
+            # tags say anything of the other's. Every lookup by tag is within one organisation's stock.
+            models.UniqueConstraint(
+                fields=["owning_organisation", "asset_tag"], name="asset_tag_unique_per_organisation"
+            ),
+            # The last borrower's data must never reach the next resident.
+            models.CheckConstraint(
+                condition=Q(needs_wipe=False) | ~Q(status__in=["wiped", "ready"]), name="device_wiped_before_ready"
+            ),
         ]
 
     def __str__(self):
@@ -398,3 +410,27 @@ class Voucher(models.Model):
     @property
     def masked(self) -> str:
         return mask_code(self.identifier)
+
+
+class VoucherImportRecord(models.Model):
+    """Every voucher import and dry run: who, when, how many rows, and how many codes were held by another
+    organisation. A dry run answers whether codes can be imported, so each one is recorded (and limited per
+    person per hour): guessing at another organisation's codes leaves a trace. Never holds a code."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    api_key = models.ForeignKey(OrganisationAPIKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=VoucherKind.choices)
+    dry_run = models.BooleanField()
+    rows = models.PositiveIntegerField()
+    problems = models.PositiveIntegerField(help_text="Rows refused, for any reason")
+    held_elsewhere = models.PositiveIntegerField(help_text="Codes or ICCIDs another organisation holds")
+    batch = models.ForeignKey(VoucherBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{'Dry run' if self.dry_run else 'Import'} of {self.rows} by {self.organisation}"

@@ -146,9 +146,9 @@ ACTION_LABELS = {
 
 
 def _device_actions(device, loan, *, can_manage: bool) -> list[dict]:
-    """A button for each move TRANSITIONS allows from the device's status that this member may make."""
+    """A button for each move open to the device (services.device_moves) that this member may make."""
     actions = []
-    for to_status in TRANSITIONS[device.status]:
+    for to_status in services.device_moves(device):
         url, style, label = None, "govuk-button--secondary", ACTION_LABELS[to_status]
         if to_status == S.ON_LOAN:
             url, style = reverse("devices:device-lend", args=[device.asset_tag]), ""
@@ -160,7 +160,7 @@ def _device_actions(device, loan, *, can_manage: bool) -> list[dict]:
             url = reverse("devices:loan-gift", args=[loan.pk])
         elif can_manage and to_status == S.WIPED:
             url = reverse("devices:device-wipe", args=[device.asset_tag])
-        elif can_manage and to_status in services.device_transition_moves(device.status):
+        elif can_manage and to_status in services.device_transition_moves(device):
             # Retire and write off are final, but confirmed on the next page: no warning button here.
             url = reverse("devices:device-status", args=[device.asset_tag]) + f"?to={to_status}"
             label = MOVE_LABELS[to_status]
@@ -205,6 +205,7 @@ def device_detail(request, asset_tag):
             "past_loans": [loan for loan in loans if not loan.is_open],
             "history": _history(device),
             "final": not TRANSITIONS[device.status],
+            "wipe_first": device.needs_wipe and S.WIPED in TRANSITIONS[device.status],
             "wipes": selectors.device_wipes(device=device),
             "actions": _device_actions(device, current, can_manage=can_manage),
             "can_manage": can_manage,
@@ -266,7 +267,7 @@ def device_wipe(request, asset_tag):
 def device_status(request, asset_tag):
     """Mark ready, send for repair, retire or write off: one small form posting to_status and a note."""
     device = _device(request, asset_tag)
-    allowed = services.device_transition_moves(device.status)
+    allowed = services.device_transition_moves(device)
     chosen = request.GET.get("to")
     form = DeviceStatusForm(
         _posted(request), allowed=allowed, initial={"to_status": chosen if chosen in allowed else None}

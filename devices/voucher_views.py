@@ -170,7 +170,11 @@ def voucher_import(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         content = upload.read()
-        read, problems = _check(request, form, upload.name, content)
+        try:
+            read, problems = _check(request, form, upload.name, content)
+        except DomainError as error:  # the hourly limit
+            _apply_errors(form, error)
+            return _import_page(request, form)
         if read.file_error:
             form.add_error("file", read.file_error)
         elif problems:
@@ -206,7 +210,11 @@ def voucher_import_confirm(request):
     )
     if not form.is_valid():
         return _import_page(request, form, rechecked=True)
-    read, problems = _check(request, form, upload.filename, upload.content)
+    try:
+        read, problems = _check(request, form, upload.filename, upload.content)
+    except DomainError as error:  # the hourly limit
+        _apply_errors(form, error)
+        return _import_page(request, form, rechecked=True)
     if read.file_error or problems:
         if read.file_error:
             form.add_error("file", read.file_error)

@@ -34,6 +34,11 @@ def unregister_resident_link(name: str) -> None:
     _link_providers.pop(name, None)
 
 
+def registered_resident_links() -> dict[str, LinkProvider]:
+    """The links registered now, by name (a copy)."""
+    return dict(_link_providers)
+
+
 def residents_visible_q(organisation: Organisation) -> Q:
     """The condition on Resident that says what `organisation` may see. Best for one resident (a pk
     lookup); for searches and lists use residents_visible_to, which stays on the indexes."""
@@ -66,21 +71,49 @@ def residents_visible_to(
     return Resident.objects.filter(pk__in=ids)
 
 
+NO_SUCH_RESIDENT = "No such resident"
+
+
 def resident_get_visible(organisation: Organisation, pk) -> Resident:
     """The resident if `organisation` may see them, else Http404 (never 403: we do not confirm existence)."""
     try:
         return residents_visible_to(organisation).select_related("owning_organisation").get(pk=pk)
     except (Resident.DoesNotExist, ValidationError, ValueError, TypeError):
-        raise Http404("No such resident") from None
+        raise Http404(NO_SUCH_RESIDENT) from None
+
+
+def resident_check_visible(organisation: Organisation, resident: Resident | object) -> Resident:
+    """Lock the resident's row, then check that `organisation` may still see them; the resident as locked.
+
+    Every service that acts on a resident calls this first, inside its transaction: the view or task that
+    fetched the resident may have done so before a loan closed or a referral ended. The read comes after
+    the lock, so a link that ended while we waited for it is seen. Refused exactly as an unknown resident
+    is (Http404, "No such resident"), so the answer never confirms that they exist.
+
+    `resident` is a Resident or its id. Precondition: inside transaction.atomic (select_for_update needs
+    one). Lock order: the resident first, before devices, loans and vouchers (see docs/decisions.md).
+    """
+    pk = getattr(resident, "pk", resident)
+    locked = Resident.objects.select_for_update(of=("self",)).filter(pk=pk).first()
+    if locked is None or not Resident.objects.filter(residents_visible_q(organisation), pk=pk).exists():
+        raise Http404(NO_SUCH_RESIDENT)
+    return locked
 
 
 def membership_can_see_residents(membership: Membership | None) -> bool:
     return bool(membership and membership.active and membership.role in ROLES_THAT_SEE_RESIDENTS)
 
 
-ROLES_THAT_MANAGE_STOCK = frozenset({Role.COORDINATOR, Role.ADMINISTRATOR})
+ROLES_THAT_COORDINATE = frozenset({Role.COORDINATOR, Role.ADMINISTRATOR})
+ROLES_THAT_MANAGE_STOCK = ROLES_THAT_COORDINATE
 
 
 def membership_can_manage_stock(membership: Membership | None) -> bool:
     """Coordinators manage stock and loan policy; frontline staff lend and take returns."""
     return bool(membership and membership.active and membership.role in ROLES_THAT_MANAGE_STOCK)
+
+
+def membership_is_coordinator(membership: Membership | None) -> bool:
+    """Coordinators (and administrators) see what concerns the organisation as a whole, such as which other
+    partners' checks matched its residents."""
+    return bool(membership and membership.active and membership.role in ROLES_THAT_COORDINATE)

@@ -139,6 +139,11 @@ class ReferralSource(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class ConsentAnswer(models.TextChoices):
+    GIVEN = "given", "Yes, they agree"
+    REFUSED = "refused", "No, they do not agree"
+
+
 class ConsentPurpose(models.TextChoices):
     PROCESSING = "processing", "Keeping their details to support them"
     SHARING = "sharing", "Sharing their details with partner organisations"
@@ -161,6 +166,7 @@ class EventKind(models.TextChoices):
     DETAILS_UPDATED = "details_updated", "Details updated"
     CONSENT_RECORDED = "consent_recorded", "Consent recorded"
     CONSENT_WITHDRAWN = "consent_withdrawn", "Consent withdrawn"
+    CONSENT_REFUSED = "consent_refused", "Consent refused"
     # Device loans (devices app)
     LOAN_STARTED = "loan_started", "Device lent"
     LOAN_EXTENDED = "loan_extended", "Loan extended"

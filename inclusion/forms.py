@@ -261,32 +261,53 @@ class NoteForm(ErrorAnchors, forms.Form):
         )
 
 
+NOT_ASKED = ("", "Not asked this time")
+
+
 class ConsentForm(ErrorAnchors, forms.Form):
-    purpose = forms.ChoiceField(
-        label="What are they agreeing to?",
-        choices=choices.ConsentPurpose.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose what they are agreeing to"},
-    )
+    """Every purpose the resident has no current consent for, answered at once: yes, no (refused, and kept
+    as such) or not asked; and how they answered."""
+
     channel = forms.ChoiceField(
-        label="How did they give it?",
+        label="How did they answer?",
         choices=choices.ConsentChannel.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose how they gave their consent"},
+        error_messages={"required": "Choose how they gave their answers"},
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, purposes: list[str], refused_on: dict[str, date] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        refused_on = refused_on or {}
+        answers = [*choices.ConsentAnswer.choices, NOT_ASKED]
+        for purpose in purposes:
+            label = choices.ConsentPurpose(purpose).label
+            refused = refused_on.get(purpose)
+            self.fields[purpose] = forms.ChoiceField(
+                label=label, choices=answers, required=False, widget=forms.RadioSelect,
+                help_text=f"They said no on {refused:%-d %B %Y}." if refused else "",
+            )  # fmt: skip
+        self.fields["channel"] = self.fields.pop("channel")  # after the purposes
+        self.purposes = purposes
         self.helper = FormHelper()
         self.helper.layout = Layout(
             HTML(
                 f'<p class="govuk-body">Read them the consent wording, version {settings.CONSENT_WORDING_VERSION}, '
-                "before you record their answer.</p>"
+                "and record each answer. “No” is kept as their answer: it is not the same as not asked.</p>"
             ),
-            Field.radios("purpose", legend_size=Size.SMALL),
+            *[Field.radios(purpose, legend_size=Size.SMALL, inline=False) for purpose in purposes],
             Field.radios("channel", legend_size=Size.SMALL),
-            Submit("submit", "Record consent"),
+            Submit("submit", "Record their answers"),
         )
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.purposes and not any(cleaned.get(purpose) for purpose in self.purposes):
+            self.add_error(self.purposes[0], "Choose their answer for at least one purpose")
+        return cleaned
+
+    @property
+    def answers(self) -> dict[str, str]:
+        return {purpose: self.cleaned_data[purpose] for purpose in self.purposes if self.cleaned_data.get(purpose)}
 
 
 class ConsentWithdrawForm(ErrorAnchors, forms.Form):

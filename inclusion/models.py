@@ -238,11 +238,19 @@ class Resident(models.Model):
         return [(label, levels.get(getattr(self, field), "Not assessed")) for field, label in choices.EDS_AREAS.items()]
 
 
+class ConsentQuerySet(models.QuerySet):
+    def current(self):
+        """Consents in force now: given and not withdrawn. What every rule that needs consent reads."""
+        return self.filter(withdrawn_at__isnull=True, refused=False)
+
+
 class Consent(models.Model):
-    """A resident's consent for one purpose. Withdrawal is recorded on the same row, never deleted."""
+    """A resident's answer for one purpose: consent given (withdrawal is recorded on the same row, never
+    deleted), or refused (kept, so that staff are told when they were asked, but never in force)."""
 
     resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="consents")
     purpose = models.CharField(max_length=20, choices=choices.ConsentPurpose.choices)
+    refused = models.BooleanField(default=False, help_text="They were asked and said no (given_at is when).")
     wording_version = models.CharField(max_length=20)
     channel = models.CharField(max_length=20, choices=choices.ConsentChannel.choices)
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
@@ -253,13 +261,18 @@ class Consent(models.Model):
     withdrawal_channel = models.CharField(max_length=20, blank=True, choices=choices.ConsentChannel.choices)
     withdrawal_note = models.CharField(max_length=500, blank=True)
 
+    objects = ConsentQuerySet.as_manager()
+
     class Meta:
         ordering = ["-given_at"]
         constraints = [
             models.UniqueConstraint(
                 fields=["resident", "purpose"],
-                condition=Q(withdrawn_at__isnull=True),
+                condition=Q(withdrawn_at__isnull=True, refused=False),
                 name="one_current_consent_per_purpose",
+            ),
+            models.CheckConstraint(
+                condition=Q(refused=False) | Q(withdrawn_at__isnull=True), name="a_refusal_is_never_withdrawn"
             ),
             models.CheckConstraint(
                 condition=Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gte=models.F("given_at")),
@@ -268,11 +281,12 @@ class Consent(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_purpose_display()} ({'withdrawn' if self.withdrawn_at else 'current'})"
+        state = "refused" if self.refused else "withdrawn" if self.withdrawn_at else "current"
+        return f"{self.get_purpose_display()} ({state})"
 
     @property
     def is_current(self):
-        return self.withdrawn_at is None
+        return self.withdrawn_at is None and not self.refused
 
 
 class CaseEvent(models.Model):
@@ -300,6 +314,36 @@ class CaseEvent(models.Model):
     def author_label(self):
         if self.author_id:
             return str(self.author)
+        if self.api_key_id:
+            return f"API: {self.api_key.name}"
+        return "System"
+
+
+class CrossOrganisationMatch(models.Model):
+    """A possible-duplicate check by one organisation that matched a resident of another: who checked, when,
+    which record and why. The owning organisation's coordinators see these (a check tells the checker that
+    a person may be known somewhere); what the checker typed is never kept."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    api_key = models.ForeignKey(OrganisationAPIKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="+")
+    owning_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    reasons = models.JSONField(default=list)
+    organisation_named = models.BooleanField(help_text="The checker was told the owning organisation's name")
+    checked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-checked_at", "-id"]
+        indexes = [models.Index(fields=["owning_organisation", "-checked_at"], name="match_owner_checked")]
+
+    def __str__(self):
+        return f"{self.organisation} matched a resident of {self.owning_organisation}"
+
+    @property
+    def checker_label(self):
+        if self.user_id:
+            return str(self.user)
         if self.api_key_id:
             return f"API: {self.api_key.name}"
         return "System"

@@ -16,6 +16,7 @@ urlpatterns = [
     path("organisation/switch/", views.switch_organisation, name="switch-organisation"),
     path("residents/", views.resident_search, name="resident-search"),
     path("residents/register/", views.resident_register, name="resident-register"),
+    path("residents/matches/", views.duplicate_matches, name="duplicate-matches"),
     path("residents/<uuid:pk>/", views.resident_detail, name="resident-detail"),
     path("residents/<uuid:pk>/edit/", views.resident_edit, name="resident-edit"),
     path("residents/<uuid:pk>/notes/add/", views.note_add, name="note-add"),

@@ -1,9 +1,13 @@
-"""Filters for the devices partner API's lists."""
+"""Filters for the devices partner API's lists.
+
+No filter may say anything of another organisation's records: a choice is one of the caller's own (a batch),
+or a plain value matched within the caller's own list (a resident's id, an asset tag), so another
+organisation's record and one that does not exist get the same answer."""
 
 import django_filters
 
 from .. import selectors
-from ..models import Device, DeviceKind, DeviceStatus, Loan
+from ..models import Device, DeviceKind, DeviceStatus, Loan, Voucher, VoucherBatch, VoucherStatus
 
 LOAN_STATUSES = [
     ("open", "Open"),
@@ -37,3 +41,18 @@ class LoanFilter(django_filters.FilterSet):
         # What each status means is decided once, in selectors.loan_list.
         matching = selectors.loan_list(organisation=self.request.user.organisation, status=value)
         return queryset.filter(pk__in=matching.values("pk"))
+
+
+def _own_batches(request):
+    organisation = getattr(getattr(request, "user", None), "organisation", None)
+    return VoucherBatch.objects.filter(organisation=organisation) if organisation else VoucherBatch.objects.none()
+
+
+class VoucherFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=VoucherStatus.choices)
+    batch = django_filters.ModelChoiceFilter(queryset=_own_batches, label="One of your batches (its id)")
+    resident = django_filters.UUIDFilter(field_name="resident_id", label="The resident's id")
+
+    class Meta:
+        model = Voucher
+        fields = []

@@ -47,6 +47,7 @@ DEVICE_WRITES = ["create", "update", "partial_update"]
                                  request=DeviceUpdateInputSerializer, responses=DeviceOutputSerializer),
 )  # fmt: skip
 @extend_validation_errors(["duplicate"], field_name="asset_tag", actions=["create"])
+@extend_validation_errors(["illegal_transition", "wipe_required"], field_name=None, actions=["change_status"])
 class DeviceViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
     serializer_class = DeviceOutputSerializer
     filterset_class = DeviceFilter
@@ -123,7 +124,10 @@ class DeviceViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
                        request=LoanGiftInputSerializer, responses=LoanOutputSerializer),
 )  # fmt: skip
 @extend_validation_errors(["does_not_exist", "already_on_loan"], field_name="device", actions=["create"])
-@extend_validation_errors(["does_not_exist", "too_many_loans"], field_name="resident", actions=["create"])
+@extend_validation_errors(
+    ["does_not_exist", "too_many_loans", "consent_missing", "consent_refused", "no_contact_route"],
+    field_name="resident", actions=["create"],
+)  # fmt: skip
 @extend_validation_errors(["invalid"], field_name="agreement_accepted", actions=["create"])
 @extend_validation_errors(["required"], field_name="witness_name", actions=["create"])
 @extend_validation_errors(["invalid"], field_name="due_on", actions=["create"])

@@ -3,6 +3,7 @@ activate / fail / withdraw actions. Thin: validate, call one service or selector
 
 from django.http import Http404
 from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -13,6 +14,7 @@ from inclusion.api.views import PartnerViewSetMixin
 
 from .. import voucher_selectors, voucher_services
 from ..models import Voucher, VoucherBatch
+from .filters import VoucherFilter
 from .voucher_serializers import (
     VoucherBatchImportSerializer,
     VoucherBatchOutputSerializer,
@@ -35,6 +37,7 @@ class VoucherBatchViewSet(
 ):
     serializer_class = VoucherBatchOutputSerializer
     queryset = VoucherBatch.objects.none()
+    rate_limited_actions = {"import_batch"}  # VOUCHER_IMPORTS_PER_HOUR per key, dry runs included: 429 beyond
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -46,7 +49,9 @@ class VoucherBatchViewSet(
         request=VoucherBatchImportSerializer,
         responses={201: VoucherImportReportSerializer, 200: VoucherImportReportSerializer},
         description="Every bad row is reported as an error whose attr is `vouchers.<index>`; nothing is imported "
-        "unless every row is good.",
+        'unless every row is good. A code another organisation holds is refused as "cannot be imported: check it '
+        "with the provider\". Each import or dry run is recorded and counts against the key's hourly limit "
+        "(429 with Retry-After beyond it).",
     )
     @action(detail=False, methods=["post"], url_path="import")
     def import_batch(self, request):
@@ -81,6 +86,8 @@ def _errors_by_row(errors: list[tuple[int, str]]) -> dict[str, list[str]]:
     return result
 
 
+@extend_validation_errors(["does_not_exist", "consent_missing", "consent_refused"], field_name="resident",
+                          actions=["issue"])  # fmt: skip
 @extend_schema_view(
     list=extend_schema(summary="Your organisation's vouchers (codes masked)"),
     retrieve=extend_schema(summary="A voucher (code masked)"),
@@ -88,7 +95,7 @@ def _errors_by_row(errors: list[tuple[int, str]]) -> dict[str, list[str]]:
 class VoucherViewSet(PartnerViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = VoucherOutputSerializer
     queryset = Voucher.objects.none()
-    filterset_fields = {"status": ["exact"], "batch": ["exact"], "resident": ["exact"]}
+    filterset_class = VoucherFilter
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -103,7 +110,7 @@ class VoucherViewSet(PartnerViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
 
     @extend_schema(summary="Issue a voucher to a resident: returns its code in full, once",
                    request=VoucherIssueSerializer, responses={201: VoucherIssuedSerializer})  # fmt: skip
-    @action(detail=False, methods=["post"], filterset_fields=None)
+    @action(detail=False, methods=["post"], filterset_class=None)
     def issue(self, request):
         serializer = VoucherIssueSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

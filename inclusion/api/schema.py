@@ -25,3 +25,8 @@ class PartnerAutoSchema(AutoSchema):
     def _should_add_http403_error_response(self) -> bool:
         # A request without a valid key is refused with 401 (see authentication.py); nothing answers 403.
         return False
+
+    def _should_add_http429_error_response(self) -> bool:
+        # Actions that count against a person's hourly limit (inclusion.ratelimit) answer 429 beyond it.
+        limited = getattr(self.view, "rate_limited_actions", ())
+        return super()._should_add_http429_error_response() or getattr(self.view, "action", None) in limited

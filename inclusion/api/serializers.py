@@ -9,7 +9,7 @@ from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
 from .. import choices
-from ..models import CaseEvent, Organisation, Resident
+from ..models import CaseEvent, Consent, Organisation, Resident
 from ..services import NOTE_MAX_LENGTH, RESIDENT_FIELDS
 from ..validators import postcode_normalise
 
@@ -128,3 +128,82 @@ class NoteOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = CaseEvent
         fields = ["id", "summary", "body", "author", "organisation", "occurred_at"]
+
+
+class ConsentInputSerializer(serializers.Serializer):
+    purpose = serializers.ChoiceField(choices.ConsentPurpose.choices)
+    answer = serializers.ChoiceField(
+        choices.ConsentAnswer.choices, help_text="refused is kept as their answer, but is never a current consent."
+    )
+    channel = serializers.ChoiceField(choices.ConsentChannel.choices)
+    wording_version = serializers.CharField(
+        max_length=20, required=False, help_text="The consent wording read to them; defaults to the current one."
+    )
+
+
+class ConsentOutputSerializer(serializers.ModelSerializer):
+    answer = serializers.SerializerMethodField()
+    answered_at = serializers.DateTimeField(source="given_at", read_only=True)
+    organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    current = serializers.BooleanField(source="is_current", read_only=True, help_text="Given and not withdrawn.")
+
+    class Meta:
+        model = Consent
+        fields = ["id", "purpose", "answer", "current", "channel", "wording_version", "organisation", "answered_at",
+                  "withdrawn_at"]  # fmt: skip
+
+    def get_answer(self, consent) -> str:
+        return choices.ConsentAnswer.REFUSED if consent.refused else choices.ConsentAnswer.GIVEN
+
+
+class ResidentRegisterInputSerializer(ResidentInputSerializer):
+    confirm_new_person = serializers.BooleanField(
+        default=False, write_only=True,
+        help_text="Register even though the check found possible existing records (after a 409): you have "
+        "checked that this is a different person.",
+    )  # fmt: skip
+
+    class Meta(ResidentInputSerializer.Meta):
+        fields = [*RESIDENT_FIELDS, "confirm_new_person"]
+
+
+POSSIBLE_DUPLICATE = (
+    "This person may already have a record. Check the matches; to register them anyway, send confirm_new_person: true."
+)
+
+
+class PossibleDuplicateSerializer(serializers.Serializer):
+    """One possible existing record, as much of it as the caller may be shown."""
+
+    resident = serializers.UUIDField(
+        allow_null=True, help_text="The record's id, when it is one you may see; otherwise null."
+    )
+    organisation = serializers.CharField(
+        allow_null=True, help_text="Whose record it is: named for your own and those the person agreed to share."
+    )
+    reasons = serializers.ListField(child=serializers.CharField(), help_text="Why it matched (your records only).")
+    message = serializers.CharField(help_text="What to tell staff about a record you may not see.")
+
+    def to_representation(self, match):
+        if match.resident is not None:
+            message = ""
+        elif match.organisation_name:
+            message = f"A possible existing record at {match.organisation_name}."
+        else:
+            message = "This person may already be known to another partner: ask them."
+        return {"resident": str(match.resident.pk) if match.resident else None,
+                "organisation": match.organisation_slug, "reasons": match.reasons, "message": message}  # fmt: skip
+
+
+class PossibleDuplicateErrorSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(["possible_duplicate"])
+    detail = serializers.CharField()
+    attr = serializers.CharField(allow_null=True)
+
+
+class PossibleDuplicateResponseSerializer(serializers.Serializer):
+    """409: the registration was not made, because the person may already have a record."""
+
+    type = serializers.ChoiceField(["client_error"])
+    errors = PossibleDuplicateErrorSerializer(many=True)
+    matches = PossibleDuplicateSerializer(many=True)

@@ -18,11 +18,16 @@ from ..models import Resident
 from .filters import ResidentFilter
 from .schema import PartnerAutoSchema
 from .serializers import (
+    POSSIBLE_DUPLICATE,
+    ConsentInputSerializer,
+    ConsentOutputSerializer,
     NoteInputSerializer,
     NoteOutputSerializer,
     OrganisationSerializer,
+    PossibleDuplicateResponseSerializer,
     ResidentInputSerializer,
     ResidentOutputSerializer,
+    ResidentRegisterInputSerializer,
 )
 
 
@@ -51,7 +56,14 @@ class PartnerViewSetMixin:
     list=extend_schema(summary="List residents you may see", responses=ResidentOutputSerializer(many=True)),
     retrieve=extend_schema(summary="A resident", responses=ResidentOutputSerializer),
     create=extend_schema(
-        summary="Register a resident", request=ResidentInputSerializer, responses={201: ResidentOutputSerializer}
+        summary="Register a resident",
+        description="Checks first for possible existing records of the person across the scheme. If there are any, "
+        "nothing is registered and the answer is 409 with the matches you may be shown: your own records (and "
+        "those shared with you) by id with the reasons; another organisation's by its slug only when the person "
+        "agreed to sharing with partners, otherwise only a message. Send confirm_new_person: true to register "
+        "anyway. The checks count against the key's hourly limit (429 beyond it).",
+        request=ResidentRegisterInputSerializer,
+        responses={201: ResidentOutputSerializer, 409: PossibleDuplicateResponseSerializer},
     ),
     update=extend_schema(summary="Replace a resident's details", request=ResidentInputSerializer,
                          responses=ResidentOutputSerializer),
@@ -60,10 +72,12 @@ class PartnerViewSetMixin:
 )  # fmt: skip
 @extend_validation_errors(["invalid_postcode"], field_name="postcode", actions=["create", "update", "partial_update"])
 @extend_validation_errors(["required"], field_name="date_of_birth", actions=["create", "update", "partial_update"])
+@extend_validation_errors(["already_current"], field_name="purpose", actions=["consents"], methods=["post"])
 class ResidentViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
     serializer_class = ResidentOutputSerializer
     filterset_class = ResidentFilter
     lookup_value_regex = "[0-9a-f-]{36}"
+    rate_limited_actions = {"create"}  # DUPLICATE_CHECKS_PER_HOUR per key: 429 beyond it
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular, generating the schema
@@ -81,9 +95,20 @@ class ResidentViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
         return Response(ResidentOutputSerializer(self.get_object()).data)
 
     def create(self, request):
-        serializer = ResidentInputSerializer(data=request.data)
+        serializer = ResidentRegisterInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        resident = services.resident_register(actor=self.actor, **serializer.validated_data)
+        details = dict(serializer.validated_data)
+        if not details.pop("confirm_new_person"):
+            matches = services.resident_duplicate_check(
+                actor=self.actor, first_name=details["first_name"], last_name=details["last_name"],
+                date_of_birth=details.get("date_of_birth"), phone=details.get("phone", ""),
+                email=details.get("email", ""), postcode=details.get("postcode", ""),
+            )  # fmt: skip
+            if matches:
+                body = {"type": "client_error", "matches": matches,
+                        "errors": [{"code": "possible_duplicate", "detail": POSSIBLE_DUPLICATE, "attr": None}]}  # fmt: skip
+                return Response(PossibleDuplicateResponseSerializer(body).data, status=status.HTTP_409_CONFLICT)
+        resident = services.resident_register(actor=self.actor, **details)
         return Response(ResidentOutputSerializer(resident).data, status=status.HTTP_201_CREATED)
 
     def update(self, request, pk=None, partial=False):
@@ -112,6 +137,33 @@ class ResidentViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
             return Response(NoteOutputSerializer(note).data, status=status.HTTP_201_CREATED)
         page = self.paginate_queryset(selectors.resident_notes(resident=resident))
         return self.get_paginated_response(NoteOutputSerializer(page, many=True).data)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="A resident's consent answers, current and past",
+        filters=False,
+        responses=ConsentOutputSerializer(many=True),
+    )
+    @extend_schema(
+        methods=["POST"], summary="Record a consent answer (given or refused) for one purpose",
+        description="A loan needs a current consent to processing (and a phone, email or postal address); a voucher "
+        "needs the consent. An answer for a purpose whose consent is current is refused (already_current).",
+        request=ConsentInputSerializer, responses={201: ConsentOutputSerializer},
+    )  # fmt: skip
+    @action(detail=True, methods=["get", "post"], filterset_class=None)
+    def consents(self, request, pk=None):
+        resident = self.get_object()
+        if request.method == "POST":
+            serializer = ConsentInputSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            data = serializer.validated_data
+            consent = services.consent_record(
+                actor=self.actor, resident=resident, purpose=data["purpose"], channel=data["channel"],
+                wording_version=data.get("wording_version"), refused=data["answer"] == "refused",
+            )  # fmt: skip
+            return Response(ConsentOutputSerializer(consent).data, status=status.HTTP_201_CREATED)
+        page = self.paginate_queryset(selectors.resident_consents(resident=resident))
+        return self.get_paginated_response(ConsentOutputSerializer(page, many=True).data)
 
 
 @extend_schema_view(

@@ -215,3 +215,6 @@ LOGGING = {
 
 # Scheme settings
 CONSENT_WORDING_VERSION = env("CONSENT_WORDING_VERSION", default="2026-01")
+# Hourly limits per person (a member of staff or an API key), counted in Redis: see inclusion/ratelimit.py.
+VOUCHER_IMPORTS_PER_HOUR = env.int("VOUCHER_IMPORTS_PER_HOUR", default=30)
+DUPLICATE_CHECKS_PER_HOUR = env.int("DUPLICATE_CHECKS_PER_HOUR", default=40)

@@ -315,3 +315,50 @@ def test_coordinator_manages_stock_and_policy(page, checks, world):
     expect(page.get_by_role("alert")).to_contain_text("The loan policy is saved.")
 
     checks.assert_all_clean()
+
+
+def test_a_returned_device_is_wiped_before_it_is_ready_again(page, checks, world):
+    """The wipe rule: back from a loan, the device offers a wipe and not "ready to lend" until one is recorded."""
+    sign_in(page, world["coordinator"].user)
+    nav(page, "Loans")
+    page.get_by_role("link", name="TAB-005 loan").click()
+    page.get_by_role("button", name="Record a return").click()
+    page.get_by_label("Good", exact=True).check()
+    page.get_by_role("button", name="Record the return").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("TAB-005: Apple iPad 9")
+    expect(page.get_by_text("It has been out on loan since it was last wiped: record a wipe before it is lent again.")
+           ).to_be_visible()  # fmt: skip
+    actions = page.locator(".govuk-button-group").first
+    expect(actions.get_by_role("button", name="Record a wipe")).to_be_visible()
+    expect(page.get_by_role("button", name="Mark ready to lend")).to_have_count(0)
+    checks("40-34-returned-needs-wipe")
+    page.set_viewport_size({"width": 375, "height": 740})
+    checks("40-35-phone-returned-needs-wipe")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    # Even by the address, the status page does not offer it.
+    page.goto("/devices/stock/TAB-005/status/?to=ready")
+    expect(page.get_by_label("Mark ready to lend")).to_have_count(0)
+    expect(page.get_by_label("Send for repair")).to_be_visible()
+    checks("40-36-status-without-ready")
+    page.get_by_role("link", name="Back to TAB-005").click()
+
+    page.get_by_role("button", name="Record a wipe").click()
+    page.get_by_label("Encrypted factory reset").check()
+    group = page.get_by_role("group", name=re.compile("^When was it wiped"))
+    today = timezone.localdate()
+    group.get_by_label("Day").fill(str(today.day))
+    group.get_by_label("Month").fill(str(today.month))
+    group.get_by_label("Year").fill(str(today.year))
+    page.get_by_label("Who carried out the wipe?").fill("R. Patel")
+    page.get_by_role("button", name="Record the wipe").click()
+    expect(page.get_by_role("alert")).to_contain_text("Wipe recorded.")
+    expect(page.get_by_text("It has been out on loan since it was last wiped")).to_have_count(0)
+    page.get_by_role("button", name="Mark ready to lend").click()
+    page.get_by_role("button", name="Change status").click()
+    expect(page.get_by_role("alert")).to_contain_text("TAB-005 is now ready to lend.")
+    assert Device.objects.get(asset_tag="TAB-005").status == "ready"
+    checks("40-37-wiped-and-ready")
+
+    checks.assert_all_clean()

@@ -4,6 +4,7 @@ Every request goes through the real authentication, serializers, services, selec
 error handler. Loans are made with the real service (devices.services.loan_create).
 """
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -193,7 +194,7 @@ def test_create_device_without_a_tag_generates_one(key_a):
     _, api = key_a
     response = api.post(DEVICES, {"kind": "tablet"}, format="json")
     assert response.status_code == 201, response.content
-    assert response.json()["asset_tag"].startswith("DI-")
+    assert re.fullmatch(r"AC-\d{6}", response.json()["asset_tag"])  # Alpha Council's prefix
     assert response.json()["status"] == "received"
     assert response.json()["condition"] == "good"
 
@@ -206,13 +207,24 @@ def test_create_device_ignores_an_attempt_to_choose_its_status_or_owner(key_a, o
     assert (device.status, device.owning_organisation) == (S.RECEIVED, org_a)
 
 
-def test_create_device_with_a_tag_in_use_anywhere_is_400_duplicate(key_a, device_b):
+def test_create_device_with_a_tag_in_your_own_stock_is_400_duplicate(key_a, device_a):
     _, api = key_a
-    response = api.post(DEVICES, {"kind": "laptop", "asset_tag": "lib-001"}, format="json")
+    response = api.post(DEVICES, {"kind": "laptop", "asset_tag": "lap-001"}, format="json")
     assert errors(response) == [
-        {"code": "duplicate", "detail": "Asset tag LIB-001 is already in use.", "attr": "asset_tag"}
+        {"code": "duplicate", "detail": "Asset tag LAP-001 is already in use.", "attr": "asset_tag"}
     ]
     assert Device.objects.count() == 1
+
+
+def test_another_organisations_tag_is_yours_to_use_too_and_says_nothing_of_theirs(key_a, org_a, device_b):
+    """Tags are unique per organisation: B's LIB-001 neither blocks nor is revealed by A's LIB-001."""
+    _, api = key_a
+    before = device_snapshot(device_b)
+    response = api.post(DEVICES, {"kind": "laptop", "asset_tag": "lib-001"}, format="json")
+    assert response.status_code == 201, response.content
+    assert Device.objects.get(owning_organisation=org_a).asset_tag == "LIB-001"
+    assert device_snapshot(device_b) == before
+    assert api.get(device_url("LIB-001")).json()["location"] != "Central Library"
 
 
 INVALID_DEVICES = {
@@ -451,10 +463,14 @@ def test_lending_to_another_organisations_unlinked_resident_is_400_and_makes_no_
     assert CaseEvent.objects.filter(resident=resident_b).count() == timeline
 
 
-def test_lending_to_a_resident_an_open_loan_shares_with_you_is_allowed(key_a, actor_a, org_a, device_a, resident_b):
+def test_lending_to_a_resident_an_open_loan_shares_with_you_is_allowed(
+    key_a, actor_a, org_a, device_a, resident_b, sharing
+):
     """A resident of B that A already lends to is visible to A (the access rule), so A may lend again."""
     _, api = key_a
-    lend(actor_a, DeviceFactory(owning_organisation=org_a), resident_b)  # the link (the service trusts its caller)
+    sharing.share(resident_b, org_a)  # as a referral would, so that A could lend the first time
+    lend(actor_a, DeviceFactory(owning_organisation=org_a), resident_b)
+    sharing.end(resident_b, org_a)  # now only the open loan shares them
     services.loan_policy_update(actor=actor_a, max_open_loans_per_resident=2)
     response = api.post(LOANS, valid_loan(device_a, resident_b), format="json")
     assert response.status_code == 201, response.content
@@ -893,3 +909,28 @@ def test_another_organisations_device_cannot_be_wiped_or_moved(api_b, org_a):
     assert api_b.post(f"/api/v1/devices/{device.asset_tag}/wipe/", {}, format="json").status_code == 404
     device.refresh_from_db()
     assert device.status == "received"
+
+
+def test_a_returned_device_cannot_be_made_ready_through_the_api_without_a_wipe(key_a, loan_a, device_a):
+    _, api = key_a
+    assert api.post(loan_url(loan_a, "return"), {"condition": "good"}, format="json").status_code == 200
+    before = device_snapshot(device_a)
+    response = api.post(f"{device_url('LAP-001')}status/", {"to_status": "ready"}, format="json")
+    [error] = errors(response)
+    assert error["code"] == "wipe_required" and error["attr"] is None
+    assert "has been out on loan since it was last wiped" in error["detail"]
+    assert device_snapshot(device_a) == before
+
+
+def test_schema_documents_the_wipe_rule(schema):
+    components = schema["components"]["schemas"]
+    codes = components["V1DevicesStatusCreateErrorComponent"]["properties"]["code"]["enum"]
+    assert {"illegal_transition", "wipe_required"} <= set(codes)
+
+
+def test_the_database_keeps_tags_unique_per_organisation(org_a, org_b, device_a):
+    from django.db import IntegrityError, transaction
+
+    assert DeviceFactory(owning_organisation=org_b, asset_tag="LAP-001").owning_organisation == org_b
+    with pytest.raises(IntegrityError), transaction.atomic():
+        DeviceFactory(owning_organisation=org_a, asset_tag="LAP-001")

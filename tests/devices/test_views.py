@@ -248,7 +248,7 @@ def test_add_a_device(coord, org_a):
 
 def test_add_a_device_without_a_tag_gets_the_next_one(coord):
     coord.post(reverse("devices:device-add"), VALID_DEVICE)
-    assert Device.objects.get().asset_tag.startswith("DI-")
+    assert Device.objects.get().asset_tag.startswith("AC-")  # Alpha Council's prefix
 
 
 @pytest.mark.parametrize(
@@ -684,9 +684,11 @@ def test_loans_page_tabs(client_a, loans, status, tags):
     assert [tag for _, tag in _tags(content)] == tags
 
 
-def test_closed_loan_to_a_resident_no_longer_shared_hides_their_name(client_b, actor_b, org_b, resident_a):
+def test_closed_loan_to_a_resident_no_longer_shared_hides_their_name(client_b, actor_b, org_b, resident_a, sharing):
     device = DeviceFactory(owning_organisation=org_b, asset_tag="B-1")
+    sharing.share(resident_a, org_b)
     loan = services.loan_create(actor=actor_b, device=device, resident=resident_a, agreement_method="on_screen")
+    sharing.end(resident_a, org_b)
     assert "Margaret Oduya" in _content(client_b.get(reverse("devices:loan-list"), {"status": "open"}))
     services.loan_return(actor=actor_b, loan=loan, condition="good")
     for url in (reverse("devices:loan-list") + "?status=closed", reverse("devices:loan-detail", args=[loan.pk]),
@@ -787,3 +789,21 @@ def test_a_lost_device_found_again_goes_back_to_be_checked(coord, coord_actor, l
     assert response.status_code == 200
     device.refresh_from_db()
     assert device.status == "awaiting_check"
+
+
+def test_a_returned_device_offers_a_wipe_and_not_ready_to_lend(coord, coord_actor, loan, device):
+    services.loan_return(actor=coord_actor, loan=loan, condition="good")
+    response = coord.get(reverse("devices:device-detail", args=[device.asset_tag]))
+    assert _buttons(response) == ["Record a wipe", "Send for repair", "Retire it"]
+    assert "It has been out on loan since it was last wiped: record a wipe before it is lent again." in _content(
+        response
+    )
+    page = coord.get(reverse("devices:device-status", args=[device.asset_tag]), {"to": "ready"})
+    assert [value for value, _ in page.context["form"].fields["to_status"].choices] == ["in_repair", "retired"]
+    response = coord.post(reverse("devices:device-status", args=[device.asset_tag]), {"to_status": "ready"})
+    _assert_form_error(
+        response, None, "LAP-001 has been out on loan since it was last wiped, so it cannot be made ready to lend: "
+        "record a wipe first, so that no data of the last borrower reaches the next resident."
+    )  # fmt: skip
+    device.refresh_from_db()
+    assert device.status == S.AWAITING_CHECK

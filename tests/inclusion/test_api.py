@@ -894,3 +894,90 @@ def test_spectacular_validates_without_warnings(tmp_path):
     GENERATOR_STATS.reset()  # warnings from schemas generated earlier in this process would count
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"))
     assert (tmp_path / "schema.yml").read_text().startswith("openapi: 3")
+
+
+# The possible-duplicate check on registration: 409 with what may be shown, unless confirmed.
+
+
+def test_registering_someone_you_already_hold_is_409_naming_your_record(key_a, org_a):
+    _, api = key_a
+    ours = ResidentFactory(owning_organisation=org_a, phone="+447911123456")
+    response = api.post(RESIDENTS, valid_resident(), format="json")
+    assert response.status_code == 409, response.content
+    body = response.json()
+    assert body["type"] == "client_error"
+    assert body["errors"] == [{
+        "code": "possible_duplicate", "attr": None,
+        "detail": "This person may already have a record. Check the matches; to register them anyway, send "
+                  "confirm_new_person: true.",
+    }]  # fmt: skip
+    assert body["matches"] == [
+        {"resident": str(ours.pk), "organisation": "alpha", "reasons": ["same phone number"], "message": ""}
+    ]
+    assert Resident.objects.count() == 1
+
+
+def test_a_match_at_another_organisation_is_409_without_naming_it_or_the_person(key_a, org_b):
+    """The privacy rules of the staff web: no name, no id, and the organisation only with consent to sharing."""
+    _, api = key_a
+    theirs = ResidentFactory(owning_organisation=org_b, phone="+447911123456", first_name="Zebedee")
+    response = api.post(RESIDENTS, valid_resident(), format="json")
+    assert response.status_code == 409
+    assert response.json()["matches"] == [{
+        "resident": None, "organisation": None, "reasons": [],
+        "message": "This person may already be known to another partner: ask them.",
+    }]  # fmt: skip
+    assert str(theirs.pk) not in response.content.decode() and "Zebedee" not in response.content.decode()
+    from ..factories import ConsentFactory
+
+    ConsentFactory(resident=theirs, purpose="sharing")
+    named = api.post(RESIDENTS, valid_resident(), format="json").json()["matches"]
+    assert named == [{"resident": None, "organisation": "beta", "reasons": [],
+                      "message": "A possible existing record at Beta Library."}]  # fmt: skip
+
+
+def test_every_cross_organisation_match_from_the_api_is_recorded_with_its_key(key_a, org_b):
+    from inclusion.models import CrossOrganisationMatch
+
+    row, api = key_a
+    theirs = ResidentFactory(owning_organisation=org_b, phone="+447911123456")
+    api.post(RESIDENTS, valid_resident(), format="json")
+    match = CrossOrganisationMatch.objects.get()
+    assert (match.api_key, match.user, match.resident) == (row, None, theirs)
+
+
+def test_confirm_new_person_registers_anyway(key_a, org_a):
+    _, api = key_a
+    ResidentFactory(owning_organisation=org_a, phone="+447911123456")
+    response = api.post(RESIDENTS, valid_resident(confirm_new_person=True), format="json")
+    assert response.status_code == 201, response.content
+    assert "confirm_new_person" not in response.json()
+    assert Resident.objects.count() == 2
+
+
+def test_confirm_new_person_must_be_a_boolean(key_a):
+    _, api = key_a
+    assert_validation_error(api.post(RESIDENTS, valid_resident(confirm_new_person="perhaps"), format="json"),
+                            "confirm_new_person")  # fmt: skip
+    assert not Resident.objects.exists()
+
+
+def test_registrations_over_the_hourly_limit_of_checks_are_429(key_a, settings):
+    _, api = key_a
+    settings.DUPLICATE_CHECKS_PER_HOUR = 1
+    assert api.post(RESIDENTS, valid_resident(), format="json").status_code == 201
+    refused = api.post(RESIDENTS, valid_resident(first_name="Grace", phone="", email=""), format="json")
+    assert refused.status_code == 429
+    assert refused.json()["errors"][0]["code"] == "throttled" and int(refused["Retry-After"]) > 0
+    assert Resident.objects.count() == 1
+
+
+def test_schema_documents_the_duplicate_check(key_a):
+    schema = APIClient().get("/api/schema/", {"format": "json"}).json()
+    responses = schema["paths"]["/api/v1/residents/"]["post"]["responses"]
+    assert {"201", "409", "429"} <= set(responses)
+    conflict = responses["409"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert "matches" in schema["components"]["schemas"][conflict]["properties"]
+    request = schema["paths"]["/api/v1/residents/"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    request_name = request["$ref"].rsplit("/", 1)[-1]
+    assert "confirm_new_person" in schema["components"]["schemas"][request_name]["properties"]
