@@ -12,17 +12,22 @@ from django.utils import timezone
 
 from inclusion.forms import ErrorAnchors
 
-from .models import ACCESSORIES, AgreementMethod, Condition, Device, DeviceKind, DeviceStatus, LoanPolicy, WipeMethod
+from .models import (
+    ACCESSORIES,
+    AgreementMethod,
+    Condition,
+    Device,
+    DeviceKind,
+    DeviceStatus,
+    LoanPolicy,
+    WipeMethod,
+    accessory_label,
+)
 from .services import DEVICE_FIELDS
 
 ASSET_TAG_MAX_LENGTH = Device._meta.get_field("asset_tag").max_length
 # A tag is typed or scanned: no autocomplete, spelling or capitalisation help from the browser.
 TAG_INPUT = {"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}
-
-
-def accessory_label(name: str) -> str:
-    """'sim_tray_tool' → 'SIM tray tool'."""
-    return name.replace("_", " ").capitalize().replace("Sim ", "SIM ")
 
 
 ACCESSORY_CHOICES = [(name, accessory_label(name)) for name in ACCESSORIES]

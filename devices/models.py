@@ -52,6 +52,17 @@ class DeviceStatus(models.TextChoices):
 ACCESSORIES = ["charger", "case", "keyboard", "mouse", "headphones", "sim_tray_tool", "cable", "stylus"]
 
 
+def accessory_label(name: str) -> str:
+    """'sim_tray_tool' → 'SIM tray tool'."""
+    return name.replace("_", " ").capitalize().replace("Sim ", "SIM ")
+
+
+def accessories_in_sentence(names) -> str:
+    """['charger', 'sim_tray_tool'] → 'charger, SIM tray tool': for summaries and messages."""
+    labels = [accessory_label(name) for name in names]
+    return ", ".join(label if label.split(" ")[0].isupper() else label[0].lower() + label[1:] for label in labels)
+
+
 class WipeMethod(models.TextChoices):
     NIST_CLEAR = "nist_clear", "NIST 800-88 Clear (overwrite)"
     NIST_PURGE = "nist_purge", "NIST 800-88 Purge (secure erase)"
@@ -213,6 +224,8 @@ class Loan(models.Model):
     returned_on = models.DateField(null=True, blank=True)
     return_condition = models.CharField(max_length=10, blank=True, choices=Condition.choices)
     accessories_returned = ArrayField(models.CharField(max_length=30), default=list, blank=True)
+    # What it went out with and did not come back: the device no longer lists these (loan_return).
+    accessories_missing = ArrayField(models.CharField(max_length=30), default=list, blank=True)
     closing_notes = models.TextField(blank=True, max_length=2000)
     closed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     police_reference = models.CharField(max_length=50, blank=True)
@@ -256,6 +269,15 @@ class Loan(models.Model):
     @property
     def days_overdue(self):
         return (timezone.localdate() - self.due_on).days if self.is_overdue else 0
+
+    @property
+    def accessories_lent(self) -> list[str]:
+        """What went out with the device: what its record lists while the loan is open; afterwards what came
+        back and what did not."""
+        if self.is_open:
+            return list(self.device.accessories)
+        names = {*self.accessories_returned, *self.accessories_missing}
+        return sorted(names, key=lambda name: ACCESSORIES.index(name) if name in ACCESSORIES else len(ACCESSORIES))
 
 
 class LoanExtension(models.Model):

@@ -110,6 +110,17 @@ def loan_extensions(*, loan: Loan):
     return loan.extension_history.select_related("extended_by").order_by("extended_at")
 
 
+def loan_notes(*, loan: Loan) -> QuerySet[DeviceEvent]:
+    """The notes typed on this loan (when lending, extending, taking it back, reporting it lost or gifting it),
+    oldest first: they are kept on the device's history, each marked with its loan."""
+    return (
+        DeviceEvent.objects.filter(device_id=loan.device_id, data__loan=loan.pk)
+        .exclude(note="")
+        .select_related("actor", "api_key")
+        .order_by("occurred_at", "id")
+    )
+
+
 def loan_counts(*, organisation: Organisation) -> dict[str, int]:
     """Open loans overdue and due back within the week (as loan_list counts them), in one query."""
     today = timezone.localdate()

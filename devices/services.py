@@ -27,6 +27,7 @@ from .models import (
     LoanOutcome,
     LoanPolicy,
     Wipe,
+    accessories_in_sentence,
 )
 
 S = DeviceStatus
@@ -311,14 +312,21 @@ def loan_return(
         raise DomainError("The return date must be between the start of the loan and today.", field="returned_on")
     if condition not in Condition.values:
         raise DomainError("Choose the condition it came back in.", field="condition")
-    missing = sorted(set(device.accessories) - set(accessories_returned or []))
+    # What came back is recorded on the loan; what did not is taken off the device's list, so the device no
+    # longer claims to come with it (a coordinator adds it back if it turns up).
+    not_lent = sorted(set(accessories_returned or []) - set(device.accessories))
+    if not_lent:
+        raise DomainError(f"{device.asset_tag} did not go out with: {accessories_in_sentence(not_lent)}.",
+                          field="accessories_returned", code="not_lent_with")  # fmt: skip
+    came_back = [name for name in device.accessories if name in set(accessories_returned or [])]
+    missing = [name for name in device.accessories if name not in came_back]
     _close(loan, actor=actor, outcome=LoanOutcome.RETURNED, notes=notes, returned_on=returned_on,
-           return_condition=condition, accessories_returned=accessories_returned or [])  # fmt: skip
-    _move(device, S.AWAITING_CHECK, actor=actor, note=notes, condition=condition,
+           return_condition=condition, accessories_returned=came_back, accessories_missing=missing)  # fmt: skip
+    _move(device, S.AWAITING_CHECK, actor=actor, note=notes, condition=condition, accessories=came_back,
           data={"loan": loan.pk, "missing_accessories": missing})  # fmt: skip
     summary = f"Returned {device.asset_tag} ({Condition(condition).label.lower()})"
     if missing:
-        summary += f"; missing: {', '.join(missing)}"
+        summary += f"; missing: {accessories_in_sentence(missing)}"
     case_event_record(resident=loan.resident, actor=actor, kind=EventKind.LOAN_RETURNED, summary=summary, body=notes,
                       data={"loan": loan.pk})  # fmt: skip
     return loan

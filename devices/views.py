@@ -38,10 +38,9 @@ from .forms import (
     ReportLostForm,
     ReturnForm,
     WipeForm,
-    accessory_label,
     date_error,
 )
-from .models import AgreementMethod, DeviceStatus
+from .models import AgreementMethod, DeviceStatus, accessories_in_sentence, accessory_label
 from .services import TRANSITIONS
 
 S = DeviceStatus
@@ -177,10 +176,16 @@ HISTORY_TITLES = {
 }  # fmt: skip
 
 
-def _history(device) -> list:
-    events = list(selectors.device_history(device=device))
+def _history_titles(events) -> list:
+    events = list(events)
     for event in events:
         event.title = HISTORY_TITLES.get(event.action, event.action.capitalize())
+    return events
+
+
+def _history(device) -> list:
+    events = _history_titles(selectors.device_history(device=device))
+    for event in events:
         event.changed = [name.replace("_", " ") for name in event.data.get("fields", [])]
         event.missing = [accessory_label(name) for name in event.data.get("missing_accessories", [])]
     return events
@@ -194,13 +199,15 @@ def device_detail(request, asset_tag):
         organisation=organisation, loans=selectors.device_loans(device=device)
     )
     current = next((loan for loan in loans if loan.is_open), None)
+    last_closed = next((loan for loan in loans if not loan.is_open), None)
     can_manage = membership_can_manage_stock(request.membership)
     return render(
         request,
         "devices/device_detail.html",
         {
             "device": device,
-            "accessories": [accessory_label(name) for name in device.accessories],
+            "accessories": accessories_in_sentence(device.accessories),
+            "missing_since_last_loan": accessories_in_sentence(last_closed.accessories_missing) if last_closed else "",
             "current_loan": current,
             "past_loans": [loan for loan in loans if not loan.is_open],
             "history": _history(device),
@@ -386,10 +393,10 @@ def loan_detail(request, loan_pk):
             "device": loan.device,
             "policy": policy,
             "extensions": selectors.loan_extensions(loan=loan),
-            "accessories_returned": [accessory_label(name) for name in loan.accessories_returned],
-            "accessories_missing": [
-                accessory_label(name) for name in loan.device.accessories if name not in loan.accessories_returned
-            ],
+            "notes": _history_titles(selectors.loan_notes(loan=loan)),
+            "accessories_lent": accessories_in_sentence(loan.accessories_lent),
+            "accessories_returned": accessories_in_sentence(loan.accessories_returned),
+            "accessories_missing": accessories_in_sentence(loan.accessories_missing),
             "can_manage": membership_can_manage_stock(request.membership),
         },
     )
@@ -417,10 +424,10 @@ def loan_return(request, loan_pk):
         except (DomainError, ValidationError) as error:
             _refused(form, error)
         else:
-            missing = [accessory_label(n) for n in device.accessories if n not in data.get("accessories_returned", [])]
+            loan.refresh_from_db()
             message = f"{device.asset_tag} is back. It is waiting to be checked and wiped before it is lent again."
-            if missing:
-                message += f" Missing: {', '.join(missing).lower()}."
+            if loan.accessories_missing:
+                message += f" Missing: {accessories_in_sentence(loan.accessories_missing)}."
             messages.success(request, message)
             return redirect("devices:device-detail", asset_tag=device.asset_tag)
     return render(request, "devices/loan_return.html", {"form": form, "loan": loan, "device": device})
