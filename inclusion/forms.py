@@ -236,6 +236,10 @@ class RegisterResidentForm(ResidentForm):
     confirm_new = forms.BooleanField(
         required=False, label="I have checked: this is a different person and needs a new record"
     )
+    # Sent back by the page that showed the possible-duplicate warning (templates/inclusion/resident_form.html).
+    duplicates_seen = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    CONFIRM_NEEDED = "Tick the box if this is a different person, or open the existing record instead"
 
 
 class NoteForm(ErrorAnchors, forms.Form):

@@ -124,14 +124,17 @@ def resident_register(request):
     duplicates = []
     form = RegisterResidentForm(_posted(request))
     if request.method == "POST" and form.is_valid():
-        details = {k: v for k, v in form.cleaned_data.items() if k != "confirm_new"}
+        details = {k: v for k, v in form.cleaned_data.items() if k not in ("confirm_new", "duplicates_seen")}
         duplicates = selectors.resident_possible_duplicates(
             organisation=request.membership.organisation,
             first_name=details["first_name"], last_name=details["last_name"],
             date_of_birth=details.get("date_of_birth"), phone=details.get("phone") or "",
             email=details.get("email", ""), postcode=details.get("postcode", ""),
         )  # fmt: skip
-        if not duplicates or form.cleaned_data["confirm_new"]:
+        if duplicates and not form.cleaned_data["confirm_new"] and form.cleaned_data["duplicates_seen"]:
+            # Pressed Register again without ticking the box: say so, rather than show the same page again.
+            form.add_error("confirm_new", form.CONFIRM_NEEDED)
+        elif not duplicates or form.cleaned_data["confirm_new"]:
             try:
                 resident = services.resident_register(actor=_actor(request), **details)
             except (DomainError, ValidationError) as error:

@@ -219,12 +219,29 @@ def test_register_possible_duplicate_needs_confirmation(page, checks, frontline)
     assert Resident.objects.filter(last_name="Oduya").count() == 1
     checks("20-duplicate-warning")
 
-    # Submitting again without ticking the box still does not register them.
-    page.get_by_role("button", name="Register resident").click()
-    expect(page.get_by_role("alert", name="Possible existing record")).to_be_visible()
-    assert Resident.objects.filter(last_name="Oduya").count() == 1
+    # The box sits beside the button it unlocks, not at the top of a long form.
+    box = page.get_by_label("I have checked: this is a different person and needs a new record")
+    register = page.get_by_role("button", name="Register resident")
+    gap = register.bounding_box()["y"] - (box.bounding_box()["y"] + box.bounding_box()["height"])
+    assert 0 <= gap < 80, gap
 
-    page.get_by_label("I have checked: this is a different person and needs a new record").check()
+    # Submitting again without ticking the box does not register them, and says why, linking to the box.
+    register.click()
+    expect(page).to_have_title(re.compile("^Error: Register a resident"))
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_be_focused()
+    message = "Tick the box if this is a different person, or open the existing record instead"
+    expect(box).to_have_accessible_description(re.compile(r"Error:\s+" + re.escape(message)))
+    expect(page.get_by_role("region", name="Possible existing record")).to_contain_text("Margaret Oduya")
+    assert Resident.objects.filter(last_name="Oduya").count() == 1
+    summary.get_by_role("link", name=message).click()
+    expect(box).to_be_focused()
+    checks("20b-duplicate-not-ticked")
+    page.set_viewport_size({"width": 375, "height": 740})
+    checks("20c-duplicate-not-ticked-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    box.check()
     page.get_by_role("button", name="Register resident").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Margaret Oduya")
     expect(page.get_by_role("alert")).to_contain_text("Margaret Oduya is registered.")
