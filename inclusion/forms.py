@@ -20,11 +20,57 @@ from .validators import postcode_normalise
 BLANK = [("", "Not asked")]
 
 
+class GovukErrorStyle:
+    """A widget that marks itself in error in GOV.UK style (from Django's aria-invalid), with its component's
+    classes. crispy-forms-gds marks only widgets named Select, TextInput and Textarea, and a select with the
+    input's class (govuk-input--error, not govuk-select--error); it also adds the lower-cased class name of a
+    widget it does not know as a class, which is dropped here."""
+
+    base_class = "govuk-input"
+    error_class = "govuk-input--error"
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        widget_attrs = context["widget"]["attrs"]
+        unwanted = {type(self).__name__.lower(), "govuk-input--error", "govuk-select--error"}
+        classes = [self.base_class, *(c for c in widget_attrs.get("class", "").split() if c not in unwanted)]
+        if widget_attrs.get("aria-invalid") == "true":
+            classes.append(self.error_class)
+        widget_attrs["class"] = " ".join(dict.fromkeys(classes))
+        return context
+
+
+class EmailInput(GovukErrorStyle, forms.EmailInput):
+    pass
+
+
+class PasswordInput(GovukErrorStyle, forms.PasswordInput):
+    pass
+
+
+class GovukSelect(GovukErrorStyle, forms.Select):
+    base_class = "govuk-select"
+    error_class = "govuk-select--error"
+
+
+GOVUK_WIDGETS = {forms.EmailInput: EmailInput, forms.PasswordInput: PasswordInput, forms.Select: GovukSelect}
+
+
 class ErrorAnchors:
-    """Where each error in the summary links to (templates/includes/error_summary.html).
+    """Where each error in the summary links to (templates/includes/error_summary.html), and fields in error
+    marked red in GOV.UK style (GovukErrorStyle: plain email, password and select widgets are swapped for it).
 
     crispy-forms-gds numbers radios and checkboxes id_<name>_1, _2..., while its error summary links to
     id_<name>, which does not exist, so the link neither moves nor focuses anything."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            replacement = GOVUK_WIDGETS.get(type(field.widget))
+            if replacement is not None:
+                # The form's own copy of the widget (fields are deep-copied per form), as the subclass that only
+                # changes its classes: its choices, attributes and state stay as the field made them.
+                field.widget.__class__ = replacement
 
     @property
     def error_anchors(self) -> dict[str, str]:
@@ -62,18 +108,9 @@ class DateOfBirthField(DateInputField):
             raise forms.ValidationError(message, code="invalid") from None
 
 
-class PhoneInput(RegionalPhoneNumberWidget):
+class PhoneInput(GovukErrorStyle, RegionalPhoneNumberWidget):
     """The phone widget with GOV.UK input styles. crispy-forms-gds only styles the widget classes it knows
     (TextInput and friends), so it would render this one as a bare browser input, error state included."""
-
-    def get_context(self, name, value, attrs):
-        context = super().get_context(name, value, attrs)
-        widget_attrs = context["widget"]["attrs"]
-        classes = ["govuk-input", *widget_attrs.get("class", "").split()]
-        if widget_attrs.get("aria-invalid") == "true":
-            classes.append("govuk-input--error")
-        widget_attrs["class"] = " ".join(dict.fromkeys(classes))
-        return context
 
 
 class LoginForm(ErrorAnchors, AuthenticationForm):

@@ -72,3 +72,22 @@ def test_pressing_register_again_without_ticking_the_box_shows_an_error_linking_
     ticked = client_a.post(reverse("resident-register"), {**VALID_REGISTRATION, **_hidden_inputs(first),
                                                           "confirm_new": "on"})  # fmt: skip
     assert ticked.status_code == 302 and Resident.objects.count() == 2
+
+
+def _tag(content: str, name: str) -> str:
+    return re.search(rf'<(?:input|select|textarea)[^>]*name="{name}"[^>]*>', content).group(0)
+
+
+def test_every_field_in_error_is_marked_in_govuk_style(client_a):
+    content = client_a.post(reverse("resident-register"), {**VALID_REGISTRATION, "email": "not-an-email",
+                                                           "date_of_birth_0": "", "date_of_birth_1": "",
+                                                           "date_of_birth_2": "", "age_band": "soon"}).content.decode()  # fmt: skip
+    email, age_band = _tag(content, "email"), _tag(content, "age_band")
+    assert 'aria-invalid="true"' in email and "govuk-input--error" in email
+    assert "govuk-select--error" in age_band and "govuk-input--error" not in age_band
+    assert 'class="govuk-select ' in age_band or 'class="govuk-select"' in age_band
+
+
+def test_sign_in_fields_in_error_are_marked_in_govuk_style(client, staff_a):
+    content = client.post(reverse("login"), {"username": "not-an-email", "password": ""}).content.decode()
+    assert "govuk-input--error" in _tag(content, "username") and "govuk-input--error" in _tag(content, "password")
