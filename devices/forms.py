@@ -362,6 +362,7 @@ class LendForm(ErrorAnchors, forms.Form):
         self.helper.attrs = {"autocomplete": "off", "novalidate": ""}
         self.helper.layout = Layout(
             Field.text("asset_tag", field_width=10, label_size=Size.MEDIUM),
+            HTML('{% include "devices/includes/ready_devices.html" %}'),
             # Not a conditional reveal: GOV.UK Frontend's aria-expanded on a radio fails axe-core (aria-allowed-attr).
             Field.radios("agreement_method"),
             Field.text("witness_name", field_width=20),

@@ -8,6 +8,7 @@ and take returns; coordinators and administrators also manage stock and the poli
 
 from datetime import timedelta
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -120,6 +121,8 @@ def device_list(request):
     page = Paginator(selectors.device_list(organisation=organisation, **filters), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    # The export and the labels sheet take the same filters (devices/io_views.py): they get what is shown.
+    filter_query = urlencode({name: value for name, value in filters.items() if value})
     return render(
         request,
         "devices/device_list.html",
@@ -129,6 +132,7 @@ def device_list(request):
             "filtered": any(filters.values()),
             "counts": selectors.device_counts_by_status(organisation=organisation),
             "status_filter": filters["status"],
+            "filter_query": f"?{filter_query}" if filter_query else "",
             "can_manage": membership_can_manage_stock(request.membership),
         },
     )
@@ -284,7 +288,10 @@ def device_status(request, asset_tag):
         except (DomainError, ValidationError) as error:
             _refused(form, error)
         else:
-            messages.success(request, f"{device.asset_tag} is now {device.get_status_display().lower()}.")
+            if device.status == S.AWAITING_CHECK:
+                messages.success(request, f"{device.asset_tag} is back in stock, waiting to be checked.")
+            else:
+                messages.success(request, f"{device.asset_tag} is now {device.get_status_display().lower()}.")
             return redirect("devices:device-detail", asset_tag=device.asset_tag)
     form.show_allowed_only()
     return render(request, "devices/device_status.html", {"form": form, "device": device})
@@ -346,7 +353,11 @@ def loan_create(request, pk):
                     f"due back {_date(loan.due_on)}.",
                 )
                 return redirect(reverse("resident-detail", kwargs={"pk": resident.pk}) + "#devices")
-    return render(request, "devices/loan_create.html", {"form": form, "resident": resident, "policy": policy})
+    ready = selectors.devices_ready_by_kind(organisation=organisation)
+    return render(request, "devices/loan_create.html", {
+        "form": form, "resident": resident, "policy": policy,
+        "ready": ready, "ready_count": sum(len(devices) for _, devices in ready),
+    })  # fmt: skip
 
 
 LOAN_VIEWS = {
