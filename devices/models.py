@@ -229,6 +229,7 @@ class Loan(models.Model):
     closing_notes = models.TextField(blank=True, max_length=2000)
     closed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     police_reference = models.CharField(max_length=50, blank=True)
+    stolen = models.BooleanField(default=False, help_text="Reported stolen, not lost (outcome 'lost')")
 
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -269,6 +270,13 @@ class Loan(models.Model):
     @property
     def days_overdue(self):
         return (timezone.localdate() - self.due_on).days if self.is_overdue else 0
+
+    @property
+    def outcome_label(self) -> str:
+        """How the loan closed, as staff say it: 'Stolen' or 'Lost' rather than the outcome's 'Lost or stolen'."""
+        if self.outcome == LoanOutcome.LOST:
+            return "Stolen" if self.stolen else "Lost"
+        return self.get_outcome_display()
 
     @property
     def accessories_lent(self) -> list[str]:

@@ -339,7 +339,8 @@ def loan_report_lost(
     """The device is lost or stolen: the loan closes; the device can later be written off (or found)."""
     loan, device = _lock_loan(loan, actor)
     what = "stolen" if stolen else "lost"
-    _close(loan, actor=actor, outcome=LoanOutcome.LOST, notes=notes, police_reference=police_reference.strip())
+    _close(loan, actor=actor, outcome=LoanOutcome.LOST, notes=notes, police_reference=police_reference.strip(),
+           stolen=stolen)  # fmt: skip
     _move(device, S.LOST, actor=actor, note=notes, data={"loan": loan.pk, "stolen": stolen,
                                                          "police_reference": loan.police_reference})  # fmt: skip
     case_event_record(resident=loan.resident, actor=actor, kind=EventKind.LOAN_LOST,

@@ -184,6 +184,8 @@ def _history_titles(events) -> list:
     events = list(events)
     for event in events:
         event.title = HISTORY_TITLES.get(event.action, event.action.capitalize())
+        if event.action == "report lost" and "stolen" in event.data:
+            event.title = "Reported stolen" if event.data["stolen"] else "Reported lost"
     return events
 
 
@@ -414,7 +416,7 @@ def loan_detail(request, loan_pk):
 
 
 def _closed(request, loan):
-    messages.info(request, f"This loan is already closed ({loan.get_outcome_display().lower()}).")
+    messages.info(request, f"This loan is already closed ({loan.outcome_label.lower()}).")
     return redirect("devices:loan-detail", loan_pk=loan.pk)
 
 

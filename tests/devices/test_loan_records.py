@@ -128,3 +128,16 @@ def test_a_return_naming_an_accessory_it_did_not_go_out_with_is_refused(actor_a,
     loan.refresh_from_db()
     device.refresh_from_db()
     assert loan.is_open and device.accessories == ["charger", "case"]
+
+
+@pytest.mark.parametrize(("stolen", "label"), [(True, "Stolen"), (False, "Lost")])
+def test_a_loss_report_closes_the_loan_as_stolen_or_lost_not_both(client_a, actor_a, device, resident_a, stolen, label):
+    loan = services.loan_create(actor=actor_a, device=device, resident=resident_a, agreement_method="on_screen")
+    services.loan_report_lost(actor=actor_a, loan=loan, stolen=stolen, notes="Gone")
+    loan.refresh_from_db()
+    assert loan.stolen is stolen and loan.outcome_label == label
+    page = _loan_page(client_a, loan)
+    assert f"Closed: {label.lower()}" in page and "lost or stolen" not in page.lower()
+    resident_page = _text(client_a.get(reverse("resident-detail", args=[resident_a.pk])).content.decode())
+    loans = resident_page.split("Device loans", 1)[1].split("Data vouchers", 1)[0]
+    assert "LAP-001" in loans and f" {label} " in loans and "Lost or stolen" not in loans
