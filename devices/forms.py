@@ -10,6 +10,7 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.utils import timezone
 
+from inclusion.calendar import DAY_NAMES
 from inclusion.forms import ErrorAnchors
 
 from .models import (
@@ -23,7 +24,7 @@ from .models import (
     WipeMethod,
     accessory_label,
 )
-from .services import DEVICE_FIELDS
+from .services import DEVICE_FIELDS, loan_due_date
 
 ASSET_TAG_MAX_LENGTH = Device._meta.get_field("asset_tag").max_length
 # A tag is typed or scanned: no autocomplete, spelling or capitalisation help from the browser.
@@ -348,12 +349,13 @@ class LendForm(ErrorAnchors, forms.Form):
         super().__init__(*args, **kwargs)
         self.policy = policy
         today = timezone.localdate()
-        self.longest_due_on = today + timedelta(days=policy.default_length_days)
+        self.longest_due_on = loan_due_date(policy, today, policy.default_length_days)
         accepted = f"They have accepted the loan agreement (terms version {policy.terms_version})"
         self.fields["agreement_accepted"].label = accepted
+        moved = self.longest_due_on != today + timedelta(days=policy.default_length_days)
         self.fields["due_on"].help_text = (
-            f"Leave blank to lend for {policy.default_length_days} days, until {_date_hint(self.longest_due_on)}. "
-            f"It cannot be later than that."
+            f"Leave blank to lend for {policy.default_length_days} days, until {_date_hint(self.longest_due_on)}"
+            f"{' (the next day you are open)' if moved else ''}. It cannot be later than that."
         )
         _gds_max_length_messages(self)
         self.helper = FormHelper()
@@ -515,10 +517,23 @@ class GiftForm(ErrorAnchors, forms.Form):
 
 
 class LoanPolicyForm(ErrorAnchors, forms.ModelForm):
+    open_days = forms.TypedMultipleChoiceField(
+        label="Which days are you open to take devices back?",
+        help_text="A due date worked out for a loan or an extension moves on to the next of these days",
+        choices=list(enumerate(DAY_NAMES)),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose the days you are open to take devices back",
+                        "invalid_choice": "Choose days of the week from the list"},
+    )  # fmt: skip
+    closed_on_bank_holidays = forms.BooleanField(
+        label="We are closed on bank holidays (England and Wales)", required=False
+    )
+
     class Meta:
         model = LoanPolicy
         fields = ["default_length_days", "extension_days", "max_extensions", "max_open_loans_per_resident",
-                  "terms_version"]  # fmt: skip
+                  "terms_version", "open_days", "closed_on_bank_holidays"]  # fmt: skip
         labels = {
             "default_length_days": "How many days is a loan?",
             "extension_days": "How many days does an extension add?",
@@ -556,6 +571,8 @@ class LoanPolicyForm(ErrorAnchors, forms.ModelForm):
         self.helper.layout = Layout(
             *[Field.text(name, field_width=3) for name in self.LIMITS],
             Field.text("terms_version", field_width=10),
+            Field.checkboxes("open_days", legend_size=Size.SMALL, small=True),
+            Field.checkbox("closed_on_bank_holidays", small=True),
             HTML('<p class="govuk-body">Changes apply to new loans and extensions from now on.</p>'),
             Submit("submit", "Save the policy"),
         )

@@ -178,6 +178,10 @@ class Wipe(models.Model):
         return f"{self.get_method_display()} on {self.wiped_on}"
 
 
+def open_days_default() -> list[int]:
+    return [0, 1, 2, 3, 4, 5]  # Monday to Saturday
+
+
 class LoanPolicy(models.Model):
     """An organisation's lending rules, edited by its coordinators."""
 
@@ -187,6 +191,9 @@ class LoanPolicy(models.Model):
     max_extensions = models.PositiveSmallIntegerField(default=2)
     max_open_loans_per_resident = models.PositiveSmallIntegerField(default=1)
     terms_version = models.CharField(max_length=20, default="2026-01")
+    # When devices can come back: default due dates move on to the next of these days (0 = Monday).
+    open_days = ArrayField(models.PositiveSmallIntegerField(), default=open_days_default)
+    closed_on_bank_holidays = models.BooleanField(default=True, help_text="England and Wales bank holidays")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -197,6 +204,8 @@ class LoanPolicy(models.Model):
             models.CheckConstraint(condition=Q(extension_days__gte=1) & Q(extension_days__lte=180),
                                    name="extension_1_to_180_days"),
             models.CheckConstraint(condition=Q(max_open_loans_per_resident__gte=1), name="at_least_one_open_loan"),
+            models.CheckConstraint(condition=Q(open_days__len__gte=1) & Q(open_days__contained_by=list(range(7))),
+                                   name="loan_policy_open_days"),
         ]  # fmt: skip
 
     def __str__(self):

@@ -11,6 +11,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from inclusion.actors import Actor
+from inclusion.calendar import next_open_day
 from inclusion.choices import EventKind
 from inclusion.errors import DomainError
 from inclusion.events import case_event_record
@@ -186,6 +187,13 @@ def loan_policy_for(organisation: Organisation) -> LoanPolicy:
     return policy
 
 
+def loan_due_date(policy: LoanPolicy, start: date, days: int) -> date:
+    """`days` after `start`, moved on to the organisation's next open day (its policy's open days, and not a
+    bank holiday in England and Wales if it closes on them): the default due date of a loan or an extension."""
+    return next_open_day(start + timedelta(days=days), open_days=policy.open_days,
+                         closed_on_bank_holidays=policy.closed_on_bank_holidays)  # fmt: skip
+
+
 # Loans
 
 
@@ -226,7 +234,7 @@ def loan_create(
         raise DomainError(
             "A loan cannot start in the future: lend the device on the day it leaves.", field="started_on"
         )
-    longest = started_on + timedelta(days=policy.default_length_days)
+    longest = loan_due_date(policy, started_on, policy.default_length_days)
     due_on = due_on or longest
     if due_on < started_on:
         raise DomainError("The due date must be on or after the start date.", field="due_on")
@@ -287,7 +295,7 @@ def loan_extend(*, actor: Actor, loan: Loan, reason: str = "") -> Loan:
         raise DomainError(f"This loan has been extended {loan.extensions} time{'s' if loan.extensions != 1 else ''}, "
                           f"the most your policy allows.", code="extension_limit")  # fmt: skip
     previous = loan.due_on
-    loan.due_on = max(previous, timezone.localdate()) + timedelta(days=policy.extension_days)
+    loan.due_on = loan_due_date(policy, max(previous, timezone.localdate()), policy.extension_days)
     loan.extensions += 1
     loan.save()
     LoanExtension.objects.create(loan=loan, previous_due_on=previous, new_due_on=loan.due_on, reason=reason,

@@ -6,7 +6,6 @@ or loan is 404), checks the form, calls one service and redirects with a confirm
 and take returns; coordinators and administrators also manage stock and the policy (stock_view).
 """
 
-from datetime import timedelta
 from functools import wraps
 from urllib.parse import urlencode
 
@@ -20,6 +19,7 @@ from django.utils import timezone
 
 from inclusion import selectors as resident_selectors
 from inclusion.access import membership_can_manage_stock, resident_get_visible
+from inclusion.calendar import DAY_NAMES
 from inclusion.errors import DomainError
 from inclusion.forms import SearchForm
 from inclusion.views import _actor, _apply_errors, _posted, staff_view
@@ -461,7 +461,7 @@ def loan_extend(request, loan_pk):
         else:
             messages.success(request, f"Loan extended: {loan.device.asset_tag} is now due back {_date(loan.due_on)}.")
             return redirect("devices:loan-detail", loan_pk=loan.pk)
-    new_due_on = max(loan.due_on, timezone.localdate()) + timedelta(days=policy.extension_days)
+    new_due_on = services.loan_due_date(policy, max(loan.due_on, timezone.localdate()), policy.extension_days)
     return render(
         request,
         "devices/loan_extend.html",
@@ -524,4 +524,5 @@ def loan_policy(request):
         else:
             messages.success(request, "The loan policy is saved. It applies to new loans and extensions.")
             return redirect("devices:loan-policy")
-    return render(request, "devices/loan_policy.html", {"form": form, "policy": policy})
+    open_days = [DAY_NAMES[day] for day in sorted(policy.open_days)]
+    return render(request, "devices/loan_policy.html", {"form": form, "policy": policy, "open_days": open_days})
