@@ -59,6 +59,15 @@ class ResidentFactory(DjangoModelFactory):
     class Meta:
         model = Resident
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # Saved directly, not through the services: keep its search keys as they would.
+        from inclusion.services import resident_search_keys_fill
+
+        resident = resident_search_keys_fill(model_class(*args, **kwargs))
+        resident.save(force_insert=True)
+        return resident
+
     owning_organisation = factory.SubFactory(OrganisationFactory)
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
