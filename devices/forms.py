@@ -3,15 +3,14 @@ staff see. Saving is the services' job (devices/services.py)."""
 
 from datetime import timedelta
 
-from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import HTML, Field, Fieldset, Layout, Size, Submit
 from django import forms
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
 from inclusion.calendar import DAY_NAMES
-from inclusion.forms import ErrorAnchors
+from inclusion.forms import DateField, ErrorAnchors, date_error
 
 from .models import (
     ACCESSORIES,
@@ -40,59 +39,6 @@ def _gds_max_length_messages(form) -> None:
         if isinstance(field, forms.CharField) and field.max_length:
             label = str(field.label).removesuffix(" (optional)")
             field.error_messages["max_length"] = f"{label} must be {field.max_length} characters or fewer"
-
-
-class DateField(DateInputField):
-    """Day, month and year inputs with GOV.UK's date error messages, each pinned on the input at fault so the
-    error summary links (and moves focus) to it. `noun` starts the messages: "Return date must be a real date".
-    `when` = "past" or "future" also refuses dates after, or before, today."""
-
-    def __init__(self, *, noun: str, when: str | None = None, **kwargs):
-        kwargs.setdefault("require_all_fields", False)
-        super().__init__(**kwargs)
-        self.noun = noun
-        self.when = when
-        self.error_messages["required"] = f"Enter the {noun.lower()}"
-        for part, name in zip(self.fields, ("day", "month", "year"), strict=True):
-            part.error_messages["incomplete"] = f"{noun} must include a {name}"
-            part.validators = [RegexValidator(r"^[0-9]+$", f"{noun} must be a real date")]
-        for widget in self.widget.widgets:
-            widget.attrs["inputmode"] = "numeric"
-
-    def pin_error(self, message: str, part: int | None = None) -> None:
-        """Show `message` on one input (day 0, month 1, year 2), or on the whole date (linked from its day).
-        crispy-forms-gds marks the inputs that carry an error red."""
-        self.fields[part or 0].widget.errors = [message]
-
-    def clean(self, value):
-        try:
-            day = super().clean(value)
-        except forms.ValidationError as error:
-            if getattr(error, "code", None) == "required":
-                self.pin_error(error.messages[0])
-            raise
-        today = timezone.localdate()
-        if day and ((self.when == "past" and day > today) or (self.when == "future" and day < today)):
-            message = f"{self.noun} must be today or in the {self.when}"
-            self.pin_error(message)
-            raise forms.ValidationError(message, code=f"not_{self.when}")
-        return day
-
-    def compress(self, data_list):
-        try:
-            return super().compress(data_list)
-        except forms.ValidationError:
-            day, month, year = (int(value) for value in data_list)
-            wrong = 2 if year < 1000 else 1 if not 1 <= month <= 12 else 0
-            message = f"{self.noun} must be a real date"
-            self.pin_error(message, wrong)
-            raise forms.ValidationError(message, code="invalid") from None
-
-
-def date_error(form, name: str, message: str) -> None:
-    """Add an error to a date field after validation (a rule, or a service's refusal), pinned on its day input."""
-    form.fields[name].pin_error(message)
-    form.add_error(name, message)
 
 
 def _no_blank(field) -> None:

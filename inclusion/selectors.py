@@ -8,6 +8,7 @@ from difflib import SequenceMatcher
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from . import choices
 from .access import residents_visible_q, residents_visible_to
 from .models import CaseEvent, Consent, Membership, Organisation, Resident
 from .validators import name_search_key, postcode_search_key, postcode_search_prefix
@@ -101,6 +102,21 @@ def resident_consents(*, resident: Resident) -> QuerySet[Consent]:
     return resident.consents.select_related("organisation", "recorded_by", "withdrawn_by").order_by(
         "withdrawn_at", "-given_at"
     )
+
+
+def resident_still_to_ask(*, resident: Resident) -> list[dict]:
+    """The questions left for later that nobody has asked yet: equality monitoring and the skills baseline,
+    each as {"name", "url_name", "not_asked", "of"} when some of its questions are blank ("not asked")."""
+    groups = [
+        ("Equality monitoring", "resident-equality", choices.EQUALITY_FIELDS),
+        ("Essential digital skills baseline", "resident-skills", tuple(choices.EDS_AREAS)),
+    ]
+    left = []
+    for name, url_name, fields in groups:
+        not_asked = sum(1 for field in fields if not getattr(resident, field))
+        if not_asked:
+            left.append({"name": name, "url_name": url_name, "not_asked": not_asked, "of": len(fields)})
+    return left
 
 
 def resident_notes(*, resident: Resident) -> QuerySet[CaseEvent]:

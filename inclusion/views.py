@@ -20,7 +20,16 @@ from . import selectors, services
 from .access import membership_can_manage_stock, membership_can_see_residents, resident_get_visible
 from .actors import Actor
 from .errors import DomainError
-from .forms import ConsentForm, ConsentWithdrawForm, NoteForm, RegisterResidentForm, ResidentForm, SearchForm
+from .forms import (
+    ConsentForm,
+    ConsentWithdrawForm,
+    EqualityForm,
+    NoteForm,
+    RegisterResidentForm,
+    ResidentForm,
+    SearchForm,
+    SkillsForm,
+)
 from .middleware import SESSION_KEY
 from .models import Consent
 
@@ -155,6 +164,7 @@ def resident_detail(request, pk):
         "inclusion/resident_detail.html",
         {
             "resident": resident,
+            "still_to_ask": selectors.resident_still_to_ask(resident=resident),
             "timeline": selectors.resident_timeline(resident=resident),
             "consents": selectors.resident_consents(resident=resident),
             "note_form": NoteForm(),
@@ -183,6 +193,39 @@ def resident_edit(request, pk):
             messages.success(request, "Their details are saved.")
             return redirect("resident-detail", pk=resident.pk)
     return render(request, "inclusion/resident_form.html", {"form": form, "resident": resident})
+
+
+# Asked when there is time, each on its own page (the resident's page says what is still to ask).
+LATER_QUESTIONS = {
+    "equality": (EqualityForm, "Equality monitoring", "Equality monitoring answers are saved."),
+    "skills": (SkillsForm, "Essential digital skills baseline", "Their skills baseline is saved."),
+}
+
+
+def _later_questions(request, pk, which: str):
+    form_class, heading, saved = LATER_QUESTIONS[which]
+    resident = resident_get_visible(request.membership.organisation, pk)
+    form = form_class(_posted(request), instance=resident)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.resident_update(actor=_actor(request), resident=resident, **form.cleaned_data)
+        except (DomainError, ValidationError) as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, saved)
+            return redirect("resident-detail", pk=resident.pk)
+    return render(request, "inclusion/resident_questions.html", {"form": form, "resident": resident,
+                                                                 "heading": heading})  # fmt: skip
+
+
+@staff_view()
+def resident_equality(request, pk):
+    return _later_questions(request, pk, "equality")
+
+
+@staff_view()
+def resident_skills(request, pk):
+    return _later_questions(request, pk, "skills")
 
 
 @staff_view()

@@ -91,3 +91,102 @@ def test_every_field_in_error_is_marked_in_govuk_style(client_a):
 def test_sign_in_fields_in_error_are_marked_in_govuk_style(client, staff_a):
     content = client.post(reverse("login"), {"username": "not-an-email", "password": ""}).content.decode()
     assert "govuk-input--error" in _tag(content, "username") and "govuk-input--error" in _tag(content, "password")
+
+
+# The form: what is needed to help today first, the rest optional and marked so; equality monitoring and the
+# skills baseline later, from the resident's page.
+
+EQUALITY = ["gender", "ethnicity", "disability", "employment_status", "low_income", "carer"]
+SKILLS = ["eds_foundation", "eds_communicating", "eds_handling_information", "eds_transacting",
+          "eds_problem_solving", "eds_being_safe"]  # fmt: skip
+
+
+def test_register_form_asks_what_is_needed_today_first(client_a):
+    content = client_a.get(reverse("resident-register")).content.decode()
+    controls = [name for name in _controls(content) if not name.startswith("button:") and name != "q"]
+    first = ["first_name", "last_name", "preferred_name", "date_of_birth_0", "date_of_birth_1", "date_of_birth_2",
+             "age_band", "phone", "email", "preferred_contact_method", "postcode", "needs_device",
+             "needs_connectivity", "needs_skills"]  # fmt: skip
+    assert controls[: len(first)] == first
+    for name in EQUALITY + SKILLS:
+        assert f'name="{name}"' not in content, name
+
+
+def test_every_optional_question_on_the_register_form_says_so(client_a):
+    form = client_a.get(reverse("resident-register")).context["form"]
+    required = {"first_name", "last_name", "date_of_birth", "age_band", "preferred_language", "confirm_new",
+                "needs_device", "needs_connectivity", "needs_skills", "duplicates_seen"}  # fmt: skip
+    for name, field in form.fields.items():
+        if name not in required:
+            assert str(field.label).endswith("(optional)"), (name, field.label)
+
+
+def test_a_resident_registered_with_the_essentials_shows_what_is_still_to_ask(client_a, actor_a):
+    response = client_a.post(reverse("resident-register"), {
+        "first_name": "Grace", "last_name": "Adeyemi", "age_band": "65_74", "preferred_language": "English",
+        "needs_connectivity": "on",
+    }, follow=True)  # fmt: skip
+    resident = Resident.objects.get()
+    content = response.content.decode()
+    block = content.split('id="still-to-ask"', 1)[1].split("</div>", 1)[0]
+    assert reverse("resident-equality", args=[resident.pk]) in block and "Equality monitoring" in block
+    assert reverse("resident-skills", args=[resident.pk]) in block and "skills baseline" in block
+
+    answers = {name: "prefer_not_to_say" for name in EQUALITY}
+    answers.update(ethnicity="prefer_not_to_say")
+    page = client_a.get(reverse("resident-equality", args=[resident.pk]))
+    assert [f for f in page.context["form"].fields] == EQUALITY
+    response = client_a.post(reverse("resident-equality", args=[resident.pk]), answers, follow=True)
+    assert "Equality monitoring answers are saved." in response.content.decode()
+    resident.refresh_from_db()
+    assert resident.gender == "prefer_not_to_say"
+    block = response.content.decode().split('id="still-to-ask"', 1)[1].split("</div>", 1)[0]
+    assert reverse("resident-equality", args=[resident.pk]) not in block
+
+    levels = dict.fromkeys(SKILLS, "with_help")
+    response = client_a.post(reverse("resident-skills", args=[resident.pk]), levels, follow=True)
+    assert 'id="still-to-ask"' not in response.content.decode()
+    resident.refresh_from_db()
+    assert resident.eds_being_safe == "with_help"
+
+
+def test_an_equality_answer_out_of_the_list_is_an_error_and_saves_nothing(client_a, resident_a):
+    response = client_a.post(reverse("resident-equality", args=[resident_a.pk]), {"gender": "martian"})
+    assert "There is a problem" in response.content.decode()
+    resident_a.refresh_from_db()
+    assert resident_a.gender == ""
+
+
+def test_equality_and_skills_pages_are_404_to_another_organisation(client_b, resident_a):
+    for name in ("resident-equality", "resident-skills"):
+        assert client_b.get(reverse(name, args=[resident_a.pk])).status_code == 404
+        assert client_b.post(reverse(name, args=[resident_a.pk]), {"gender": "female"}).status_code == 404
+    resident_a.refresh_from_db()
+    assert resident_a.gender == ""
+
+
+@pytest.mark.parametrize(
+    ("day", "month", "year", "expected"),
+    [
+        ("3", "April", "1961", "1961-04-03"),
+        ("3", "apr", "61", "1961-04-03"),
+        ("30", "Sept", "1948", "1948-09-30"),
+        ("1", "12", "05", "2005-12-01"),  # two-digit years of birth are in the past
+        ("14", "7", "57", "1957-07-14"),
+    ],
+)
+def test_date_of_birth_accepts_month_names_and_two_digit_years(client_a, day, month, year, expected):
+    data = {**VALID_REGISTRATION, "date_of_birth_0": day, "date_of_birth_1": month, "date_of_birth_2": year}
+    assert client_a.post(reverse("resident-register"), data).status_code == 302
+    assert str(Resident.objects.get().date_of_birth) == expected
+
+
+@pytest.mark.parametrize(
+    ("month", "year", "message", "pinned"),
+    [("Smarch", "1961", "Date of birth must be a real date", 1), ("4", "196", "Date of birth must be a real date", 2)],
+)
+def test_a_month_or_year_that_is_not_one_is_an_error_on_that_input(client_a, month, year, message, pinned):
+    data = {**VALID_REGISTRATION, "date_of_birth_1": month, "date_of_birth_2": year}
+    content = client_a.post(reverse("resident-register"), data).content.decode()
+    assert f'<a href="#id_date_of_birth_{pinned}">{message}</a>' in content
+    assert Resident.objects.count() == 0
