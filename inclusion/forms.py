@@ -118,16 +118,17 @@ class DateField(DateInputField):
     messages: "Return date must be a real date". `when` = "past" or "future" also refuses dates after, or
     before, today.
 
-    It forgives what people type: a month by name ("April", "apr"), and a two-digit year where one reading
-    is possible: `two_digit_years` "past" (a date of birth: the latest such date not after today), "future" (the
-    next one from today), or by default the year nearest this one. (GOV.UK's date input pattern allows both.)"""
+    It forgives what people type: a month by name ("April", "apr"), and a two-digit year: with `two_digit_years`
+    "past" (a date of birth, and by default when `when` is "past") the latest such date not after today, so
+    '61' is 1961; otherwise the year nearest this one ('27' is 2027), which `when` then checks like any other.
+    (GOV.UK's date input pattern allows both.)"""
 
     def __init__(self, *, noun: str, when: str | None = None, two_digit_years: str | None = None, **kwargs):
         kwargs.setdefault("require_all_fields", False)
         super().__init__(**kwargs)
         self.noun = noun
         self.when = when
-        self.two_digit_years = two_digit_years or when or "nearest"
+        self.two_digit_years = two_digit_years or ("past" if when == "past" else "nearest")
         self.error_messages["required"] = f"Enter the {noun.lower()}"
         real = f"{noun} must be a real date"
         for part, name in zip(self.fields, ("day", "month", "year"), strict=True):
@@ -164,8 +165,6 @@ class DateField(DateInputField):
         candidates = [century + offset + int(year) for offset in (-100, 0, 100)]
         if self.two_digit_years == "past":
             return max(c for c in candidates if (c, month, day) <= (today.year, today.month, today.day))
-        if self.two_digit_years == "future":
-            return min(c for c in candidates if (c, month, day) >= (today.year, today.month, today.day))
         return min(candidates, key=lambda c: abs(c - today.year))
 
     def compress(self, data_list):
