@@ -41,7 +41,7 @@ from .forms import (
     WipeForm,
     date_error,
 )
-from .models import AgreementMethod, DeviceStatus, accessories_in_sentence, accessory_label
+from .models import AgreementMethod, DeviceStatus, accessories_in_sentence
 from .services import TRANSITIONS
 
 S = DeviceStatus
@@ -193,7 +193,7 @@ def _history(device) -> list:
     events = _history_titles(selectors.device_history(device=device))
     for event in events:
         event.changed = [name.replace("_", " ") for name in event.data.get("fields", [])]
-        event.missing = [accessory_label(name) for name in event.data.get("missing_accessories", [])]
+        event.missing = accessories_in_sentence(event.data.get("missing_accessories", []))
     return events
 
 
