@@ -52,6 +52,17 @@ class DeviceStatus(models.TextChoices):
 ACCESSORIES = ["charger", "case", "keyboard", "mouse", "headphones", "sim_tray_tool", "cable", "stylus"]
 
 
+def accessory_label(name: str) -> str:
+    """'sim_tray_tool' → 'SIM tray tool'."""
+    return name.replace("_", " ").capitalize().replace("Sim ", "SIM ")
+
+
+def accessories_in_sentence(names) -> str:
+    """['charger', 'sim_tray_tool'] → 'charger, SIM tray tool': for summaries and messages."""
+    labels = [accessory_label(name) for name in names]
+    return ", ".join(label if label.split(" ")[0].isupper() else label[0].lower() + label[1:] for label in labels)
+
+
 class WipeMethod(models.TextChoices):
     NIST_CLEAR = "nist_clear", "NIST 800-88 Clear (overwrite)"
     NIST_PURGE = "nist_purge", "NIST 800-88 Purge (secure erase)"
@@ -179,6 +190,10 @@ class Wipe(models.Model):
         return f"{self.get_method_display()} on {self.wiped_on}"
 
 
+def open_days_default() -> list[int]:
+    return [0, 1, 2, 3, 4, 5]  # Monday to Saturday
+
+
 class LoanPolicy(models.Model):
     """An organisation's lending rules, edited by its coordinators."""
 
@@ -188,6 +203,9 @@ class LoanPolicy(models.Model):
     max_extensions = models.PositiveSmallIntegerField(default=2)
     max_open_loans_per_resident = models.PositiveSmallIntegerField(default=1)
     terms_version = models.CharField(max_length=20, default="2026-01")
+    # When devices can come back: default due dates move on to the next of these days (0 = Monday).
+    open_days = ArrayField(models.PositiveSmallIntegerField(), default=open_days_default)
+    closed_on_bank_holidays = models.BooleanField(default=True, help_text="England and Wales bank holidays")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -198,6 +216,8 @@ class LoanPolicy(models.Model):
             models.CheckConstraint(condition=Q(extension_days__gte=1) & Q(extension_days__lte=180),
                                    name="extension_1_to_180_days"),
             models.CheckConstraint(condition=Q(max_open_loans_per_resident__gte=1), name="at_least_one_open_loan"),
+            models.CheckConstraint(condition=Q(open_days__len__gte=1) & Q(open_days__contained_by=list(range(7))),
+                                   name="loan_policy_open_days"),
         ]  # fmt: skip
 
     def __str__(self):
@@ -225,9 +245,12 @@ class Loan(models.Model):
     returned_on = models.DateField(null=True, blank=True)
     return_condition = models.CharField(max_length=10, blank=True, choices=Condition.choices)
     accessories_returned = ArrayField(models.CharField(max_length=30), default=list, blank=True)
+    # What it went out with and did not come back: the device no longer lists these (loan_return).
+    accessories_missing = ArrayField(models.CharField(max_length=30), default=list, blank=True)
     closing_notes = models.TextField(blank=True, max_length=2000)
     closed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     police_reference = models.CharField(max_length=50, blank=True)
+    stolen = models.BooleanField(default=False, help_text="Reported stolen, not lost (outcome 'lost')")
 
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -268,6 +291,22 @@ class Loan(models.Model):
     @property
     def days_overdue(self):
         return (timezone.localdate() - self.due_on).days if self.is_overdue else 0
+
+    @property
+    def outcome_label(self) -> str:
+        """How the loan closed, as staff say it: 'Stolen' or 'Lost' rather than the outcome's 'Lost or stolen'."""
+        if self.outcome == LoanOutcome.LOST:
+            return "Stolen" if self.stolen else "Lost"
+        return self.get_outcome_display()
+
+    @property
+    def accessories_lent(self) -> list[str]:
+        """What went out with the device: what its record lists while the loan is open; afterwards what came
+        back and what did not."""
+        if self.is_open:
+            return list(self.device.accessories)
+        names = {*self.accessories_returned, *self.accessories_missing}
+        return sorted(names, key=lambda name: ACCESSORIES.index(name) if name in ACCESSORIES else len(ACCESSORIES))
 
 
 class LoanExtension(models.Model):

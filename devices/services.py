@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from inclusion.access import resident_check_visible
 from inclusion.actors import Actor
+from inclusion.calendar import next_open_day
 from inclusion.choices import EventKind
 from inclusion.errors import DomainError
 from inclusion.events import case_event_record
@@ -31,6 +32,7 @@ from .models import (
     LoanOutcome,
     LoanPolicy,
     Wipe,
+    accessories_in_sentence,
 )
 
 S = DeviceStatus
@@ -213,6 +215,13 @@ def loan_policy_for(organisation: Organisation) -> LoanPolicy:
     return policy
 
 
+def loan_due_date(policy: LoanPolicy, start: date, days: int) -> date:
+    """`days` after `start`, moved on to the organisation's next open day (its policy's open days, and not a
+    bank holiday in England and Wales if it closes on them): the default due date of a loan or an extension."""
+    return next_open_day(start + timedelta(days=days), open_days=policy.open_days,
+                         closed_on_bank_holidays=policy.closed_on_bank_holidays)  # fmt: skip
+
+
 # Loans
 
 
@@ -254,7 +263,7 @@ def loan_create(
         raise DomainError(
             "A loan cannot start in the future: lend the device on the day it leaves.", field="started_on"
         )
-    longest = started_on + timedelta(days=policy.default_length_days)
+    longest = loan_due_date(policy, started_on, policy.default_length_days)
     due_on = due_on or longest
     if due_on < started_on:
         raise DomainError("The due date must be on or after the start date.", field="due_on")
@@ -317,7 +326,7 @@ def loan_extend(*, actor: Actor, loan: Loan, reason: str = "") -> Loan:
         raise DomainError(f"This loan has been extended {loan.extensions} time{'s' if loan.extensions != 1 else ''}, "
                           f"the most your policy allows.", code="extension_limit")  # fmt: skip
     previous = loan.due_on
-    loan.due_on = max(previous, timezone.localdate()) + timedelta(days=policy.extension_days)
+    loan.due_on = loan_due_date(policy, max(previous, timezone.localdate()), policy.extension_days)
     loan.extensions += 1
     loan.save()
     LoanExtension.objects.create(loan=loan, previous_due_on=previous, new_due_on=loan.due_on, reason=reason,
@@ -342,14 +351,21 @@ def loan_return(
         raise DomainError("The return date must be between the start of the loan and today.", field="returned_on")
     if condition not in Condition.values:
         raise DomainError("Choose the condition it came back in.", field="condition")
-    missing = sorted(set(device.accessories) - set(accessories_returned or []))
+    # What came back is recorded on the loan; what did not is taken off the device's list, so the device no
+    # longer claims to come with it (a coordinator adds it back if it turns up).
+    not_lent = sorted(set(accessories_returned or []) - set(device.accessories))
+    if not_lent:
+        raise DomainError(f"{device.asset_tag} did not go out with: {accessories_in_sentence(not_lent)}.",
+                          field="accessories_returned", code="not_lent_with")  # fmt: skip
+    came_back = [name for name in device.accessories if name in set(accessories_returned or [])]
+    missing = [name for name in device.accessories if name not in came_back]
     _close(loan, actor=actor, outcome=LoanOutcome.RETURNED, notes=notes, returned_on=returned_on,
-           return_condition=condition, accessories_returned=accessories_returned or [])  # fmt: skip
-    _move(device, S.AWAITING_CHECK, actor=actor, note=notes, condition=condition,
+           return_condition=condition, accessories_returned=came_back, accessories_missing=missing)  # fmt: skip
+    _move(device, S.AWAITING_CHECK, actor=actor, note=notes, condition=condition, accessories=came_back,
           data={"loan": loan.pk, "missing_accessories": missing})  # fmt: skip
     summary = f"Returned {device.asset_tag} ({Condition(condition).label.lower()})"
     if missing:
-        summary += f"; missing: {', '.join(missing)}"
+        summary += f"; missing: {accessories_in_sentence(missing)}"
     case_event_record(resident=loan.resident, actor=actor, kind=EventKind.LOAN_RETURNED, summary=summary, body=notes,
                       data={"loan": loan.pk})  # fmt: skip
     return loan
@@ -362,7 +378,8 @@ def loan_report_lost(
     """The device is lost or stolen: the loan closes; the device can later be written off (or found)."""
     loan, device = _lock_loan(loan, actor)
     what = "stolen" if stolen else "lost"
-    _close(loan, actor=actor, outcome=LoanOutcome.LOST, notes=notes, police_reference=police_reference.strip())
+    _close(loan, actor=actor, outcome=LoanOutcome.LOST, notes=notes, police_reference=police_reference.strip(),
+           stolen=stolen)  # fmt: skip
     _move(device, S.LOST, actor=actor, note=notes, data={"loan": loan.pk, "stolen": stolen,
                                                          "police_reference": loan.police_reference})  # fmt: skip
     case_event_record(resident=loan.resident, actor=actor, kind=EventKind.LOAN_LOST,

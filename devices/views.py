@@ -6,8 +6,8 @@ or loan is 404), checks the form, calls one service and redirects with a confirm
 and take returns; coordinators and administrators also manage stock and the policy (stock_view).
 """
 
-from datetime import timedelta
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from inclusion import selectors as resident_selectors
 from inclusion.access import membership_can_manage_stock, resident_get_visible
+from inclusion.calendar import DAY_NAMES
 from inclusion.errors import DomainError
 from inclusion.forms import SearchForm
 from inclusion.views import _actor, _apply_errors, _posted, staff_view
@@ -38,10 +39,9 @@ from .forms import (
     ReportLostForm,
     ReturnForm,
     WipeForm,
-    accessory_label,
     date_error,
 )
-from .models import AgreementMethod, DeviceStatus
+from .models import AgreementMethod, DeviceStatus, accessories_in_sentence
 from .services import TRANSITIONS
 
 S = DeviceStatus
@@ -121,6 +121,8 @@ def device_list(request):
     page = Paginator(selectors.device_list(organisation=organisation, **filters), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    # The export and the labels sheet take the same filters (devices/io_views.py): they get what is shown.
+    filter_query = urlencode({name: value for name, value in filters.items() if value})
     return render(
         request,
         "devices/device_list.html",
@@ -130,6 +132,7 @@ def device_list(request):
             "filtered": any(filters.values()),
             "counts": selectors.device_counts_by_status(organisation=organisation),
             "status_filter": filters["status"],
+            "filter_query": f"?{filter_query}" if filter_query else "",
             "can_manage": membership_can_manage_stock(request.membership),
         },
     )
@@ -177,12 +180,20 @@ HISTORY_TITLES = {
 }  # fmt: skip
 
 
-def _history(device) -> list:
-    events = list(selectors.device_history(device=device))
+def _history_titles(events) -> list:
+    events = list(events)
     for event in events:
         event.title = HISTORY_TITLES.get(event.action, event.action.capitalize())
+        if event.action == "report lost" and "stolen" in event.data:
+            event.title = "Reported stolen" if event.data["stolen"] else "Reported lost"
+    return events
+
+
+def _history(device) -> list:
+    events = _history_titles(selectors.device_history(device=device))
+    for event in events:
         event.changed = [name.replace("_", " ") for name in event.data.get("fields", [])]
-        event.missing = [accessory_label(name) for name in event.data.get("missing_accessories", [])]
+        event.missing = accessories_in_sentence(event.data.get("missing_accessories", []))
     return events
 
 
@@ -194,13 +205,15 @@ def device_detail(request, asset_tag):
         organisation=organisation, loans=selectors.device_loans(device=device)
     )
     current = next((loan for loan in loans if loan.is_open), None)
+    last_closed = next((loan for loan in loans if not loan.is_open), None)
     can_manage = membership_can_manage_stock(request.membership)
     return render(
         request,
         "devices/device_detail.html",
         {
             "device": device,
-            "accessories": [accessory_label(name) for name in device.accessories],
+            "accessories": accessories_in_sentence(device.accessories),
+            "missing_since_last_loan": accessories_in_sentence(last_closed.accessories_missing) if last_closed else "",
             "current_loan": current,
             "past_loans": [loan for loan in loans if not loan.is_open],
             "history": _history(device),
@@ -278,7 +291,10 @@ def device_status(request, asset_tag):
         except (DomainError, ValidationError) as error:
             _refused(form, error)
         else:
-            messages.success(request, f"{device.asset_tag} is now {device.get_status_display().lower()}.")
+            if device.status == S.AWAITING_CHECK:
+                messages.success(request, f"{device.asset_tag} is back in stock, waiting to be checked.")
+            else:
+                messages.success(request, f"{device.asset_tag} is now {device.get_status_display().lower()}.")
             return redirect("devices:device-detail", asset_tag=device.asset_tag)
     form.show_allowed_only()
     return render(request, "devices/device_status.html", {"form": form, "device": device})
@@ -340,7 +356,11 @@ def loan_create(request, pk):
                     f"due back {_date(loan.due_on)}.",
                 )
                 return redirect(reverse("resident-detail", kwargs={"pk": resident.pk}) + "#devices")
-    return render(request, "devices/loan_create.html", {"form": form, "resident": resident, "policy": policy})
+    ready = selectors.devices_ready_by_kind(organisation=organisation)
+    return render(request, "devices/loan_create.html", {
+        "form": form, "resident": resident, "policy": policy,
+        "ready": ready, "ready_count": sum(len(devices) for _, devices in ready),
+    })  # fmt: skip
 
 
 LOAN_VIEWS = {
@@ -387,17 +407,17 @@ def loan_detail(request, loan_pk):
             "device": loan.device,
             "policy": policy,
             "extensions": selectors.loan_extensions(loan=loan),
-            "accessories_returned": [accessory_label(name) for name in loan.accessories_returned],
-            "accessories_missing": [
-                accessory_label(name) for name in loan.device.accessories if name not in loan.accessories_returned
-            ],
+            "notes": _history_titles(selectors.loan_notes(loan=loan)),
+            "accessories_lent": accessories_in_sentence(loan.accessories_lent),
+            "accessories_returned": accessories_in_sentence(loan.accessories_returned),
+            "accessories_missing": accessories_in_sentence(loan.accessories_missing),
             "can_manage": membership_can_manage_stock(request.membership),
         },
     )
 
 
 def _closed(request, loan):
-    messages.info(request, f"This loan is already closed ({loan.get_outcome_display().lower()}).")
+    messages.info(request, f"This loan is already closed ({loan.outcome_label.lower()}).")
     return redirect("devices:loan-detail", loan_pk=loan.pk)
 
 
@@ -418,10 +438,10 @@ def loan_return(request, loan_pk):
         except (DomainError, ValidationError) as error:
             _refused(form, error)
         else:
-            missing = [accessory_label(n) for n in device.accessories if n not in data.get("accessories_returned", [])]
+            loan.refresh_from_db()
             message = f"{device.asset_tag} is back. It is waiting to be checked and wiped before it is lent again."
-            if missing:
-                message += f" Missing: {', '.join(missing).lower()}."
+            if loan.accessories_missing:
+                message += f" Missing: {accessories_in_sentence(loan.accessories_missing)}."
             messages.success(request, message)
             return redirect("devices:device-detail", asset_tag=device.asset_tag)
     return render(request, "devices/loan_return.html", {"form": form, "loan": loan, "device": device})
@@ -442,7 +462,7 @@ def loan_extend(request, loan_pk):
         else:
             messages.success(request, f"Loan extended: {loan.device.asset_tag} is now due back {_date(loan.due_on)}.")
             return redirect("devices:loan-detail", loan_pk=loan.pk)
-    new_due_on = max(loan.due_on, timezone.localdate()) + timedelta(days=policy.extension_days)
+    new_due_on = services.loan_due_date(policy, max(loan.due_on, timezone.localdate()), policy.extension_days)
     return render(
         request,
         "devices/loan_extend.html",
@@ -505,4 +525,5 @@ def loan_policy(request):
         else:
             messages.success(request, "The loan policy is saved. It applies to new loans and extensions.")
             return redirect("devices:loan-policy")
-    return render(request, "devices/loan_policy.html", {"form": form, "policy": policy})
+    open_days = [DAY_NAMES[day] for day in sorted(policy.open_days)]
+    return render(request, "devices/loan_policy.html", {"form": form, "policy": policy, "open_days": open_days})

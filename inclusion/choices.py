@@ -116,6 +116,10 @@ class SkillLevel(models.TextChoices):
     INDEPENDENT = "independent", "Can do this on their own"
 
 
+# The equality monitoring questions (fields of Resident), asked when there is time, never required.
+EQUALITY_FIELDS = ("gender", "ethnicity", "disability", "employment_status", "low_income", "carer")
+
+
 # Essential Digital Skills framework (DfE, 2018): foundation skills and the five skill areas.
 EDS_AREAS = {
     "eds_foundation": "Foundation skills (turning on a device, using a keyboard, connecting to Wi-Fi)",

@@ -8,7 +8,7 @@ import uuid
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower, Replace, Upper
+from django.db.models.functions import Lower, Trim, Upper
 from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
 from rest_framework_api_key.models import AbstractAPIKey
@@ -167,28 +167,24 @@ class Resident(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
-    # Search keys kept by PostgreSQL itself, so no code path can forget them. Prefix searches on
-    # these use the text_pattern_ops indexes below: fast on a million rows with core PostgreSQL only.
-    first_name_key = models.GeneratedField(
-        expression=Lower("first_name"), output_field=models.TextField(), db_persist=True
-    )
-    last_name_key = models.GeneratedField(
-        expression=Lower("last_name"), output_field=models.TextField(), db_persist=True
-    )
-    preferred_name_key = models.GeneratedField(
-        expression=Lower("preferred_name"), output_field=models.TextField(), db_persist=True
-    )
+    # Search keys. Names are folded in Python (accents, apostrophes, the parts of a double-barrelled name:
+    # validators.name_search_key) when the services save a resident (services.resident_search_keys_fill);
+    # the postcode key is kept by PostgreSQL itself. Prefix searches on these use the text_pattern_ops
+    # indexes below: fast on a million rows with core PostgreSQL only (no unaccent, no pg_trgm).
+    first_name_key = models.TextField(default="", editable=False)
+    last_name_key = models.TextField(default="", editable=False)
+    last_name_part_key = models.TextField(default="", editable=False)  # "jones" for Smith-Jones; "" if one part
+    preferred_name_key = models.TextField(default="", editable=False)
     postcode_key = models.GeneratedField(
-        expression=Upper(Replace("postcode", models.Value(" "), models.Value(""))),
-        output_field=models.TextField(),
-        db_persist=True,
-    )
+        expression=Upper(Trim("postcode")), output_field=models.TextField(), db_persist=True
+    )  # 'WV1 1AA', the space kept: a search for WV1 is not one for WV10 (validators.postcode_search_prefix)
     email_key = models.GeneratedField(expression=Lower("email"), output_field=models.TextField(), db_persist=True)
 
     history = HistoricalRecords(
         excluded_fields=[
             "first_name_key",
             "last_name_key",
+            "last_name_part_key",
             "preferred_name_key",
             "postcode_key",
             "email_key",
@@ -209,6 +205,8 @@ class Resident(models.Model):
         # a prefix search reads only that organisation's matching rows (bench/search.py measures it).
         indexes = [
             models.Index(fields=["owning_organisation", "last_name_key"], name="resident_org_last_name",
+                         opclasses=["int8_ops", "text_pattern_ops"]),
+            models.Index(fields=["owning_organisation", "last_name_part_key"], name="resident_org_last_name_part",
                          opclasses=["int8_ops", "text_pattern_ops"]),
             models.Index(fields=["owning_organisation", "first_name_key"], name="resident_org_first_name",
                          opclasses=["int8_ops", "text_pattern_ops"]),

@@ -8,10 +8,11 @@ from difflib import SequenceMatcher
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from . import choices
 from .access import residents_visible_q, residents_visible_to
 from .choices import ConsentPurpose
 from .models import CaseEvent, Consent, CrossOrganisationMatch, Membership, Organisation, Resident
-from .validators import looks_like_postcode_start, postcode_search_key
+from .validators import name_search_key, postcode_search_key, postcode_search_prefix
 
 SEARCH_MIN_LENGTH = 2
 
@@ -30,24 +31,46 @@ def _phone_search_key(query: str) -> str | None:
     return None
 
 
+def resident_postcode_condition(query: str) -> Q | None:
+    """What a postcode search for `query` means (validators.postcode_search_prefix: WV1 is that district, not
+    WV10), as a prefix of the postcode key; None if `query` is not a postcode or its start."""
+    prefix = postcode_search_prefix(query)
+    return None if prefix is None else Q(postcode_key__startswith=prefix)
+
+
 def resident_search_condition(query: str) -> Q | None:
-    """What a search for `query` means: every word matches the start of a first, last or preferred
-    name; a postcode or phone number matches on its start. None when the query is too short.
-    Each branch uses a prefix index, so it stays fast on a million residents."""
+    """What a search for `query` means: every word matches the start of a first, last or preferred name, or of
+    the last part of a double-barrelled surname, with accents and punctuation forgiven (validators.
+    name_search_key); several words also match as one name ('O Brien'). A postcode or phone number matches on
+    its start. None when the query is too short. Each branch uses a per-organisation prefix index, so it stays
+    fast on a million residents."""
     query = " ".join((query or "").split())
     if len(query) < SEARCH_MIN_LENGTH:
         return None
     phone = _phone_search_key(query)
     if phone:
         return Q(phone__startswith=phone)
-    if looks_like_postcode_start(query) and any(ch.isdigit() for ch in query):
-        return Q(postcode_key__startswith=postcode_search_key(query))
+    if any(ch.isdigit() for ch in query):
+        postcode = resident_postcode_condition(query)
+        if postcode is not None:
+            return postcode
+    words = [key for key in (name_search_key(word) for word in query.split(" ")) if key]
+    if not words:
+        return None
     condition = Q()
-    for word in query.lower().split(" "):
+    for word in words:
         condition &= (
             Q(last_name_key__startswith=word)
             | Q(first_name_key__startswith=word)
             | Q(preferred_name_key__startswith=word)
+            | Q(last_name_part_key__startswith=word)
+        )
+    if len(words) > 1:
+        whole = "".join(words)
+        condition |= (
+            Q(last_name_key__startswith=whole)
+            | Q(first_name_key__startswith=whole)
+            | Q(preferred_name_key__startswith=whole)
         )
     return condition
 
@@ -80,6 +103,21 @@ def resident_consents(*, resident: Resident) -> QuerySet[Consent]:
     return resident.consents.select_related("organisation", "recorded_by", "withdrawn_by").order_by(
         "withdrawn_at", "-given_at"
     )
+
+
+def resident_still_to_ask(*, resident: Resident) -> list[dict]:
+    """The questions left for later that nobody has asked yet: equality monitoring and the skills baseline,
+    each as {"name", "url_name", "not_asked", "of"} when some of its questions are blank ("not asked")."""
+    groups = [
+        ("Equality monitoring", "resident-equality", choices.EQUALITY_FIELDS),
+        ("Essential digital skills baseline", "resident-skills", tuple(choices.EDS_AREAS)),
+    ]
+    left = []
+    for name, url_name, fields in groups:
+        not_asked = sum(1 for field in fields if not getattr(resident, field))
+        if not_asked:
+            left.append({"name": name, "url_name": url_name, "not_asked": not_asked, "of": len(fields)})
+    return left
 
 
 def resident_notes(*, resident: Resident) -> QuerySet[CaseEvent]:

@@ -17,6 +17,7 @@ from .events import case_event_record
 from .models import CaseEvent, Consent, CrossOrganisationMatch, Membership, Organisation, OrganisationAPIKey, Resident
 from .ratelimit import rate_limit_take
 from .selectors import PossibleDuplicate, possible_duplicates_shown, resident_possible_duplicates, resident_readiness
+from .validators import name_part_key, name_search_key
 
 # The fields staff and partner systems may set on a resident (not ownership, not audit fields).
 RESIDENT_FIELDS = (
@@ -52,11 +53,22 @@ def _normalise(details: dict) -> dict:
     return details
 
 
+def resident_search_keys_fill(resident: Resident) -> Resident:
+    """Set the resident's name search keys from their names (validators.name_search_key), before saving.
+    The services call it on every save of a resident; anything else that writes residents must too."""
+    resident.first_name_key = name_search_key(resident.first_name)
+    resident.last_name_key = name_search_key(resident.last_name)
+    resident.last_name_part_key = name_part_key(resident.last_name)
+    resident.preferred_name_key = name_search_key(resident.preferred_name)
+    return resident
+
+
 @transaction.atomic
 def resident_register(*, actor: Actor, **details) -> Resident:
     """Register a resident owned by the actor's organisation; writes a 'registered' timeline entry."""
     _check_fields(details)
     resident = Resident(owning_organisation=actor.organisation, registered_by=actor.user, **_normalise(details))
+    resident_search_keys_fill(resident)
     resident.full_clean()
     resident.save()
     case_event_record(
@@ -110,6 +122,7 @@ def resident_update(*, actor: Actor, resident: Resident, **changes) -> Resident:
         return resident
     for field in changed:
         setattr(resident, field, changes[field])
+    resident_search_keys_fill(resident)
     resident.full_clean()
     resident.save()
     labels = [str(Resident._meta.get_field(field).verbose_name) for field in changed]

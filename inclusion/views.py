@@ -28,7 +28,16 @@ from .access import (
 from .actors import Actor
 from .choices import ConsentPurpose
 from .errors import DomainError
-from .forms import ConsentForm, ConsentWithdrawForm, NoteForm, RegisterResidentForm, ResidentForm, SearchForm
+from .forms import (
+    ConsentForm,
+    ConsentWithdrawForm,
+    EqualityForm,
+    NoteForm,
+    RegisterResidentForm,
+    ResidentForm,
+    SearchForm,
+    SkillsForm,
+)
 from .middleware import SESSION_KEY
 from .models import Consent
 
@@ -132,7 +141,7 @@ def resident_register(request):
     duplicates = []
     form = RegisterResidentForm(_posted(request))
     if request.method == "POST" and form.is_valid():
-        details = {k: v for k, v in form.cleaned_data.items() if k != "confirm_new"}
+        details = {k: v for k, v in form.cleaned_data.items() if k not in ("confirm_new", "duplicates_seen")}
         try:
             duplicates = services.resident_duplicate_check(
                 actor=_actor(request), first_name=details["first_name"], last_name=details["last_name"],
@@ -142,7 +151,10 @@ def resident_register(request):
         except DomainError as error:  # the hourly limit on checks
             _apply_errors(form, error)
         else:
-            if not duplicates or form.cleaned_data["confirm_new"]:
+            if duplicates and not form.cleaned_data["confirm_new"] and form.cleaned_data["duplicates_seen"]:
+                # Pressed Register again without ticking the box: say so, rather than show the same page again.
+                form.add_error("confirm_new", form.CONFIRM_NEEDED)
+            elif not duplicates or form.cleaned_data["confirm_new"]:
                 try:
                     resident = services.resident_register(actor=_actor(request), **details)
                 except (DomainError, ValidationError) as error:
@@ -172,6 +184,7 @@ def resident_detail(request, pk):
         "inclusion/resident_detail.html",
         {
             "resident": resident,
+            "still_to_ask": selectors.resident_still_to_ask(resident=resident),
             "timeline": selectors.resident_timeline(resident=resident),
             "consents": selectors.resident_consents(resident=resident),
             "readiness": selectors.resident_readiness(resident=resident),
@@ -201,6 +214,39 @@ def resident_edit(request, pk):
             messages.success(request, "Their details are saved.")
             return redirect("resident-detail", pk=resident.pk)
     return render(request, "inclusion/resident_form.html", {"form": form, "resident": resident})
+
+
+# Asked when there is time, each on its own page (the resident's page says what is still to ask).
+LATER_QUESTIONS = {
+    "equality": (EqualityForm, "Equality monitoring", "Equality monitoring answers are saved."),
+    "skills": (SkillsForm, "Essential digital skills baseline", "Their skills baseline is saved."),
+}
+
+
+def _later_questions(request, pk, which: str):
+    form_class, heading, saved = LATER_QUESTIONS[which]
+    resident = resident_get_visible(request.membership.organisation, pk)
+    form = form_class(_posted(request), instance=resident)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.resident_update(actor=_actor(request), resident=resident, **form.cleaned_data)
+        except (DomainError, ValidationError) as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, saved)
+            return redirect("resident-detail", pk=resident.pk)
+    return render(request, "inclusion/resident_questions.html", {"form": form, "resident": resident,
+                                                                 "heading": heading})  # fmt: skip
+
+
+@staff_view()
+def resident_equality(request, pk):
+    return _later_questions(request, pk, "equality")
+
+
+@staff_view()
+def resident_skills(request, pk):
+    return _later_questions(request, pk, "skills")
 
 
 @staff_view()

@@ -84,6 +84,9 @@ def test_frontline_journey(page, checks, frontline):
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Register a resident").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Register a resident")
     checks("05-register")
+    page.set_viewport_size({"width": 375, "height": 740})
+    checks("05b-register-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_role("button", name="Register resident").click()
     expect(page).to_have_title(re.compile("^Error: Register a resident"))
     summary = page.locator(".govuk-error-summary")
@@ -108,14 +111,14 @@ def test_frontline_journey(page, checks, frontline):
 
     page.get_by_label("First name").fill("Winston")
     page.get_by_label("Last name").fill("Adeyemi")
-    date_of_birth(page, "3", "11", "1952")
+    date_of_birth(page, "3", "Nov", "52")  # a month by name and a two-digit year are understood
     page.get_by_label("Phone number").fill("07911 123456")
     page.get_by_label("How would they like us to contact them?").select_option(label="Phone call")
     page.get_by_label("Address line 1").fill("14 Lichfield Street")
     page.get_by_label("Town or city").fill("Wolverhampton")
     page.get_by_label("Postcode").fill("wv1 1dx")
-    page.get_by_label("Needs a device").check()
-    page.get_by_label("Wants help with digital skills").check()
+    page.get_by_label("A device to borrow").check()
+    page.get_by_label("Help with digital skills").check()
     page.get_by_role("button", name="Register resident").click()
 
     # Their page, with a success banner.
@@ -137,6 +140,25 @@ def test_frontline_journey(page, checks, frontline):
     assert resident.date_of_birth == datetime.date(1952, 11, 3)
     assert resident.needs_device and resident.needs_skills and not resident.needs_connectivity
     checks("07-resident-registered")
+
+    # What was left for later: the page says what is still to ask, with links.
+    still = page.locator("#still-to-ask")
+    expect(still).to_contain_text("Equality monitoring")
+    expect(still).to_contain_text("Essential digital skills baseline")
+    still.get_by_role("link", name="Equality monitoring").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Equality monitoring")
+    checks("07b-equality")
+    page.get_by_label("Gender (optional)").select_option(label="Prefer not to say")
+    page.get_by_label("Employment status (optional)").select_option(label="Retired")
+    page.get_by_role("button", name="Save answers").click()
+    expect(page.get_by_role("alert")).to_contain_text("Equality monitoring answers are saved.")
+    expect(page.locator("#still-to-ask")).to_contain_text("Equality monitoring: 4 of 6 questions not asked")
+    resident.refresh_from_db()
+    assert (resident.gender, resident.employment_status) == ("prefer_not_to_say", "retired")
+    checks("07c-still-to-ask")
+    page.set_viewport_size({"width": 375, "height": 740})
+    checks("07d-still-to-ask-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     # A case note, from the form on the timeline.
     page.get_by_label("Add a case note").fill("Came in to the library asking about a tablet.\nBooked a skills session.")
@@ -230,12 +252,29 @@ def test_register_possible_duplicate_needs_confirmation(page, checks, frontline)
     assert Resident.objects.filter(last_name="Oduya").count() == 1
     checks("20-duplicate-warning")
 
-    # Submitting again without ticking the box still does not register them.
-    page.get_by_role("button", name="Register resident").click()
-    expect(page.get_by_role("alert", name="Possible existing record")).to_be_visible()
-    assert Resident.objects.filter(last_name="Oduya").count() == 1
+    # The box sits beside the button it unlocks, not at the top of a long form.
+    box = page.get_by_label("I have checked: this is a different person and needs a new record")
+    register = page.get_by_role("button", name="Register resident")
+    gap = register.bounding_box()["y"] - (box.bounding_box()["y"] + box.bounding_box()["height"])
+    assert 0 <= gap < 80, gap
 
-    page.get_by_label("I have checked: this is a different person and needs a new record").check()
+    # Submitting again without ticking the box does not register them, and says why, linking to the box.
+    register.click()
+    expect(page).to_have_title(re.compile("^Error: Register a resident"))
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_be_focused()
+    message = "Tick the box if this is a different person, or open the existing record instead"
+    expect(box).to_have_accessible_description(re.compile(r"Error:\s+" + re.escape(message)))
+    expect(page.get_by_role("region", name="Possible existing record")).to_contain_text("Margaret Oduya")
+    assert Resident.objects.filter(last_name="Oduya").count() == 1
+    summary.get_by_role("link", name=message).click()
+    expect(box).to_be_focused()
+    checks("20b-duplicate-not-ticked")
+    page.set_viewport_size({"width": 375, "height": 740})
+    checks("20c-duplicate-not-ticked-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    box.check()
     page.get_by_role("button", name="Register resident").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Margaret Oduya")
     expect(page.get_by_role("alert")).to_contain_text("Margaret Oduya is registered.")

@@ -426,7 +426,7 @@ def test_create_loan_is_201_and_the_device_goes_on_loan(key_a, org_a, device_a, 
     assert body == {
         "id": loan.pk, "device": "LAP-001", "resident": str(resident_a.pk), "agreement_method": "signed_paper",
         "agreement_terms_version": "2026-01", "agreement_accepted_at": body["agreement_accepted_at"],
-        "witness_name": "", "started_on": str(today()), "due_on": str(today() + timedelta(days=28)),
+        "witness_name": "", "started_on": str(today()), "due_on": str(services.loan_due_date(services.loan_policy_for(org_a), today(), 28)),
         "extensions": 0, "overdue": False, "days_overdue": 0, "closed_at": None, "outcome": None,
         "returned_on": None, "return_condition": None, "accessories_returned": [], "closing_notes": "",
         "police_reference": "", "created_at": body["created_at"],
@@ -708,7 +708,9 @@ def test_extend_moves_the_due_date_until_the_policy_limit(key_a, loan_a):
     first_due = loan_a.due_on
     response = api.post(loan_url(loan_a, "extend"), {"reason": "Course runs longer"}, format="json")
     assert response.status_code == 200, response.content
-    assert response.json()["due_on"] == str(first_due + timedelta(days=14))
+    assert response.json()["due_on"] == str(
+        services.loan_due_date(services.loan_policy_for(loan_a.organisation), first_due, 14)
+    )
     assert response.json()["extensions"] == 1
     assert LoanExtension.objects.get(loan=loan_a).reason == "Course runs longer"
     assert api.post(loan_url(loan_a, "extend"), {}, format="json").json()["extensions"] == 2
@@ -725,7 +727,8 @@ def test_extending_an_overdue_loan_makes_it_current(key_a, actor_a, device_a, re
     loan = lend(actor_a, device_a, resident_a, started_on=today() - timedelta(days=30),
                 due_on=today() - timedelta(days=3))  # fmt: skip
     body = api.post(loan_url(loan, "extend"), {}, format="json").json()
-    assert (body["due_on"], body["overdue"]) == (str(today() + timedelta(days=14)), False)
+    due = services.loan_due_date(services.loan_policy_for(loan.organisation), today(), 14)
+    assert (body["due_on"], body["overdue"]) == (str(due), False)
 
 
 def test_report_lost_closes_the_loan_with_the_police_reference(key_a, loan_a, device_a, resident_a):

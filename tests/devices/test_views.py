@@ -387,7 +387,7 @@ def test_lend_a_device_from_the_resident_page(client_a, device, resident_a):
                              follow=True)  # fmt: skip
     loan = Loan.objects.get()
     assert loan.resident == resident_a and loan.device == device and loan.agreement_terms_version == "2026-01"
-    assert loan.due_on == TODAY() + timedelta(days=28)
+    assert loan.due_on == services.loan_due_date(services.loan_policy_for(device.owning_organisation), TODAY(), 28)
     assert response.redirect_chain[-1][0] == reverse("resident-detail", args=[resident_a.pk]) + "#devices"
     content = _content(response)
     assert f"is lent to Margaret Oduya, due back {loan.due_on:%-d %B %Y}." in content
@@ -438,7 +438,7 @@ def _later(days):
         ({"agreement_method": "telepathy"}, "agreement_method", "Choose how they accepted the loan agreement"),
         ({"agreement_method": "verbal_witnessed"}, "witness_name", "Enter the name of the witness"),
         ({"agreement_accepted": ""}, "agreement_accepted", "Confirm that they have accepted the loan agreement"),
-        (_later(29), "due_on", "Due date must be no later than"),
+        (_later(40), "due_on", "Due date must be no later than"),  # beyond 28 days, even moved to an open day
         (_later(-1), "due_on", "Due date must be today or in the future"),
         ({**_later(5), "due_on_1": "13"}, "due_on", "Due date must be a real date"),
         ({**_later(5), "due_on_2": ""}, "due_on", "Due date must include a year"),
@@ -566,7 +566,7 @@ def test_returning_a_closed_loan_goes_back_to_the_loan(client_a, actor_a, loan):
 
 def test_extend_a_loan(client_a, loan):
     page = client_a.get(reverse("devices:loan-extend", args=[loan.pk]))
-    new_due = loan.due_on + timedelta(days=14)
+    new_due = services.loan_due_date(services.loan_policy_for(loan.organisation), loan.due_on, 14)
     assert f"{new_due:%A} {new_due.day} {new_due:%B %Y}" in _content(page)
     response = client_a.post(reverse("devices:loan-extend", args=[loan.pk]), {"reason": "On a course"}, follow=True)
     assert f"now due back {new_due:%-d %B %Y}." in _content(response)
@@ -723,7 +723,8 @@ def test_navigation_has_devices_and_loans(client_a):
 # Loan policy
 
 VALID_POLICY = {"default_length_days": "42", "extension_days": "7", "max_extensions": "3",
-                "max_open_loans_per_resident": "2", "terms_version": "2026-04"}  # fmt: skip
+                "max_open_loans_per_resident": "2", "terms_version": "2026-04", "open_days": ["0", "1", "2", "3", "4"],
+                "closed_on_bank_holidays": "on"}  # fmt: skip
 
 
 def test_coordinator_edits_the_policy(coord, org_a):

@@ -296,7 +296,9 @@ def test_issue_from_the_resident_page_shows_the_code_once_then_only_masked(clien
     page = _body(client_a.get(reverse("resident-detail", args=[resident_a.pk])))
     assert "Issue a data voucher" in page and "Data voucher code (3 left)" in page
 
-    response = client_a.post(reverse("devices:voucher-issue", args=[resident_a.pk]), {"kind": VoucherKind.DATA_CODE})
+    response = client_a.post(
+        reverse("devices:voucher-issue", args=[resident_a.pk]), {"kind": VoucherKind.DATA_CODE, "confirmed": "on"}
+    )
     voucher = Voucher.objects.get(resident=resident_a)
     assert response.status_code == 302 and response.url == reverse("devices:voucher-issued", args=[voucher.pk])
     confirmation = client_a.get(response.url)
@@ -314,7 +316,9 @@ def test_issue_from_the_resident_page_shows_the_code_once_then_only_masked(clien
 
 def test_issue_refusals_show_the_services_message_on_the_form(client_a, resident_a, batch_a, actor_a):
     _issued(actor_a, resident_a, batch_a)
-    response = client_a.post(reverse("devices:voucher-issue", args=[resident_a.pk]), {"kind": VoucherKind.DATA_CODE})
+    response = client_a.post(
+        reverse("devices:voucher-issue", args=[resident_a.pk]), {"kind": VoucherKind.DATA_CODE, "confirmed": "on"}
+    )
     body = _body(response)
     assert response.status_code == 200 and "govuk-error-summary" in body
     assert "this batch allows 1 per resident every 183 days" in body
@@ -322,10 +326,12 @@ def test_issue_refusals_show_the_services_message_on_the_form(client_a, resident
 
     Voucher.objects.filter(status=V.AVAILABLE).update(status=V.WITHDRAWN)
     other = ResidentFactory(owning_organisation=resident_a.owning_organisation)
-    response = client_a.post(reverse("devices:voucher-issue", args=[other.pk]), {"kind": VoucherKind.DATA_CODE})
+    response = client_a.post(
+        reverse("devices:voucher-issue", args=[other.pk]), {"kind": VoucherKind.DATA_CODE, "confirmed": "on"}
+    )
     assert "None left: every voucher of that kind has been issued" in _body(response)
 
-    response = client_a.post(reverse("devices:voucher-issue", args=[other.pk]), {})
+    response = client_a.post(reverse("devices:voucher-issue", args=[other.pk]), {"confirmed": "on"})
     assert "Choose what they need" in _body(response)
 
 

@@ -696,8 +696,10 @@ def searchable(org_a, org_b):
         ({"q": "mark smith"}, {"mark"}),
         ({"q": "wv1 1"}, {"margaret"}),
         ({"q": "zzz"}, set()),
-        ({"postcode": "WV1"}, {"margaret", "mark"}),
-        ({"postcode": "wv11"}, {"margaret"}),
+        ({"postcode": "WV1"}, {"margaret"}),  # that district, not WV10
+        ({"postcode": "wv10"}, {"mark"}),
+        ({"postcode": "wv11"}, set()),  # the outward code WV11; WV1 1.. is "wv1 1"
+        ({"postcode": "wv1 1"}, {"margaret"}),
         ({"postcode": "wv1 1aa"}, {"margaret"}),
         ({"postcode": "b15"}, {"priya"}),
         ({"local_authority": "birmingham"}, {"priya"}),

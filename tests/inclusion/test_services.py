@@ -28,7 +28,7 @@ def test_register_normalises_postcode_and_email_and_writes_timeline(actor_a):
     )  # fmt: skip
     resident.refresh_from_db()
     assert resident.postcode == "WV1 1AA"
-    assert resident.postcode_key == "WV11AA"
+    assert resident.postcode_key == "WV1 1AA"  # the space kept: WV1 is not WV11
     assert resident.email == "jan@example.com"
     assert str(resident.phone) == "+447911123456"
     assert resident.owning_organisation == actor_a.organisation

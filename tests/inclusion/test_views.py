@@ -123,7 +123,7 @@ def test_register_a_resident(client_a, org_a):
         ({"email": "not-an-email"}, "email", "Enter an email address like name@example.com"),
         ({"date_of_birth_2": "2999"}, "date_of_birth", "Date of birth must be in the past"),
         ({"date_of_birth_0": "", "date_of_birth_1": "", "date_of_birth_2": ""}, "age_band", "Enter a date of birth"),
-        ({"gender": "martian"}, "gender", "Select a valid choice"),
+        ({"local_authority": "atlantis"}, "local_authority", "Select a valid choice"),  # gender: on its own page
         ({"first_name": "x" * 101}, "first_name", "at most 100 characters"),
         ({"first_name": "a\x00b"}, "first_name", "Null characters are not allowed"),
     ],
