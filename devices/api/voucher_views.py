@@ -35,6 +35,7 @@ class VoucherBatchViewSet(
 ):
     serializer_class = VoucherBatchOutputSerializer
     queryset = VoucherBatch.objects.none()
+    lookup_value_regex = "[0-9]+"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -48,7 +49,7 @@ class VoucherBatchViewSet(
         description="Every bad row is reported as an error whose attr is `vouchers.<index>`; nothing is imported "
         "unless every row is good.",
     )
-    @action(detail=False, methods=["post"], url_path="import")
+    @action(detail=False, methods=["post"], url_path="import", large_body=True)
     def import_batch(self, request):
         serializer = VoucherBatchImportSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -88,6 +89,7 @@ def _errors_by_row(errors: list[tuple[int, str]]) -> dict[str, list[str]]:
 class VoucherViewSet(PartnerViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = VoucherOutputSerializer
     queryset = Voucher.objects.none()
+    lookup_value_regex = "[0-9]+"  # anything else is an unrouted path: 404, not a 500 from int("abc")
     filterset_fields = {"status": ["exact"], "batch": ["exact"], "resident": ["exact"]}
 
     def get_queryset(self):

@@ -2,6 +2,8 @@
 
 from drf_standardized_errors.handler import exception_handler as standardized_handler
 from drf_standardized_errors.openapi import AutoSchema
+from drf_standardized_errors.openapi_serializers import ClientErrorEnum, Error500Serializer, ServerErrorEnum
+from rest_framework import serializers
 
 from .errors import exception_handler
 
@@ -22,6 +24,29 @@ class PartnerAutoSchema(AutoSchema):
         finally:
             del self.view.get_exception_handler
 
+    def _should_add_parse_error_response(self) -> bool:
+        # Every body is JSON (inclusion.api.parsers.JSONParser), so a malformed one is a parse error.
+        return self.method in ("POST", "PUT", "PATCH")
+
     def _should_add_http403_error_response(self) -> bool:
         # A request without a valid key is refused with 401 (see authentication.py); nothing answers 403.
         return False
+
+
+class Error413Serializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=[("request_too_large", "request_too_large")])
+    detail = serializers.CharField()
+    attr = serializers.CharField(allow_null=True)
+
+
+class ErrorResponse413Serializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=ClientErrorEnum.choices)
+    errors = Error413Serializer(many=True)
+
+
+class ErrorResponse500Serializer(serializers.Serializer):
+    """A server error: quote correlation_id to us; the same id is in our log beside the traceback."""
+
+    type = serializers.ChoiceField(choices=ServerErrorEnum.choices)
+    errors = Error500Serializer(many=True)
+    correlation_id = serializers.CharField(help_text="Quote this when you report the error.")

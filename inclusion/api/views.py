@@ -30,6 +30,8 @@ class PartnerViewSetMixin:
     """What every partner endpoint knows: the calling organisation and who is acting for it."""
 
     schema = PartnerAutoSchema()
+    # True on an action (@action(..., large_body=True)) that takes bodies up to API_IMPORT_MAX_BODY_BYTES.
+    large_body = False
 
     def perform_authentication(self, request):
         super().perform_authentication(request)
@@ -63,7 +65,8 @@ class PartnerViewSetMixin:
 class ResidentViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
     serializer_class = ResidentOutputSerializer
     filterset_class = ResidentFilter
-    lookup_value_regex = "[0-9a-f-]{36}"
+    # Any case, as in bodies and filters (a UUID's hex digits are case-insensitive).
+    lookup_value_regex = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular, generating the schema

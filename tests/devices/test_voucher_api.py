@@ -80,18 +80,18 @@ def test_issue_returns_the_code_once_and_lists_mask_it(api_a, org_a):
     assert batches.json()["results"][0]["counts"]["issued"] == 1
 
 
-def test_issue_refusals_are_400_with_the_reason(api_a, org_a):
+def test_issue_refusals_are_409_with_the_reason(api_a, org_a):
     resident = ResidentFactory(owning_organisation=org_a)
     VoucherBatchFactory(organisation=org_a)
     response = api_a.post("/api/v1/vouchers/issue/", {"resident": str(resident.pk), "kind": "data_code"}, format="json")
-    assert response.status_code == 400 and response.json()["errors"][0]["code"] == "out_of_stock"
+    assert response.status_code == 409 and response.json()["errors"][0]["code"] == "out_of_stock"
 
 
-def test_issue_to_a_resident_you_cannot_see_is_400_and_issues_nothing(api_b, org_a, org_b):
+def test_issue_to_a_resident_you_cannot_see_is_422_and_issues_nothing(api_b, org_a, org_b):
     resident = ResidentFactory(owning_organisation=org_a)
     VoucherFactory(batch__organisation=org_b)
     response = api_b.post("/api/v1/vouchers/issue/", {"resident": str(resident.pk), "kind": "data_code"}, format="json")
-    assert response.status_code == 400 and attrs(response) == {"resident"}
+    assert response.status_code == 422 and attrs(response) == {"resident"}
     assert not Voucher.objects.filter(status=V.ISSUED).exists()
 
 
@@ -108,7 +108,7 @@ def test_actions_activate_fail_withdraw(api_a, org_a):
     replacement = failed.json()["replacement"]
     assert failed.json()["failed"]["status"] == "failed" and replacement["replacement_for"] == pk
     again = api_a.post(f"/api/v1/vouchers/{pk}/activate/", format="json")
-    assert again.status_code == 400 and again.json()["errors"][0]["code"] == "illegal_transition"
+    assert again.status_code == 409 and again.json()["errors"][0]["code"] == "illegal_transition"
     activated = api_a.post(f"/api/v1/vouchers/{replacement['id']}/activate/", format="json")
     assert activated.status_code == 200 and activated.json()["status"] == "activated"
     spare = Voucher.objects.get(batch=batch, status=V.AVAILABLE)
