@@ -15,7 +15,7 @@ from rest_framework_api_key.models import AbstractAPIKey
 from simple_history.models import HistoricalRecords
 
 from . import choices
-from .validators import validate_postcode
+from .validators import validate_name, validate_postcode
 
 
 class Organisation(models.Model):
@@ -121,9 +121,9 @@ class Resident(models.Model):
     owning_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="residents")
     registered_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
-    first_name = models.CharField(max_length=100)
-    last_name = models.CharField(max_length=100)
-    preferred_name = models.CharField(max_length=100, blank=True)
+    first_name = models.CharField(max_length=100, validators=[validate_name])
+    last_name = models.CharField(max_length=100, validators=[validate_name])
+    preferred_name = models.CharField(max_length=100, blank=True, validators=[validate_name])
     date_of_birth = models.DateField(null=True, blank=True)
     age_band = models.CharField(
         max_length=10, blank=True, choices=choices.AgeBand.choices, help_text="When the date of birth is refused."

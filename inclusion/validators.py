@@ -3,6 +3,7 @@
 import re
 
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 
 # Full UK postcode (BS 7666 shape), plus the special case GIR 0AA.
 _POSTCODE = re.compile(r"^(GIR0AA|[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][ABD-HJLNP-UW-Z]{2})$")
@@ -28,3 +29,14 @@ def postcode_search_key(value: str) -> str:
 
 def looks_like_postcode_start(value: str) -> bool:
     return bool(re.match(r"^[A-Za-z]{1,2}[0-9][A-Za-z0-9]?\s*[0-9]?[A-Za-z]{0,2}$", value.strip()))
+
+
+# Control characters (C0, DEL, C1) and the bidirectional marks, embeddings, overrides and isolates that
+# can make a name display as something else ("Smith" shown reversed, text hidden after a RIGHT-TO-LEFT
+# OVERRIDE). Written as the characters a name may hold, so the OpenAPI schema can carry the same pattern.
+NAME_PATTERN = r"^[^\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]*$"
+validate_name = RegexValidator(
+    NAME_PATTERN,
+    message="Names cannot contain control characters or text-direction overrides.",
+    code="invalid_characters",
+)

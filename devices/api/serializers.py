@@ -5,6 +5,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from inclusion.access import resident_get_visible
+from inclusion.api.serializers import InputSerializer, RealDateField, StrictInputMixin
+from inclusion.validators import validate_name
 
 from .. import selectors
 from ..models import (
@@ -82,7 +84,7 @@ class DeviceOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DeviceUpdateInputSerializer(serializers.ModelSerializer):
+class DeviceUpdateInputSerializer(StrictInputMixin, serializers.ModelSerializer):
     """A device's details; never its status (that moves through the lifecycle) or its tag."""
 
     kind = DeviceKindField()
@@ -131,7 +133,7 @@ class LoanOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class LoanCreateInputSerializer(serializers.Serializer):
+class LoanCreateInputSerializer(InputSerializer):
     """Resolves the device and resident as the calling organisation may see them (context["organisation"])."""
 
     device = serializers.CharField(max_length=40, help_text="The asset tag of one of your devices, ready to lend.")
@@ -139,10 +141,11 @@ class LoanCreateInputSerializer(serializers.Serializer):
     agreement_method = serializers.ChoiceField(AgreementMethod.choices)
     agreement_accepted = serializers.BooleanField(help_text="Must be true: the resident accepted the loan agreement.")
     witness_name = serializers.CharField(
-        required=False, allow_blank=True, max_length=150, help_text="Required for a verbal agreement."
-    )
-    started_on = serializers.DateField(required=False, help_text="Defaults to today.")
-    due_on = serializers.DateField(required=False, help_text="Defaults to the longest your loan policy allows.")
+        required=False, allow_blank=True, max_length=150, validators=[validate_name],
+        help_text="Required for a verbal agreement.",
+    )  # fmt: skip
+    started_on = RealDateField(required=False, help_text="Defaults to today.")
+    due_on = RealDateField(required=False, help_text="Defaults to the longest your loan policy allows.")
     notes = serializers.CharField(required=False, allow_blank=True, max_length=NOTES_MAX_LENGTH)
 
     def validate_device(self, value):
@@ -158,35 +161,35 @@ class LoanCreateInputSerializer(serializers.Serializer):
             raise serializers.ValidationError("No such resident.", code="does_not_exist") from None
 
 
-class LoanReturnInputSerializer(serializers.Serializer):
+class LoanReturnInputSerializer(InputSerializer):
     condition = ConditionField(help_text="The condition it came back in.")
-    returned_on = serializers.DateField(required=False, help_text="Defaults to today.")
+    returned_on = RealDateField(required=False, help_text="Defaults to today.")
     accessories_returned = AccessoriesField(required=False, default=list)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=NOTES_MAX_LENGTH)
 
 
-class LoanExtendInputSerializer(serializers.Serializer):
+class LoanExtendInputSerializer(InputSerializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=300)
 
 
-class LoanReportLostInputSerializer(serializers.Serializer):
+class LoanReportLostInputSerializer(InputSerializer):
     stolen = serializers.BooleanField(required=False, default=False)
     police_reference = serializers.CharField(required=False, allow_blank=True, max_length=50)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=NOTES_MAX_LENGTH)
 
 
-class LoanGiftInputSerializer(serializers.Serializer):
+class LoanGiftInputSerializer(InputSerializer):
     notes = serializers.CharField(required=False, allow_blank=True, max_length=NOTES_MAX_LENGTH)
 
 
-class DeviceWipeInputSerializer(serializers.Serializer):
+class DeviceWipeInputSerializer(InputSerializer):
     method = serializers.ChoiceField(WipeMethod.choices)
-    wiped_on = serializers.DateField()
-    operator = serializers.CharField(max_length=150)
+    wiped_on = RealDateField()
+    operator = serializers.CharField(max_length=150, validators=[validate_name])
     certificate_reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
 
-class DeviceStatusInputSerializer(serializers.Serializer):
+class DeviceStatusInputSerializer(InputSerializer):
     """The simple moves of the lifecycle; lending, returns, loss and gifts go through /loans/."""
 
     to_status = serializers.ChoiceField([(s, DeviceStatus(s).label) for s in sorted(SIMPLE_MOVES)])

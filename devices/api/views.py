@@ -80,7 +80,9 @@ class DeviceViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
         device = self.get_object()
         serializer = DeviceUpdateInputSerializer(device, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        device = services.device_update(actor=self.actor, device=device, **serializer.validated_data)
+        # PUT replaces the details: what it leaves out goes back to its default, not kept.
+        details = serializer.validated_data if partial else serializer.replacement(serializer.validated_data)
+        device = services.device_update(actor=self.actor, device=device, **details)
         return Response(DeviceOutputSerializer(device).data)
 
     def partial_update(self, request, asset_tag=None):

@@ -3,6 +3,8 @@
 from django.utils import timezone
 from rest_framework import serializers
 
+from inclusion.api.serializers import InputSerializer, RealDateField
+
 from ..models import Provider, Voucher, VoucherBatch, VoucherKind, VoucherStatus
 
 
@@ -21,21 +23,21 @@ class VoucherBatchOutputSerializer(serializers.ModelSerializer):
         return {status: getattr(batch, f"n_{status}", 0) for status in VoucherStatus.values}
 
 
-class VoucherRowSerializer(serializers.Serializer):
+class VoucherRowSerializer(InputSerializer):
     code = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     iccid = serializers.CharField(max_length=22, required=False, allow_blank=True, default="")
     sim_serial = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
 
 
-class VoucherBatchImportSerializer(serializers.Serializer):
+class VoucherBatchImportSerializer(InputSerializer):
     provider = serializers.SlugRelatedField(slug_field="slug", queryset=Provider.objects.filter(active=True))
     kind = serializers.ChoiceField(choices=VoucherKind.choices)
     reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     data_allowance_gb = serializers.DecimalField(max_digits=6, decimal_places=1, required=False, allow_null=True,
                                                  min_value=0)  # fmt: skip
     validity_days = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=3650)
-    expires_on = serializers.DateField()
-    received_on = serializers.DateField(required=False)
+    expires_on = RealDateField()
+    received_on = RealDateField(required=False)
     max_per_resident = serializers.IntegerField(required=False, min_value=1, max_value=100, default=1)
     eligibility_window_days = serializers.IntegerField(required=False, min_value=1, max_value=3650, default=183)
     low_stock_threshold = serializers.IntegerField(required=False, min_value=0, default=10)
@@ -85,14 +87,14 @@ class VoucherIssuedSerializer(VoucherOutputSerializer):
         fields = [*VoucherOutputSerializer.Meta.fields, "iccid", "sim_serial", "data_allowance_gb", "validity_days"]
 
 
-class VoucherIssueSerializer(serializers.Serializer):
+class VoucherIssueSerializer(InputSerializer):
     resident = serializers.UUIDField()
     kind = serializers.ChoiceField(choices=VoucherKind.choices)
     provider = serializers.SlugRelatedField(slug_field="slug", queryset=Provider.objects.filter(active=True),
                                             required=False, allow_null=True)  # fmt: skip
 
 
-class VoucherFailSerializer(serializers.Serializer):
+class VoucherFailSerializer(InputSerializer):
     reason = serializers.CharField(max_length=300)
     replace = serializers.BooleanField(default=True)
 
@@ -102,5 +104,5 @@ class VoucherFailedSerializer(serializers.Serializer):
     replacement = VoucherIssuedSerializer(allow_null=True)
 
 
-class VoucherWithdrawSerializer(serializers.Serializer):
+class VoucherWithdrawSerializer(InputSerializer):
     reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")

@@ -3,6 +3,7 @@
 from datetime import UTC
 
 import django_filters
+from django import forms
 from django_filters.fields import IsoDateTimeField
 
 from .. import choices
@@ -24,6 +25,26 @@ class UTCIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = UTCIsoDateTimeField
 
 
+class StrictBooleanField(forms.NullBooleanField):
+    """true or false (or 1 / 0); anything else is an error, not "no filter" (?needs_device=maybe used to
+    return everyone)."""
+
+    widget = forms.TextInput  # the raw value: the default widgets turn anything unknown into None
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if str(value).lower() in ("true", "1"):
+            return True
+        if str(value).lower() in ("false", "0"):
+            return False
+        raise forms.ValidationError("Use true or false.", code="invalid")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
 class ResidentFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Name, postcode or phone number (start of)")
     postcode = django_filters.CharFilter(method="filter_postcode", label="Postcode or its start, e.g. WV1")
@@ -32,9 +53,9 @@ class ResidentFilter(django_filters.FilterSet):
     registered_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
     registered_before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
     updated_after = UTCIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    needs_device = django_filters.BooleanFilter()
-    needs_connectivity = django_filters.BooleanFilter()
-    needs_skills = django_filters.BooleanFilter()
+    needs_device = StrictBooleanFilter()
+    needs_connectivity = StrictBooleanFilter()
+    needs_skills = StrictBooleanFilter()
 
     class Meta:
         model = Resident

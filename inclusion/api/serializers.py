@@ -1,8 +1,11 @@
 """Input and output shapes of the core API. Serializers validate and shape; services save."""
 
+import re
 from collections.abc import Mapping
+from datetime import date
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from phonenumber_field.serializerfields import PhoneNumberField
@@ -14,6 +17,70 @@ from ..services import NOTE_MAX_LENGTH, RESIDENT_FIELDS
 from ..validators import postcode_normalise
 
 DATE_OF_BIRTH_OR_AGE_BAND = "Give a date of birth, or an age band (age_band) if they would rather not say."
+
+# --- What every input serializer of the API shares ------------------------------------------------------------
+
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class RealDateField(serializers.DateField):
+    """A YYYY-MM-DD date; 2026-02-30 is "not a real date" rather than DRF's "wrong format"."""
+
+    def to_internal_value(self, value):
+        if isinstance(value, str) and ISO_DATE.match(value.strip()):
+            try:
+                date.fromisoformat(value.strip())
+            except ValueError:
+                raise serializers.ValidationError(f"{value.strip()} is not a real date.", code="invalid") from None
+        return super().to_internal_value(value)
+
+
+UNKNOWN_FIELD = "Not a field this request takes (check its spelling); nothing was saved."
+
+
+class StrictInputMixin:
+    """Input serializers refuse fields they do not know, naming each one (a misspelt field would otherwise
+    be dropped and its data lost), and take dates as RealDateField. The schema says the same:
+    request bodies have additionalProperties false (inclusion/api/schema.py)."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if hasattr(cls, "serializer_field_mapping"):  # ModelSerializers: model DateFields become RealDateFields
+            cls.serializer_field_mapping = {**cls.serializer_field_mapping, models.DateField: RealDateField}
+
+    def to_internal_value(self, data):
+        unknown = {}
+        if isinstance(data, Mapping):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            unknown = {
+                key: [serializers.ErrorDetail(UNKNOWN_FIELD, code="unknown_field")]
+                for key in data
+                if key not in writable
+            }
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if unknown and isinstance(error.detail, dict):
+                error.detail.update(unknown)
+            raise
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return value
+
+    def replacement(self, validated_data: dict) -> dict:
+        """For PUT: every writable field, those left out set to the model's default (blank, empty, false...),
+        so that PUT replaces the details rather than keeping what it omits."""
+        model = self.Meta.model
+        values = {}
+        for name, field in self.fields.items():
+            if field.read_only:
+                continue
+            values[name] = validated_data[name] if name in validated_data else model._meta.get_field(name).get_default()
+        return values
+
+
+class InputSerializer(StrictInputMixin, serializers.Serializer):
+    """The base of the API's non-model input serializers."""
 
 
 @extend_schema_field(serializers.ChoiceField(choices.YesNo.choices, allow_blank=True), component_name="YesNoEnum")
@@ -58,7 +125,7 @@ class ResidentOutputSerializer(SharedChoicesMixin, serializers.ModelSerializer):
         fields = ["id", "owning_organisation", *RESIDENT_FIELDS, "created_at", "updated_at"]
 
 
-class ResidentInputSerializer(SharedChoicesMixin, serializers.ModelSerializer):
+class ResidentInputSerializer(StrictInputMixin, SharedChoicesMixin, serializers.ModelSerializer):
     phone = PhoneNumberField(required=False, allow_blank=True, region="GB")
     # Not the model field's max_length (8) and validator: 'wv10  6qr' is a postcode once normalised,
     # and a bad postcode gets one error, not two.
@@ -86,8 +153,8 @@ class ResidentInputSerializer(SharedChoicesMixin, serializers.ModelSerializer):
         return value
 
     def _lacks_date_of_birth_and_age_band(self, values: Mapping) -> bool:
-        """True when neither is given in `values` nor (for fields not given) already on the resident."""
-        instance = self.instance
+        """True when neither is given in `values` nor (for fields not given to a PATCH) already on the resident."""
+        instance = self.instance if self.partial else None
         date_of_birth = (
             values["date_of_birth"] if "date_of_birth" in values else getattr(instance, "date_of_birth", None)
         )
@@ -117,7 +184,7 @@ class ResidentInputSerializer(SharedChoicesMixin, serializers.ModelSerializer):
         return attrs
 
 
-class NoteInputSerializer(serializers.Serializer):
+class NoteInputSerializer(InputSerializer):
     body = serializers.CharField(max_length=NOTE_MAX_LENGTH)
 
 

@@ -6,11 +6,14 @@ Every resident read goes through access.py, so another organisation's resident i
 
 from django.contrib.auth.models import AnonymousUser
 from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from .. import selectors, services
 from ..access import resident_get_visible
@@ -32,6 +35,35 @@ class PartnerViewSetMixin:
     schema = PartnerAutoSchema()
     # True on an action (@action(..., large_body=True)) that takes bodies up to API_IMPORT_MAX_BODY_BYTES.
     large_body = False
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)  # authentication, permissions, throttling
+        self.check_query_parameters(request)
+
+    def query_parameters(self) -> set[str]:
+        """The query parameters this request may carry: its filters and, for lists, page and page_size."""
+        names = {api_settings.URL_FORMAT_OVERRIDE}
+        if self.request.method == "GET" and self.action != "retrieve":
+            filterset = DjangoFilterBackend().get_filterset_class(self, self.get_queryset())
+            names |= set(filterset.base_filters) if filterset else set()
+            if self.paginator is not None:
+                names |= {self.paginator.page_query_param, self.paginator.page_size_query_param}
+        return names
+
+    def check_query_parameters(self, request) -> None:
+        """An unknown or repeated query parameter is a 400 naming it: a misspelt filter (?need_device=true)
+        would otherwise be ignored, and the whole list returned as if it had matched."""
+        allowed = self.query_parameters()
+        errors = {}
+        for name, values in request.query_params.lists():
+            if name not in allowed:
+                errors[name] = [
+                    ErrorDetail("Not a parameter of this request (check its spelling).", "unknown_parameter")
+                ]
+            elif len(values) > 1:
+                errors[name] = [ErrorDetail("Give this parameter once.", "repeated_parameter")]
+        if errors:
+            raise ValidationError(errors)
 
     def perform_authentication(self, request):
         super().perform_authentication(request)
@@ -93,7 +125,9 @@ class ResidentViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
         resident = self.get_object()
         serializer = ResidentInputSerializer(resident, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        resident = services.resident_update(actor=self.actor, resident=resident, **serializer.validated_data)
+        # PUT replaces the details: what it leaves out is cleared, not kept.
+        details = serializer.validated_data if partial else serializer.replacement(serializer.validated_data)
+        resident = services.resident_update(actor=self.actor, resident=resident, **details)
         return Response(ResidentOutputSerializer(resident).data)
 
     def partial_update(self, request, pk=None):

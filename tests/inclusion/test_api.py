@@ -302,14 +302,14 @@ def test_create_with_age_band_instead_of_date_of_birth(key_a):
     assert response.json()["age_band"] == "65_74"
 
 
-def test_create_ignores_an_attempt_to_choose_the_owner_or_id(key_a, org_b, org_a):
+def test_create_refuses_an_attempt_to_choose_the_owner_or_id(key_a, org_b, org_a):
+    """Fields the caller may not set are refused by name, not quietly dropped (issue 7, item 12)."""
     _, api = key_a
     sneaky_id = "00000000-0000-0000-0000-000000000001"
     response = api.post(RESIDENTS, valid_resident(owning_organisation="beta", id=sneaky_id), format="json")
-    assert response.status_code == 201, response.content
-    assert response.json()["owning_organisation"] == "alpha"
-    assert response.json()["id"] != sneaky_id
-    assert not Resident.objects.filter(owning_organisation=org_b).exists()
+    assert_validation_error(response, "owning_organisation", "id")
+    assert {error["code"] for error in response.json()["errors"]} == {"unknown_field"}
+    assert not Resident.objects.exists()
 
 
 # --- Invalid input ----------------------------------------------------------------------------------------
@@ -456,7 +456,8 @@ def test_put_without_required_fields_is_400_and_changes_nothing(key_a, resident_
     _, api = key_a
     before = snapshot(resident_a)
     response = api.put(detail(resident_a), {"postcode": "WV3 3BD"}, format="json")
-    assert_validation_error(response, "first_name", "last_name")
+    # PUT replaces: the date of birth it leaves out is not taken from the resident either.
+    assert_validation_error(response, "first_name", "last_name", "date_of_birth")
     assert snapshot(resident_a) == before
 
 
@@ -656,15 +657,16 @@ def test_list_is_paginated_with_page_size(key_a, org_a):
     assert len(seen) == len(set(seen)) == 5
 
 
-def test_list_default_page_is_50_and_page_size_is_capped_at_200(key_a, org_a):
+def test_list_default_page_is_50_and_page_size_goes_up_to_200(key_a, org_a):
     _, api = key_a
     Resident.objects.bulk_create(ResidentFactory.build_batch(205, owning_organisation=org_a))
     default = api.get(RESIDENTS).json()
     assert default["count"] == 205
     assert len(default["results"]) == 50
-    capped = api.get(RESIDENTS, {"page_size": 1000}).json()
-    assert len(capped["results"]) == 200
-    assert capped["next"]
+    largest = api.get(RESIDENTS, {"page_size": 200}).json()
+    assert len(largest["results"]) == 200
+    assert largest["next"]
+    assert_validation_error(api.get(RESIDENTS, {"page_size": 1000}), "page_size")
 
 
 def test_list_page_beyond_the_end_is_404(key_a, resident_a):
