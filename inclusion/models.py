@@ -303,3 +303,29 @@ class CaseEvent(models.Model):
         if self.api_key_id:
             return f"API: {self.api_key.name}"
         return "System"
+
+
+class IdempotencyRecord(models.Model):
+    """The first successful response to a POST sent with an `Idempotency-Key`, kept for 24 hours so that the
+    same key's retries get it again instead of doing the write twice (inclusion/api/idempotency.py).
+
+    Scoped to one API key: one partner's key can never replay, or learn anything of, another's requests.
+    """
+
+    api_key = models.ForeignKey(OrganisationAPIKey, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    # SHA-256 of the method, path and body: the same key with another request is refused, not replayed.
+    fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True, help_text="Null while the first request runs.")
+    content_type = models.CharField(max_length=100, blank=True)
+    body = models.BinaryField(default=bytes)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["api_key", "key"], name="one_idempotency_record_per_key"),
+        ]
+
+    def __str__(self):
+        return f"Idempotency-Key {self.key} ({self.api_key})"

@@ -13,7 +13,7 @@ from .actors import Actor
 from .choices import ConsentPurpose, EventKind
 from .errors import DomainError
 from .events import case_event_record
-from .models import CaseEvent, Consent, Membership, Organisation, OrganisationAPIKey, Resident
+from .models import CaseEvent, Consent, IdempotencyRecord, Membership, Organisation, OrganisationAPIKey, Resident
 
 # The fields staff and partner systems may set on a resident (not ownership, not audit fields).
 RESIDENT_FIELDS = (
@@ -165,3 +165,10 @@ def api_key_revoke(*, api_key: OrganisationAPIKey) -> OrganisationAPIKey:
     OrganisationAPIKey.objects.filter(pk=api_key.pk).update(revoked=True)
     api_key.refresh_from_db()
     return api_key
+
+
+def idempotency_records_purge(*, now=None) -> int:
+    """Delete the stored responses of Idempotency-Keys older than their 24 hours. One DELETE; safe to run
+    twice. Called at most hourly by the API itself (inclusion/api/idempotency.py) and by a task."""
+    deleted, _ = IdempotencyRecord.objects.filter(expires_at__lte=now or timezone.now()).delete()
+    return deleted

@@ -25,6 +25,9 @@ from .voucher_serializers import (
     VoucherWithdrawSerializer,
 )
 
+# A whole code is a bearer secret: no cache (a proxy's or a client library's) may keep it.
+NO_STORE = {"Cache-Control": "no-store"}
+
 
 @extend_schema_view(
     list=extend_schema(summary="Your organisation's voucher batches, with counts by status"),
@@ -116,7 +119,19 @@ class VoucherViewSet(PartnerViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
         voucher = voucher_services.voucher_issue(actor=self.actor, resident=resident,
                                                  kind=serializer.validated_data["kind"],
                                                  provider=serializer.validated_data.get("provider"))  # fmt: skip
-        return Response(VoucherIssuedSerializer(voucher).data, status=status.HTTP_201_CREATED)
+        return Response(VoucherIssuedSerializer(voucher).data, status=status.HTTP_201_CREATED, headers=NO_STORE)
+
+    @extend_schema(
+        summary="Show an issued voucher's code again (recorded on the resident's timeline)",
+        request=None, responses=VoucherIssuedSerializer,
+        description="Like the staff web's \"Show code\": every reveal goes on the resident's case timeline. "
+        "Send an Idempotency-Key to get the same response again if this one is lost.",
+    )  # fmt: skip
+    @action(detail=True, methods=["post"])
+    def reveal(self, request, pk=None):
+        voucher = self.get_object()
+        voucher_services.voucher_reveal(actor=self.actor, voucher=voucher)
+        return Response(VoucherIssuedSerializer(voucher).data, headers=NO_STORE)
 
     @extend_schema(summary="Mark an issued voucher activated", request=None, responses=VoucherOutputSerializer)
     @action(detail=True, methods=["post"])

@@ -18,6 +18,7 @@ from rest_framework.settings import api_settings
 from .. import selectors, services
 from ..access import resident_get_visible
 from ..models import Resident
+from . import idempotency
 from .filters import ResidentFilter
 from .schema import PartnerAutoSchema
 from .serializers import (
@@ -39,6 +40,27 @@ class PartnerViewSetMixin:
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)  # authentication, permissions, throttling
         self.check_query_parameters(request)
+        if request.method == "POST" and (key := idempotency.key_from(request)) is not None:
+            self.post = self._run_once(self.post, key)
+
+    def _run_once(self, handler, key: str):
+        """`handler`, done at most once per Idempotency-Key (see inclusion/api/idempotency.py)."""
+
+        def run(request, *args, **kwargs):
+            request_fingerprint = idempotency.fingerprint(request)
+
+            def respond():
+                try:
+                    response = handler(request, *args, **kwargs)
+                except Exception as exc:
+                    response = self.handle_exception(exc)
+                response = self.finalize_response(request, response, *args, **kwargs)
+                return response.render() if hasattr(response, "render") else response
+
+            return idempotency.run_once(api_key=request.user.api_key, key=key,
+                                        request_fingerprint=request_fingerprint, handler=respond)  # fmt: skip
+
+        return run
 
     def query_parameters(self) -> set[str]:
         """The query parameters this request may carry: its filters and, for lists, page and page_size."""

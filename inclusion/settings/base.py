@@ -153,6 +153,8 @@ API_KEY_CUSTOM_HEADER = "HTTP_X_API_KEY"
 # Request bodies: Django's default (2.5 MB) for the API, more for the voucher batch import, whose 100,000
 # rows with code, ICCID and SIM serial come to about 10 MB of JSON. A larger body is a 413.
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=2_621_440)
+# How long a POST's Idempotency-Key replays its first response (inclusion/api/idempotency.py).
+IDEMPOTENCY_KEY_TTL = env.int("IDEMPOTENCY_KEY_TTL", default=24 * 60 * 60)
 API_IMPORT_MAX_BODY_BYTES = env.int("API_IMPORT_MAX_BODY_BYTES", default=25 * 1024 * 1024)
 
 SPECTACULAR_SETTINGS = {
