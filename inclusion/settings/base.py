@@ -143,6 +143,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["inclusion.api.authentication.HasOrganisationAPIKey"],
     "DEFAULT_PAGINATION_CLASS": "inclusion.api.pagination.StandardPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": ["inclusion.api.throttling.APIKeyRateThrottle"],
+    # Proxies in front of the app whose X-Forwarded-For is trusted for the client's address (0: none).
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "DEFAULT_SCHEMA_CLASS": "drf_standardized_errors.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "inclusion.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -153,6 +156,12 @@ API_KEY_CUSTOM_HEADER = "HTTP_X_API_KEY"
 # Request bodies: Django's default (2.5 MB) for the API, more for the voucher batch import, whose 100,000
 # rows with code, ICCID and SIM serial come to about 10 MB of JSON. A larger body is a 413.
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=2_621_440)
+# Rate limits (inclusion/api/throttling.py), counted in Redis: per API key, and per client address for
+# requests whose key is refused. Over either is a 429 with Retry-After.
+API_THROTTLE_RATES = {
+    "key": env("API_THROTTLE_RATE_KEY", default="1200/minute"),
+    "failed_auth": env("API_THROTTLE_RATE_FAILED_AUTH", default="20/minute"),
+}
 # How long a POST's Idempotency-Key replays its first response (inclusion/api/idempotency.py).
 IDEMPOTENCY_KEY_TTL = env.int("IDEMPOTENCY_KEY_TTL", default=24 * 60 * 60)
 API_IMPORT_MAX_BODY_BYTES = env.int("API_IMPORT_MAX_BODY_BYTES", default=25 * 1024 * 1024)
