@@ -143,7 +143,7 @@ def device_wipe_record(
     device = _lock_device(device)
     _check_owner(device, actor)
     if wiped_on > timezone.localdate():
-        raise DomainError("The wipe date cannot be in the future.", field="wiped_on")
+        raise DomainError("The wipe date cannot be in the future.", field="wiped_on", code="in_the_future")
     wipe = Wipe(device=device, method=method, wiped_on=wiped_on, operator=operator,
                 certificate_reference=certificate_reference, recorded_by=actor.user)  # fmt: skip
     wipe.full_clean()
@@ -314,7 +314,8 @@ def loan_return(
     loan, device = _lock_loan(loan, actor)
     returned_on = returned_on or timezone.localdate()
     if returned_on < loan.started_on or returned_on > timezone.localdate():
-        raise DomainError("The return date must be between the start of the loan and today.", field="returned_on")
+        raise DomainError("The return date must be between the start of the loan and today.", field="returned_on",
+                          code="out_of_range")  # fmt: skip
     if condition not in Condition.values:
         raise DomainError("Choose the condition it came back in.", field="condition")
     missing = sorted(set(device.accessories) - set(accessories_returned or []))

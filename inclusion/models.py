@@ -15,7 +15,7 @@ from rest_framework_api_key.models import AbstractAPIKey
 from simple_history.models import HistoricalRecords
 
 from . import choices
-from .validators import validate_name, validate_postcode
+from .validators import validate_name, validate_not_drama_number, validate_postcode
 
 
 class Organisation(models.Model):
@@ -129,7 +129,7 @@ class Resident(models.Model):
         max_length=10, blank=True, choices=choices.AgeBand.choices, help_text="When the date of birth is refused."
     )
 
-    phone = PhoneNumberField(blank=True)
+    phone = PhoneNumberField(blank=True, validators=[validate_not_drama_number])
     email = models.EmailField(blank=True)
     address_line_1 = models.CharField(max_length=200, blank=True)
     address_line_2 = models.CharField(max_length=200, blank=True)

@@ -40,3 +40,20 @@ validate_name = RegexValidator(
     message="Names cannot contain control characters or text-direction overrides.",
     code="invalid_characters",
 )
+
+
+# Numbers Ofcom sets aside for TV and radio drama (E.164 prefixes of its published ranges, such as
+# 07700 900000-900999): no real line has one, and libphonenumber accepts some (0121 496 0xxx).
+DRAMA_NUMBER_PREFIXES = (
+    "+441134960", "+441144960", "+441154960", "+441164960", "+441174960", "+441184960", "+441214960",
+    "+441314960", "+441414960", "+441514960", "+441614960", "+441914980", "+442079460", "+442896496",
+    "+442920180", "+441632960", "+447700900", "+448081570", "+449098790", "+443069990",
+)  # fmt: skip
+
+
+def validate_not_drama_number(value) -> None:
+    """Refuse a phone number (a PhoneNumber or an E.164 string) in one of Ofcom's drama ranges."""
+    number = value.as_e164 if hasattr(value, "as_e164") else str(value or "")
+    if number.startswith(DRAMA_NUMBER_PREFIXES):
+        raise ValidationError("That number is reserved for TV and radio drama: enter the resident's real number.",
+                              code="invalid_phone_number")  # fmt: skip

@@ -1,11 +1,12 @@
 """Input and output shapes of the devices partner API. Serializers validate and shape; services save."""
 
+from django.core.validators import RegexValidator
 from django.http import Http404
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from inclusion.access import resident_get_visible
-from inclusion.api.serializers import InputSerializer, RealDateField, StrictInputMixin
+from inclusion.api.serializers import InputCharField, InputSerializer, RealDateField, StrictInputMixin
 from inclusion.validators import validate_name
 
 from .. import selectors
@@ -23,6 +24,10 @@ from ..models import (
 from ..services import DEVICE_FIELDS, SIMPLE_MOVES
 
 NOTES_MAX_LENGTH = 2000  # Device.notes and Loan.closing_notes
+# The tag as it may be sent: the service trims it and makes it upper case, then it must match ASSET_TAG_PATTERN.
+ASSET_TAG_INPUT = RegexValidator(
+    r"^ *(?:[A-Za-z0-9][A-Za-z0-9 ._-]*)?$", "Use letters, digits, spaces, dots, hyphens or underscores."
+)
 
 
 class BlankAsNullChoiceField(serializers.ChoiceField):
@@ -99,9 +104,10 @@ class DeviceUpdateInputSerializer(StrictInputMixin, serializers.ModelSerializer)
 class DeviceCreateInputSerializer(DeviceUpdateInputSerializer):
     # Not the model field's UniqueValidator: the service normalises the tag (' lap-1 ' is LAP-1) before
     # checking it is free, and says so in its own words.
-    asset_tag = serializers.CharField(
-        required=False, allow_blank=True, max_length=40,
-        help_text="Your label on the device; stored upper case. Leave out to have one generated (DI-000123).",
+    asset_tag = InputCharField(
+        required=False, allow_blank=True, max_length=40, validators=[ASSET_TAG_INPUT],
+        help_text="Your label on the device: letters, digits, spaces, dots, hyphens and underscores, stored upper "
+        "case. Leave out to have one generated (DI-000123).",
     )  # fmt: skip
 
     class Meta(DeviceUpdateInputSerializer.Meta):
@@ -136,17 +142,17 @@ class LoanOutputSerializer(serializers.ModelSerializer):
 class LoanCreateInputSerializer(InputSerializer):
     """Resolves the device and resident as the calling organisation may see them (context["organisation"])."""
 
-    device = serializers.CharField(max_length=40, help_text="The asset tag of one of your devices, ready to lend.")
+    device = InputCharField(max_length=40, help_text="The asset tag of one of your devices, ready to lend.")
     resident = serializers.UUIDField(help_text="The id of a resident you may see.")
     agreement_method = serializers.ChoiceField(AgreementMethod.choices)
     agreement_accepted = serializers.BooleanField(help_text="Must be true: the resident accepted the loan agreement.")
-    witness_name = serializers.CharField(
+    witness_name = InputCharField(
         required=False, allow_blank=True, max_length=150, validators=[validate_name],
         help_text="Required for a verbal agreement.",
     )  # fmt: skip
     started_on = RealDateField(required=False, help_text="Defaults to today.")
     due_on = RealDateField(required=False, help_text="Defaults to the longest your loan policy allows.")
-    notes = serializers.CharField(required=False, allow_blank=True, max_length=NOTES_MAX_LENGTH)
+    notes = InputCharField(required=False, allow_blank=True, max_length=NOTES_MAX_LENGTH)
 
     def validate_device(self, value):
         device = selectors.device_get(organisation=self.context["organisation"], asset_tag=value)
@@ -165,32 +171,32 @@ class LoanReturnInputSerializer(InputSerializer):
     condition = ConditionField(help_text="The condition it came back in.")
     returned_on = RealDateField(required=False, help_text="Defaults to today.")
     accessories_returned = AccessoriesField(required=False, default=list)
-    notes = serializers.CharField(required=False, allow_blank=True, max_length=NOTES_MAX_LENGTH)
+    notes = InputCharField(required=False, allow_blank=True, max_length=NOTES_MAX_LENGTH)
 
 
 class LoanExtendInputSerializer(InputSerializer):
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    reason = InputCharField(required=False, allow_blank=True, max_length=300)
 
 
 class LoanReportLostInputSerializer(InputSerializer):
     stolen = serializers.BooleanField(required=False, default=False)
-    police_reference = serializers.CharField(required=False, allow_blank=True, max_length=50)
-    notes = serializers.CharField(required=False, allow_blank=True, max_length=NOTES_MAX_LENGTH)
+    police_reference = InputCharField(required=False, allow_blank=True, max_length=50)
+    notes = InputCharField(required=False, allow_blank=True, max_length=NOTES_MAX_LENGTH)
 
 
 class LoanGiftInputSerializer(InputSerializer):
-    notes = serializers.CharField(required=False, allow_blank=True, max_length=NOTES_MAX_LENGTH)
+    notes = InputCharField(required=False, allow_blank=True, max_length=NOTES_MAX_LENGTH)
 
 
 class DeviceWipeInputSerializer(InputSerializer):
     method = serializers.ChoiceField(WipeMethod.choices)
     wiped_on = RealDateField()
-    operator = serializers.CharField(max_length=150, validators=[validate_name])
-    certificate_reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    operator = InputCharField(max_length=150, validators=[validate_name])
+    certificate_reference = InputCharField(max_length=100, required=False, allow_blank=True, default="")
 
 
 class DeviceStatusInputSerializer(InputSerializer):
     """The simple moves of the lifecycle; lending, returns, loss and gifts go through /loans/."""
 
     to_status = serializers.ChoiceField([(s, DeviceStatus(s).label) for s in sorted(SIMPLE_MOVES)])
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    note = InputCharField(max_length=2000, required=False, allow_blank=True, default="")

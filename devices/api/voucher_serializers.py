@@ -1,9 +1,10 @@
 """Input and output shapes of the voucher API. Lists show codes masked; only issuing returns one whole."""
 
+from django.core.validators import RegexValidator
 from django.utils import timezone
 from rest_framework import serializers
 
-from inclusion.api.serializers import InputSerializer, RealDateField
+from inclusion.api.serializers import InputCharField, InputSerializer, RealDateField
 
 from ..models import Provider, Voucher, VoucherBatch, VoucherKind, VoucherStatus
 
@@ -24,15 +25,24 @@ class VoucherBatchOutputSerializer(serializers.ModelSerializer):
 
 
 class VoucherRowSerializer(InputSerializer):
-    code = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
-    iccid = serializers.CharField(max_length=22, required=False, allow_blank=True, default="")
-    sim_serial = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    """One voucher: its code, or its SIM's ICCID and/or serial. Checks the schema can state are here (400);
+    the rest (Luhn check digits, repeats, codes already held) name the row as vouchers.<index> (422)."""
+
+    code = InputCharField(max_length=64, required=False, allow_blank=True, default="",
+                          validators=[RegexValidator(r"^(?:[A-Za-z0-9][A-Za-z0-9-]{3,63})?$",
+                                                     "4 to 64 letters, digits or hyphens, starting with a letter or digit.")],
+                          help_text="4 to 64 letters, digits or hyphens.")  # fmt: skip
+    iccid = InputCharField(max_length=22, required=False, allow_blank=True, default="",
+                           validators=[RegexValidator(r"^(?:89[0-9]{16,18})?$",
+                                                      "An ICCID is 18 to 20 digits starting 89.")],
+                           help_text="18 to 20 digits starting 89, with a valid (Luhn) check digit.")  # fmt: skip
+    sim_serial = InputCharField(max_length=40, required=False, allow_blank=True, default="")
 
 
 class VoucherBatchImportSerializer(InputSerializer):
     provider = serializers.SlugRelatedField(slug_field="slug", queryset=Provider.objects.filter(active=True))
     kind = serializers.ChoiceField(choices=VoucherKind.choices)
-    reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    reference = InputCharField(max_length=100, required=False, allow_blank=True, default="")
     data_allowance_gb = serializers.DecimalField(max_digits=6, decimal_places=1, required=False, allow_null=True,
                                                  min_value=0)  # fmt: skip
     validity_days = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=3650)
@@ -46,7 +56,7 @@ class VoucherBatchImportSerializer(InputSerializer):
 
     def validate_received_on(self, value):
         if value > timezone.localdate():
-            raise serializers.ValidationError("The received date cannot be in the future.")
+            raise serializers.ValidationError("The received date cannot be in the future.", code="in_the_future")
         return value
 
 
@@ -62,10 +72,12 @@ class VoucherOutputSerializer(serializers.ModelSerializer):
 
     batch = serializers.PrimaryKeyRelatedField(read_only=True)
     provider = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    kind = serializers.CharField(source="batch.kind", read_only=True)
-    code = serializers.CharField(source="masked", read_only=True)
+    kind = InputCharField(source="batch.kind", read_only=True)
+    code = InputCharField(source="masked", read_only=True)
     resident = serializers.UUIDField(source="resident_id", read_only=True, allow_null=True)
-    replacement_for = serializers.PrimaryKeyRelatedField(read_only=True)
+    replacement_for = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="The failed voucher this one replaced, if any."
+    )
 
     class Meta:
         model = Voucher
@@ -76,9 +88,9 @@ class VoucherOutputSerializer(serializers.ModelSerializer):
 class VoucherIssuedSerializer(VoucherOutputSerializer):
     """Returned once, by issue: the code (or ICCID / SIM serial) in full, to hand to the resident."""
 
-    code = serializers.CharField(source="identifier", read_only=True)
-    iccid = serializers.CharField(read_only=True)
-    sim_serial = serializers.CharField(read_only=True)
+    code = InputCharField(source="identifier", read_only=True)
+    iccid = InputCharField(read_only=True)
+    sim_serial = InputCharField(read_only=True)
     data_allowance_gb = serializers.DecimalField(source="batch.data_allowance_gb", max_digits=6, decimal_places=1,
                                                  read_only=True)  # fmt: skip
     validity_days = serializers.IntegerField(source="batch.validity_days", read_only=True)
@@ -95,7 +107,7 @@ class VoucherIssueSerializer(InputSerializer):
 
 
 class VoucherFailSerializer(InputSerializer):
-    reason = serializers.CharField(max_length=300)
+    reason = InputCharField(max_length=300)
     replace = serializers.BooleanField(default=True)
 
 
@@ -105,4 +117,4 @@ class VoucherFailedSerializer(serializers.Serializer):
 
 
 class VoucherWithdrawSerializer(InputSerializer):
-    reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    reason = InputCharField(max_length=300, required=False, allow_blank=True, default="")

@@ -5,7 +5,7 @@ from django.http import Http404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.response import Response
 
 from inclusion.access import resident_get_visible
@@ -38,6 +38,8 @@ class VoucherBatchViewSet(
 ):
     serializer_class = VoucherBatchOutputSerializer
     queryset = VoucherBatch.objects.none()
+    refusals = {"import_batch": {"vouchers.INDEX": ["invalid_row"], "vouchers": ["invalid_row"],
+                                 "expires_on": ["expired"], "received_on": ["in_the_future"], None: ["duplicate"]}}  # fmt: skip
     lookup_value_regex = "[0-9]+"
 
     def get_queryset(self):
@@ -64,7 +66,7 @@ class VoucherBatchViewSet(
                 for index, row in enumerate(vouchers)]  # fmt: skip
         report = voucher_services.voucher_batch_import(actor=self.actor, rows=rows, dry_run=dry_run, **data)
         if report.errors:
-            raise ValidationError(_errors_by_row(report.errors))
+            raise ValidationError(_errors_by_row(report.errors))  # codes invalid_row and expired: a 422
         batch = (
             voucher_selectors.voucher_batch_get(organisation=self.organisation, pk=report.batch.pk)
             if report.batch
@@ -76,12 +78,13 @@ class VoucherBatchViewSet(
         return Response(body, status=status.HTTP_200_OK if dry_run else status.HTTP_201_CREATED)
 
 
-def _errors_by_row(errors: list[tuple[int, str]]) -> dict[str, list[str]]:
+def _errors_by_row(errors: list[tuple[int, str]]) -> dict[str, list[ErrorDetail]]:
     """[(line, reason)] → {"vouchers.<index>": [...], "expires_on": [...]}: every bad row named."""
-    result: dict[str, list[str]] = {}
+    result: dict[str, list[ErrorDetail]] = {}
     for line, reason in errors:
         attr = f"vouchers.{line - 1}" if line else ("expires_on" if "expired" in reason else "vouchers")
-        result.setdefault(attr, []).append(reason)
+        code = "expired" if attr == "expires_on" else "invalid_row"
+        result.setdefault(attr, []).append(ErrorDetail(reason, code=code))
     return result
 
 
@@ -92,6 +95,13 @@ def _errors_by_row(errors: list[tuple[int, str]]) -> dict[str, list[str]]:
 class VoucherViewSet(PartnerViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = VoucherOutputSerializer
     queryset = Voucher.objects.none()
+    refusals = {
+        "issue": {"resident": ["does_not_exist"], "kind": ["not_eligible", "out_of_stock"]},
+        "activate": {None: ["illegal_transition"]},
+        "fail": {None: ["illegal_transition"]},
+        "withdraw": {None: ["illegal_transition"]},
+        "reveal": {None: ["not_issued"]},
+    }
     lookup_value_regex = "[0-9]+"  # anything else is an unrouted path: 404, not a 500 from int("abc")
     filterset_fields = {"status": ["exact"], "batch": ["exact"], "resident": ["exact"]}
 

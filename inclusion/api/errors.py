@@ -44,7 +44,9 @@ CONFLICT_CODES = frozenset({
 # Validation codes of rules no schema can express: a request failing only these is well formed (422).
 UNPROCESSABLE_CODES = frozenset({
     "does_not_exist", "in_the_future", "too_far_back", "before_start", "beyond_policy", "not_accepted",
-    "expired",
+    "expired", "out_of_range", "invalid_row", "invalid_phone_number", "date_of_birth_or_age_band",
+    # Whitespace alone where text is required: the schema's minLength cannot tell "   " from text.
+    "blank",
 })  # fmt: skip
 
 

@@ -18,9 +18,12 @@ class RequestTooLarge(exceptions.APIException):
     default_detail = "The request body is too large."
 
 
-class IdempotencyKeyReused(exceptions.APIException):
-    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
-    default_code = "idempotency_key_reused"
-    default_detail = (
-        "This Idempotency-Key was used with a different request in the last 24 hours. Use a new key for a new request."
-    )
+class IdempotencyKeyReused(RuleRefused):
+    """The same Idempotency-Key with another request: a 422 naming the header."""
+
+    def __init__(self):
+        super().__init__(
+            {"Idempotency-Key": ["This key was used with a different request in the last 24 hours. Use a new key "
+                                 "for a new request."]},
+            code="idempotency_key_reused", status_code=422,
+        )  # fmt: skip

@@ -5,9 +5,11 @@ such as the voucher batch import, takes up to settings.API_IMPORT_MAX_BODY_BYTES
 """
 
 import io
+import json
 
 from django.conf import settings
 from rest_framework import parsers, renderers
+from rest_framework.exceptions import ParseError
 
 from .exceptions import RequestTooLarge
 
@@ -36,4 +38,9 @@ class JSONParser(parsers.BaseParser):
         body = stream.read(limit + 1) if stream is not None else b""
         if len(body) > limit:
             raise RequestTooLarge(f"The request body is larger than this endpoint accepts ({limit:,} bytes).")
-        return parsers.JSONParser().parse(io.BytesIO(body), media_type, parser_context)
+        data = parsers.JSONParser().parse(io.BytesIO(body), media_type, parser_context)
+        try:  # JSON may spell lone UTF-16 surrogates ("\\ud800"), which no database text can hold
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise ParseError("JSON parse error - a string holds an unpaired surrogate (\\ud800-\\udfff).") from None
+        return data

@@ -33,6 +33,10 @@ from .serializers import (
 class PartnerViewSetMixin:
     """What every partner endpoint knows: the calling organisation and who is acting for it."""
 
+    # {action: {attr: [codes]}}: the rules (DomainError codes and the like) each action may refuse with; the
+    # schema documents them under 409 or 422 as inclusion/api/errors.py decides (PartnerAutoSchema).
+    refusals: dict[str, dict[str | None, list[str]]] = {}
+
     schema = PartnerAutoSchema()
     # True on an action (@action(..., large_body=True)) that takes bodies up to API_IMPORT_MAX_BODY_BYTES.
     large_body = False
@@ -118,6 +122,13 @@ class PartnerViewSetMixin:
 @extend_validation_errors(["required"], field_name="date_of_birth", actions=["create", "update", "partial_update"])
 class ResidentViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
     serializer_class = ResidentOutputSerializer
+    # The codes of the rules each action may refuse with (409 or 422, documented in the schema).
+    refusals = {
+        "create": {"date_of_birth": ["in_the_future", "out_of_range"], "phone": ["invalid_phone_number"]},
+        "update": {"date_of_birth": ["in_the_future", "out_of_range"], "phone": ["invalid_phone_number"]},
+        "partial_update": {"date_of_birth": ["in_the_future", "out_of_range", "date_of_birth_or_age_band"],
+                           "phone": ["invalid_phone_number"]},
+    }  # fmt: skip
     filterset_class = ResidentFilter
     # Any case, as in bodies and filters (a UUID's hex digits are case-insensitive).
     lookup_value_regex = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"

@@ -54,7 +54,7 @@ def test_the_same_key_with_a_different_body_is_422_and_does_nothing(api_a):
     response = post(api_a, RESIDENTS, {**ADA, "first_name": "Augusta"}, "retry-1")
     assert response.status_code == 422
     [error] = response.json()["errors"]
-    assert error["code"] == "idempotency_key_reused"
+    assert (error["code"], error["attr"]) == ("idempotency_key_reused", "Idempotency-Key")
     assert list(Resident.objects.values_list("first_name", flat=True)) == ["Ada"]
 
 
