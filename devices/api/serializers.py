@@ -6,7 +6,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from inclusion.access import resident_get_visible
-from inclusion.api.serializers import InputCharField, InputSerializer, RealDateField, StrictInputMixin
+from inclusion.api.serializers import (
+    InputCharField,
+    InputSerializer,
+    RealDateField,
+    StrictBooleanField,
+    StrictInputMixin,
+)
 from inclusion.validators import validate_name
 
 from .. import selectors
@@ -120,7 +126,7 @@ class DeviceCreateInputSerializer(DeviceUpdateInputSerializer):
 class LoanOutputSerializer(serializers.ModelSerializer):
     device = serializers.SlugRelatedField(slug_field="asset_tag", read_only=True, help_text="The device's asset tag.")
     resident = serializers.PrimaryKeyRelatedField(read_only=True, help_text="The resident's id.")
-    overdue = serializers.BooleanField(read_only=True, help_text="Open and past its due date (derived, not stored).")
+    overdue = StrictBooleanField(read_only=True, help_text="Open and past its due date (derived, not stored).")
     days_overdue = serializers.IntegerField(read_only=True, help_text="0 unless overdue.")
     outcome = BlankAsNullChoiceField(
         LoanOutcome.choices, read_only=True, allow_null=True, help_text="Null while the loan is open."
@@ -145,7 +151,7 @@ class LoanCreateInputSerializer(InputSerializer):
     device = InputCharField(max_length=40, help_text="The asset tag of one of your devices, ready to lend.")
     resident = serializers.UUIDField(help_text="The id of a resident you may see.")
     agreement_method = serializers.ChoiceField(AgreementMethod.choices)
-    agreement_accepted = serializers.BooleanField(help_text="Must be true: the resident accepted the loan agreement.")
+    agreement_accepted = StrictBooleanField(help_text="Must be true: the resident accepted the loan agreement.")
     witness_name = InputCharField(
         required=False, allow_blank=True, max_length=150, validators=[validate_name],
         help_text="Required for a verbal agreement.",
@@ -179,7 +185,7 @@ class LoanExtendInputSerializer(InputSerializer):
 
 
 class LoanReportLostInputSerializer(InputSerializer):
-    stolen = serializers.BooleanField(required=False, default=False)
+    stolen = StrictBooleanField(required=False, default=False)
     police_reference = InputCharField(required=False, allow_blank=True, max_length=50)
     notes = InputCharField(required=False, allow_blank=True, max_length=NOTES_MAX_LENGTH)
 

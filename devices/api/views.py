@@ -131,8 +131,8 @@ class LoanViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
     serializer_class = LoanOutputSerializer
     refusals = {
         "create": {
-            None: ["illegal_transition"], "device": ["does_not_exist", "already_on_loan"],
-            "resident": ["does_not_exist", "too_many_loans"], "agreement_accepted": ["not_accepted"],
+            None: ["illegal_transition"], "device": ["already_on_loan"], "resident": ["too_many_loans"],
+            "agreement_accepted": ["not_accepted"],
             "witness_name": ["required"], "started_on": ["in_the_future", "too_far_back"],
             "due_on": ["before_start", "beyond_policy"],
         },
@@ -141,6 +141,7 @@ class LoanViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
         "report_lost": {None: ["loan_closed"]},
         "gift": {None: ["loan_closed"]},
     }  # fmt: skip
+    input_rules = {"create": {"device": ["does_not_exist"], "resident": ["does_not_exist"]}}
     filterset_class = LoanFilter
     lookup_value_regex = "[0-9]+"
 

@@ -4,7 +4,13 @@ from django.core.validators import RegexValidator
 from django.utils import timezone
 from rest_framework import serializers
 
-from inclusion.api.serializers import InputCharField, InputSerializer, RealDateField
+from inclusion.api.serializers import (
+    InputCharField,
+    InputDecimalField,
+    InputSerializer,
+    RealDateField,
+    StrictBooleanField,
+)
 
 from ..models import Provider, Voucher, VoucherBatch, VoucherKind, VoucherStatus
 
@@ -43,16 +49,16 @@ class VoucherBatchImportSerializer(InputSerializer):
     provider = serializers.SlugRelatedField(slug_field="slug", queryset=Provider.objects.filter(active=True))
     kind = serializers.ChoiceField(choices=VoucherKind.choices)
     reference = InputCharField(max_length=100, required=False, allow_blank=True, default="")
-    data_allowance_gb = serializers.DecimalField(max_digits=6, decimal_places=1, required=False, allow_null=True,
-                                                 min_value=0)  # fmt: skip
+    data_allowance_gb = InputDecimalField(max_digits=6, decimal_places=1, required=False, allow_null=True,
+                                          min_value=0, help_text="Gigabytes, as a string: \"20\" or \"2.5\".")  # fmt: skip
     validity_days = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=3650)
     expires_on = RealDateField()
     received_on = RealDateField(required=False)
     max_per_resident = serializers.IntegerField(required=False, min_value=1, max_value=100, default=1)
     eligibility_window_days = serializers.IntegerField(required=False, min_value=1, max_value=3650, default=183)
     low_stock_threshold = serializers.IntegerField(required=False, min_value=0, default=10)
-    dry_run = serializers.BooleanField(default=False)
-    vouchers = VoucherRowSerializer(many=True, allow_empty=False, max_length=200_000)
+    dry_run = StrictBooleanField(default=False)
+    vouchers = VoucherRowSerializer(many=True, allow_empty=False, min_length=1, max_length=200_000)
 
     def validate_received_on(self, value):
         if value > timezone.localdate():
@@ -61,7 +67,7 @@ class VoucherBatchImportSerializer(InputSerializer):
 
 
 class VoucherImportReportSerializer(serializers.Serializer):
-    dry_run = serializers.BooleanField()
+    dry_run = StrictBooleanField()
     rows = serializers.IntegerField()
     imported = serializers.IntegerField()
     batch = VoucherBatchOutputSerializer(allow_null=True)
@@ -108,7 +114,7 @@ class VoucherIssueSerializer(InputSerializer):
 
 class VoucherFailSerializer(InputSerializer):
     reason = InputCharField(max_length=300)
-    replace = serializers.BooleanField(default=True)
+    replace = StrictBooleanField(default=True)
 
 
 class VoucherFailedSerializer(serializers.Serializer):

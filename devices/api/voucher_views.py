@@ -13,6 +13,7 @@ from inclusion.api.views import PartnerViewSetMixin
 
 from .. import voucher_selectors, voucher_services
 from ..models import Voucher, VoucherBatch
+from .filters import VoucherFilter
 from .voucher_serializers import (
     VoucherBatchImportSerializer,
     VoucherBatchOutputSerializer,
@@ -39,7 +40,8 @@ class VoucherBatchViewSet(
     serializer_class = VoucherBatchOutputSerializer
     queryset = VoucherBatch.objects.none()
     refusals = {"import_batch": {"vouchers.INDEX": ["invalid_row"], "vouchers": ["invalid_row"],
-                                 "expires_on": ["expired"], "received_on": ["in_the_future"], None: ["duplicate"]}}  # fmt: skip
+                                 "expires_on": ["expired"], None: ["duplicate"]}}  # fmt: skip
+    input_rules = {"import_batch": {"received_on": ["in_the_future"]}}
     lookup_value_regex = "[0-9]+"
 
     def get_queryset(self):
@@ -103,7 +105,7 @@ class VoucherViewSet(PartnerViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
         "reveal": {None: ["not_issued"]},
     }
     lookup_value_regex = "[0-9]+"  # anything else is an unrouted path: 404, not a 500 from int("abc")
-    filterset_fields = {"status": ["exact"], "batch": ["exact"], "resident": ["exact"]}
+    filterset_class = VoucherFilter
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -118,7 +120,7 @@ class VoucherViewSet(PartnerViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
 
     @extend_schema(summary="Issue a voucher to a resident: returns its code in full, once",
                    request=VoucherIssueSerializer, responses={201: VoucherIssuedSerializer})  # fmt: skip
-    @action(detail=False, methods=["post"], filterset_fields=None)
+    @action(detail=False, methods=["post"], filterset_class=None)
     def issue(self, request):
         serializer = VoucherIssueSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

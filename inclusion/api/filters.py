@@ -30,6 +30,7 @@ class StrictBooleanField(forms.NullBooleanField):
     return everyone)."""
 
     widget = forms.TextInput  # the raw value: the default widgets turn anything unknown into None
+    default_error_messages = {"invalid": "Use true or false."}
 
     def to_python(self, value):
         if value in (None, ""):
@@ -38,7 +39,7 @@ class StrictBooleanField(forms.NullBooleanField):
             return True
         if str(value).lower() in ("false", "0"):
             return False
-        raise forms.ValidationError("Use true or false.", code="invalid")
+        raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
 
 
 class StrictBooleanFilter(django_filters.BooleanFilter):

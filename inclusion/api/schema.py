@@ -9,6 +9,7 @@ refuse unknown properties and lets error lists name array items (vouchers.3.code
 
 import re
 
+from drf_spectacular.plumbing import is_list_serializer
 from drf_spectacular.utils import OpenApiParameter
 from drf_standardized_errors.handler import exception_handler as standardized_handler
 from drf_standardized_errors.openapi import AutoSchema
@@ -64,7 +65,10 @@ class PartnerAutoSchema(AutoSchema):
     def refusal_codes(self) -> dict[int, dict[str | None, set[str]]]:
         """{409 or 422: {attr: codes}}: the rules' codes (the view's `refusals` for this action), the codes of
         the request's fields that are a 422 on their own, and a reused Idempotency-Key for a POST."""
-        declared = getattr(self.view, "refusals", {}).get(getattr(self.view, "action", None), {})
+        declared = {}
+        for name in ("refusals", "input_rules"):
+            for attr, codes in self.view_rules(name).items():
+                declared.setdefault(attr, []).extend(codes)
         by_status: dict[int, dict[str | None, set[str]]] = {}
         for attr, codes in declared.items():
             for code in codes:
@@ -90,10 +94,33 @@ class PartnerAutoSchema(AutoSchema):
         codes = super()._get_validation_error_codes_by_field(data_fields)
         if self.method == "POST":  # a malformed Idempotency-Key
             codes[IDEMPOTENCY_HEADER].add("invalid")
+        if self.method == "GET" and self._is_list_view() and self._get_paginator() is not None:
+            codes["page"].add("invalid")
+            codes["page_size"].add("invalid")
+        # Rules the input serializer itself checks: on their own a 422, beside a schema error part of the 400.
+        for attr, rule_codes in self.view_rules("input_rules").items():
+            codes[attr].update(rule_codes)
         return codes
 
+    def view_rules(self, name: str) -> dict[str | None, list[str]]:
+        """The view's `refusals` or `input_rules` for this operation's action."""
+        return getattr(self.view, name, {}).get(getattr(self.view, "action", None), {})
+
     def _should_add_validation_error_response(self) -> bool:
-        return self.method == "POST" or super()._should_add_validation_error_response()
+        paginated = self.method == "GET" and self._is_list_view() and self._get_paginator() is not None
+        return self.method == "POST" or paginated or super()._should_add_validation_error_response()
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if hasattr(field, "input_pattern") and schema and direction == "request":  # InputDecimalField
+            schema["pattern"] = field.input_pattern
+        if is_list_serializer(field) and schema and schema.get("type") == "array":  # many=True, min/max_length
+            minimum = field.min_length or (0 if field.allow_empty else 1)
+            if minimum:
+                schema["minItems"] = minimum
+            if field.max_length:
+                schema["maxItems"] = field.max_length
+        return schema
 
 
 class Error413Serializer(serializers.Serializer):
@@ -164,9 +191,52 @@ def postprocess(result, generator, request, public):
             {"required": ["date_of_birth"], "properties": {"date_of_birth": {"type": "string", "format": "date"}}},
             {"required": ["age_band"], "properties": {"age_band": {"$ref": "#/components/schemas/AgeBandEnum"}}},
         ]
+    schemas["UnexpectedInputErrorResponse"] = UNEXPECTED_INPUT_RESPONSE
+    for name, schema in schemas.items():
+        if name.endswith("Request"):
+            _refuse_nul_in_text(schema)
+        for prop in schema.get("properties", {}).values():
+            _blank_or_value(prop)
     for path in result.get("paths", {}).values():
         for operation in path.values():
             responses = operation.get("responses", {})
             if "429" in responses:
                 responses["429"]["headers"] = RETRY_AFTER
+            if "400" not in responses:  # any request may carry a parameter it does not take
+                responses["400"] = {"content": {"application/json": {"schema": {
+                    "$ref": "#/components/schemas/UnexpectedInputErrorResponse"}}}, "description": ""}  # fmt: skip
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query":
+                    _refuse_nul_in_text(parameter.get("schema", {}))
     return result
+
+
+UNEXPECTED_INPUT_RESPONSE = {
+    "type": "object",
+    "properties": {"type": {"type": "string", "enum": ["validation_error"]},
+                   "errors": {"type": "array", "items": UNEXPECTED_INPUT_REF}},
+    "required": ["type", "errors"],
+}  # fmt: skip
+NO_NUL = "^[^\\u0000]*$"  # PostgreSQL text cannot hold NUL: such text is refused (null_characters_not_allowed)
+
+
+def _refuse_nul_in_text(schema: dict) -> None:
+    """Free text (a string with no pattern, format or enum of its own) refuses NUL, as the API does."""
+    if schema.get("type") == "string" and not {"pattern", "format", "enum"} & set(schema):
+        if schema.get("maxLength") != 0:
+            schema["pattern"] = NO_NUL
+    for key in ("properties",):
+        for child in schema.get(key, {}).values():
+            _refuse_nul_in_text(child)
+    for key in ("oneOf", "anyOf", "allOf"):
+        for child in schema.get(key, []):
+            _refuse_nul_in_text(child)
+    if isinstance(schema.get("items"), dict):
+        _refuse_nul_in_text(schema["items"])
+
+
+def _blank_or_value(prop: dict) -> None:
+    """drf-spectacular writes "text or blank" as oneOf [a string, a string of length 0]; when the first
+    allows "" too, "" matches both and breaks oneOf. anyOf says what is meant."""
+    if "oneOf" in prop and any(branch.get("maxLength") == 0 for branch in prop["oneOf"]):
+        prop["anyOf"] = prop.pop("oneOf")

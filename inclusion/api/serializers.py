@@ -24,7 +24,9 @@ PHONE_HELP = (
     "the numbers Ofcom reserves for TV and radio drama (07700 900123, 0121 496 0123, 020 7946 0123...) are "
     "refused with the code invalid_phone_number (a 422 on its own)."
 )
-PHONE_SHAPE = re.compile(r"^\+?[0-9][0-9 ()-]{5,24}$")
+PHONE_SHAPE = RegexValidator(
+    r"^(?:\+?[0-9][0-9 ()-]{5,24})?$", "Use digits, spaces, brackets and hyphens, like 07911 123456.", code="invalid"
+)
 # The postcode's shape as a pattern the schema can carry: postcode_normalise() takes any case and any
 # spacing (Python's whitespace, listed), then checks the BS 7666 format.
 _WS = "[ \\t\\n\\x0b\\x0c\\r\\x1c-\\x1f\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*"
@@ -57,11 +59,15 @@ class RealDateField(serializers.DateField):
 
 
 class InputCharField(serializers.CharField):
-    """DRF's CharField, with its length and patterns checked on the text as sent, as the schema states them,
-    and only then trimmed: "Ada\\x1f" was trimmed to "Ada" and accepted although the schema refuses it."""
+    """DRF's CharField, taking only JSON strings (not 0 for "0"), with its length and patterns checked on the
+    text as sent, as the schema states them, and only then trimmed: "Ada\\x1f" was trimmed to "Ada" and
+    accepted although the schema refuses it."""
 
-    def to_internal_value(self, data):
-        if isinstance(data, str):
+    def run_validation(self, data=serializers.empty):
+        # Before DRF's own, which takes whitespace alone for "" without looking at it further.
+        if data is not serializers.empty and data is not None:
+            if not isinstance(data, str):
+                self.fail("invalid")
             if self.max_length is not None and len(data) > self.max_length:
                 self.fail("max_length", max_length=self.max_length)
             for validator in self.validators:
@@ -70,7 +76,34 @@ class InputCharField(serializers.CharField):
                         validator(data)
                     except DjangoValidationError as error:
                         raise serializers.ValidationError(error.messages, code=error.code) from None
-        return super().to_internal_value(data)
+        return super().run_validation(data)
+
+
+class InputDecimalField(serializers.DecimalField):
+    """A decimal as the schema states it: a JSON string of ASCII digits with at most decimal_places after the
+    point, no sign unless min_value allows negatives (DRF also took numbers, "٣" and, against min_value, a
+    pattern that allowed "-58.")."""
+
+    @property
+    def input_pattern(self) -> str:
+        whole, places = self.max_digits - self.decimal_places, self.decimal_places
+        sign = "" if self.min_value is not None and self.min_value >= 0 else "-?"
+        return rf"^(?:{sign}(?:[0-9]{{1,{whole}}}(?:\.[0-9]{{0,{places}}})?|\.[0-9]{{1,{places}}}))?$"
+
+    def run_validation(self, data=serializers.empty):
+        if data is not serializers.empty and data is not None:
+            if not isinstance(data, str) or not re.match(self.input_pattern, data):
+                self.fail("invalid")
+        return super().run_validation(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """true or false, as JSON says them: not "true", "yes", 1 or "on", which the schema's boolean refuses."""
+
+    def to_internal_value(self, data):
+        if data is True or data is False:
+            return data
+        self.fail("invalid", input=data)
 
 
 UNKNOWN_FIELD = "Not a field this request takes (check its spelling); nothing was saved."
@@ -86,7 +119,9 @@ class StrictInputMixin:
         super().__init_subclass__(**kwargs)
         if hasattr(cls, "serializer_field_mapping"):  # ModelSerializers: dates and text as the API takes them
             cls.serializer_field_mapping = {**cls.serializer_field_mapping, models.DateField: RealDateField,
-                                            models.CharField: InputCharField, models.TextField: InputCharField}  # fmt: skip
+                                            models.CharField: InputCharField, models.TextField: InputCharField,
+                                            models.BooleanField: StrictBooleanField,
+                                            models.DecimalField: InputDecimalField}  # fmt: skip
 
     def to_internal_value(self, data):
         unknown = {}
@@ -157,13 +192,18 @@ class OrganisationSerializer(serializers.ModelSerializer):
 
 
 class UKPhoneNumberField(InputCharField, PhoneNumberField):
-    """A phone number: its shape is the schema's (a 400 otherwise); whether it is a real, allocated number
-    is libphonenumber's, which no schema can say (invalid_phone_number, a 422 on its own)."""
+    """A phone number: its shape is the schema's pattern (a 400 otherwise); whether it is a real, allocated
+    number is libphonenumber's and Ofcom's, which no schema can say (invalid_phone_number, a 422 on its own)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validators=[PHONE_SHAPE], **kwargs)
 
     def to_internal_value(self, data):
-        if isinstance(data, str) and data and not PHONE_SHAPE.match(data):
-            raise serializers.ValidationError("Use digits, spaces, brackets and hyphens, like 07911 123456.",
-                                              code="invalid")  # fmt: skip
+        if isinstance(data, str):
+            try:
+                PHONE_SHAPE(data)
+            except DjangoValidationError as error:
+                raise serializers.ValidationError(error.messages, code="invalid") from None
         message = "Enter a real UK phone number, like 07911 123456 (numbers reserved for TV and radio are refused)."
         try:
             number = super().to_internal_value(data)

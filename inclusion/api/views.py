@@ -4,6 +4,7 @@ Thin ViewSets: validate with an input serializer, call one service or selector, 
 Every resident read goes through access.py, so another organisation's resident is a 404.
 """
 
+import django_filters
 from django.contrib.auth.models import AnonymousUser
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
@@ -33,9 +34,11 @@ from .serializers import (
 class PartnerViewSetMixin:
     """What every partner endpoint knows: the calling organisation and who is acting for it."""
 
-    # {action: {attr: [codes]}}: the rules (DomainError codes and the like) each action may refuse with; the
-    # schema documents them under 409 or 422 as inclusion/api/errors.py decides (PartnerAutoSchema).
+    # {action: {attr: [codes]}}: the rules each action may refuse with, documented in the schema under 409 or
+    # 422 as inclusion/api/errors.py decides (PartnerAutoSchema): `refusals` for the services' DomainErrors,
+    # `input_rules` for those its input serializer checks (which, beside a schema error, are part of a 400).
     refusals: dict[str, dict[str | None, list[str]]] = {}
+    input_rules: dict[str, dict[str | None, list[str]]] = {}
 
     schema = PartnerAutoSchema()
     # True on an action (@action(..., large_body=True)) that takes bodies up to API_IMPORT_MAX_BODY_BYTES.
@@ -43,6 +46,8 @@ class PartnerViewSetMixin:
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)  # authentication, permissions, throttling
+        if getattr(self, request.method.lower(), None) is None:
+            return  # a method this endpoint does not have: the 405 comes next
         self.check_query_parameters(request)
         if request.method == "POST" and (key := idempotency.key_from(request)) is not None:
             self.post = self._run_once(self.post, key)
@@ -66,20 +71,25 @@ class PartnerViewSetMixin:
 
         return run
 
+    def filters(self) -> dict:
+        """{name: filter} of this request's FilterSet (none but for lists)."""
+        if self.request.method != "GET" or self.action == "retrieve":
+            return {}
+        filterset = DjangoFilterBackend().get_filterset_class(self, self.get_queryset())
+        return dict(filterset.base_filters) if filterset else {}
+
     def query_parameters(self) -> set[str]:
         """The query parameters this request may carry: its filters and, for lists, page and page_size."""
-        names = {api_settings.URL_FORMAT_OVERRIDE}
-        if self.request.method == "GET" and self.action != "retrieve":
-            filterset = DjangoFilterBackend().get_filterset_class(self, self.get_queryset())
-            names |= set(filterset.base_filters) if filterset else set()
-            if self.paginator is not None:
-                names |= {self.paginator.page_query_param, self.paginator.page_size_query_param}
+        names = {api_settings.URL_FORMAT_OVERRIDE, *self.filters()}
+        if self.request.method == "GET" and self.action != "retrieve" and self.paginator is not None:
+            names |= {self.paginator.page_query_param, self.paginator.page_size_query_param}
         return names
 
     def check_query_parameters(self, request) -> None:
         """An unknown or repeated query parameter is a 400 naming it: a misspelt filter (?need_device=true)
         would otherwise be ignored, and the whole list returned as if it had matched."""
         allowed = self.query_parameters()
+        filters = self.filters()
         errors = {}
         for name, values in request.query_params.lists():
             if name not in allowed:
@@ -88,6 +98,10 @@ class PartnerViewSetMixin:
                 ]
             elif len(values) > 1:
                 errors[name] = [ErrorDetail("Give this parameter once.", "repeated_parameter")]
+            elif values == [""] and name in filters and not isinstance(filters[name], django_filters.CharFilter):
+                # An empty id, date, choice or boolean is not one: say so rather than return the whole list.
+                code = "invalid_choice" if isinstance(filters[name], django_filters.ChoiceFilter) else "invalid"
+                errors[name] = [ErrorDetail("Give a value, or leave the parameter out.", code)]
         if errors:
             raise ValidationError(errors)
 
@@ -122,8 +136,8 @@ class PartnerViewSetMixin:
 @extend_validation_errors(["required"], field_name="date_of_birth", actions=["create", "update", "partial_update"])
 class ResidentViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
     serializer_class = ResidentOutputSerializer
-    # The codes of the rules each action may refuse with (409 or 422, documented in the schema).
-    refusals = {
+    # Rules the input serializer checks (a 422 on their own, else part of the 400), documented in the schema.
+    input_rules = {
         "create": {"date_of_birth": ["in_the_future", "out_of_range"], "phone": ["invalid_phone_number"]},
         "update": {"date_of_birth": ["in_the_future", "out_of_range"], "phone": ["invalid_phone_number"]},
         "partial_update": {"date_of_birth": ["in_the_future", "out_of_range", "date_of_birth_or_age_band"],
