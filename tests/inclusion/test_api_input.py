@@ -239,3 +239,66 @@ def test_coordinators_set_the_backdating_limit_on_the_policy_page(client, org_a)
     assert response.status_code == 302
     assert org_a.loan_policy.max_backdate_days == 3
     assert Device.objects.count() == 0
+
+
+# --- Values taken only as the schema states them (found by schemathesis) --------------------------------------
+
+
+@pytest.mark.parametrize(
+    "changes, attr",
+    [({"preferred_language": 0}, "preferred_language"), ({"needs_device": "true"}, "needs_device"),
+     ({"needs_device": 1}, "needs_device"), ({"first_name": "Ada\x1f"}, "first_name"),
+     ({"last_name": "x" * 100 + " "}, "last_name")],
+    ids=["number for text", "string for boolean", "number for boolean", "control character at the end",
+         "too long before trimming"],
+)  # fmt: skip
+def test_values_are_taken_only_in_the_schemas_type_and_as_sent(api_a, changes, attr):
+    assert attr in refused(api_a.post(RESIDENTS, new_resident(**changes), format="json"))
+    assert not Resident.objects.exists()
+
+
+def test_whitespace_alone_longer_than_the_limit_is_refused(api_a):
+    response = api_a.post("/api/v1/devices/", {"kind": "tablet", "asset_tag": " " * 41}, format="json")
+    assert refused(response) == {"asset_tag": "max_length"}
+
+
+@pytest.mark.parametrize("value", ["-58.", "٣", ".", 20])
+def test_a_decimal_is_a_string_of_ascii_digits_within_its_minimum(api_a, value):
+    provider = ProviderFactory(slug="vodafone")
+    body = {"provider": provider.slug, "kind": "data_code", "expires_on": "2999-01-01", "dry_run": True,
+            "data_allowance_gb": value, "vouchers": [{"code": "GOOD-0001"}]}  # fmt: skip
+    assert refused(api_a.post("/api/v1/voucher-batches/import/", body, format="json")) == {
+        "data_allowance_gb": "invalid"
+    }
+
+
+def test_an_import_needs_at_least_one_voucher(api_a):
+    provider = ProviderFactory(slug="vodafone")
+    body = {"provider": provider.slug, "kind": "data_code", "expires_on": "2999-01-01", "vouchers": []}
+    assert "vouchers.non_field_errors" in refused(api_a.post("/api/v1/voucher-batches/import/", body, format="json"))
+
+
+@pytest.mark.parametrize("params", [{"resident": ""}, {"status": ""}, {"batch": ""}])
+def test_an_empty_filter_value_is_400_not_the_whole_list(api_a, params):
+    [name] = params
+    assert name in refused(api_a.get("/api/v1/vouchers/", params))
+
+
+def test_filtering_vouchers_by_another_organisations_batch_looks_like_any_unknown_batch(api_a, org_b):
+    from ..devices.voucher_factories import VoucherFactory
+
+    theirs = VoucherFactory(batch__organisation=org_b)
+    for batch in (theirs.batch_id, 999_999):
+        response = api_a.get("/api/v1/vouchers/", {"batch": batch})
+        assert response.status_code == 200 and response.json()["count"] == 0
+
+
+def test_a_string_with_an_unpaired_surrogate_is_a_parse_error_not_a_500(api_a):
+    body = '{"first_name": "Ada\\ud800", "last_name": "L", "date_of_birth": "1958-04-02"}'
+    response = api_a.generic("POST", RESIDENTS, body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["code"] == "parse_error"
+
+
+def test_an_undeclared_method_is_405_even_with_query_parameters(api_a):
+    assert api_a.generic("TRACE", "/api/v1/vouchers/?batch=0").status_code == 405
