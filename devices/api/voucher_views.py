@@ -145,6 +145,15 @@ class VoucherViewSet(PartnerViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
         voucher_services.voucher_reveal(actor=self.actor, voucher=voucher)
         return Response(VoucherIssuedSerializer(voucher).data, headers=NO_STORE)
 
+    def issue_replayed(self, body: dict) -> None:
+        """A retried issue (Idempotency-Key) shows the whole code again: on the timeline, as a reveal is."""
+        voucher = voucher_selectors.voucher_get(organisation=self.organisation, pk=body["id"])
+        if voucher is None:
+            raise Http404("No such voucher")
+        voucher_services.voucher_reveal(actor=self.actor, voucher=voucher)
+
+    reveal_replayed = issue_replayed
+
     @extend_schema(summary="Mark an issued voucher activated", request=None, responses=VoucherOutputSerializer)
     @action(detail=True, methods=["post"])
     def activate(self, request, pk=None):

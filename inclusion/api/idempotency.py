@@ -55,8 +55,14 @@ def _replay(record: IdempotencyRecord) -> HttpResponse:
     return response
 
 
-def run_once(*, api_key: OrganisationAPIKey, key: str, request_fingerprint: str, handler) -> HttpResponse:
-    """The response of `handler()` (a rendered response), or the stored one of an earlier run with the key."""
+def run_once(
+    *, api_key: OrganisationAPIKey, key: str, request_fingerprint: str, handler, on_replay=None
+) -> HttpResponse:
+    """The response of `handler()` (a rendered response), or the stored one of an earlier run with the key.
+
+    `on_replay(body)`, when given, is called with the stored body before it is sent again, in the same
+    transaction: what a response discloses (a voucher's whole code) is recorded each time it is disclosed.
+    """
     if cache.add("idempotency:purged-recently", 1, timeout=PURGE_EVERY):
         idempotency_records_purge()
     now = timezone.now()
@@ -71,6 +77,8 @@ def run_once(*, api_key: OrganisationAPIKey, key: str, request_fingerprint: str,
         if record.status_code is not None:  # finished by an earlier request
             if record.fingerprint != request_fingerprint:
                 raise IdempotencyKeyReused()
+            if on_replay is not None:
+                on_replay(json.loads(bytes(record.body)))
             return _replay(record)
         response = handler()
         if 200 <= response.status_code < 300:

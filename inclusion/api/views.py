@@ -41,6 +41,8 @@ class PartnerViewSetMixin:
     input_rules: dict[str, dict[str | None, list[str]]] = {}
 
     schema = PartnerAutoSchema()
+    # An action whose response discloses something each time it is sent (a voucher's code) defines
+    # `<action>_replayed(self, body)`, called when an Idempotency-Key replays that response.
     # True on an action (@action(..., large_body=True)) that takes bodies up to API_IMPORT_MAX_BODY_BYTES.
     large_body = False
 
@@ -66,8 +68,8 @@ class PartnerViewSetMixin:
                 response = self.finalize_response(request, response, *args, **kwargs)
                 return response.render() if hasattr(response, "render") else response
 
-            return idempotency.run_once(api_key=request.user.api_key, key=key,
-                                        request_fingerprint=request_fingerprint, handler=respond)  # fmt: skip
+            return idempotency.run_once(api_key=request.user.api_key, key=key, request_fingerprint=request_fingerprint,
+                                        handler=respond, on_replay=getattr(self, f"{self.action}_replayed", None))  # fmt: skip
 
         return run
 

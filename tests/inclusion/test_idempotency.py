@@ -199,6 +199,18 @@ def test_a_lost_issue_response_is_replayed_with_the_same_code(api_a, org_a):
     assert again.json()["code"] == first.json()["code"]
     assert Voucher.objects.filter(status=VoucherStatus.ISSUED).count() == 1
     assert first["Cache-Control"] == "no-store"
+    # The code was shown twice: the second time is on the timeline, as a reveal.
+    [revealed] = CaseEvent.objects.filter(resident=resident, kind="voucher_revealed")
+    assert revealed.api_key is not None and first.json()["code"] not in revealed.summary
+
+
+def test_a_replayed_reveal_is_on_the_timeline_each_time(api_a, org_a):
+    resident = ResidentFactory(owning_organisation=org_a)
+    VoucherFactory(batch__organisation=org_a)
+    issued = api_a.post("/api/v1/vouchers/issue/", {"resident": str(resident.pk), "kind": "data_code"}, format="json")
+    for _ in range(3):
+        assert post(api_a, f"/api/v1/vouchers/{issued.json()['id']}/reveal/", None, "reveal-1").status_code == 200
+    assert CaseEvent.objects.filter(resident=resident, kind="voucher_revealed").count() == 3
 
 
 def test_reveal_shows_the_code_again_and_puts_it_on_the_timeline(api_a, org_a):
