@@ -65,7 +65,7 @@ def exception_handler(exc, context):
         exc = RuleRefused(detail, code=exc.code, status_code=409 if exc.code in CONFLICT_CODES else 422)
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
-    if type(exc) is exceptions.ValidationError and _codes(exc.detail) <= UNPROCESSABLE_CODES:
+    if type(exc) is exceptions.ValidationError and (codes := _codes(exc.detail)) and codes <= UNPROCESSABLE_CODES:
         exc.status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
     return standardized_handler(exc, context)
 
