@@ -479,18 +479,20 @@ class LoanPolicyForm(ErrorAnchors, forms.ModelForm):
     class Meta:
         model = LoanPolicy
         fields = ["default_length_days", "extension_days", "max_extensions", "max_open_loans_per_resident",
-                  "terms_version", "open_days", "closed_on_bank_holidays"]  # fmt: skip
+                  "max_backdate_days", "terms_version", "open_days", "closed_on_bank_holidays"]  # fmt: skip
         labels = {
             "default_length_days": "How many days is a loan?",
             "extension_days": "How many days does an extension add?",
             "max_extensions": "How many times can a loan be extended?",
             "max_open_loans_per_resident": "How many devices can one resident borrow at once?",
+            "max_backdate_days": "How many days back can a loan's start date be?",
             "terms_version": "Loan agreement version",
         }
         help_texts = {
             "default_length_days": "Between 1 and 365",
             "extension_days": "Between 1 and 180",
             "max_extensions": "0 for never",
+            "max_backdate_days": "For loans recorded late. 0 means loans always start on the day they are recorded",
             "terms_version": "Staff confirm residents accepted this version. Change it when the agreement changes.",
         }
 
@@ -499,6 +501,7 @@ class LoanPolicyForm(ErrorAnchors, forms.ModelForm):
         "extension_days": (1, 180, "Extension length"),
         "max_extensions": (0, 20, "Number of extensions"),
         "max_open_loans_per_resident": (1, 10, "Devices at once"),
+        "max_backdate_days": (0, 365, "Days back"),
     }
 
     def __init__(self, *args, **kwargs):

@@ -202,6 +202,9 @@ class LoanPolicy(models.Model):
     extension_days = models.PositiveSmallIntegerField(default=14)
     max_extensions = models.PositiveSmallIntegerField(default=2)
     max_open_loans_per_resident = models.PositiveSmallIntegerField(default=1)
+    # A loan recorded late may start this many days before the day it is recorded, no more: a start date
+    # years back would make it overdue at once and skew the figures.
+    max_backdate_days = models.PositiveSmallIntegerField(default=31)
     terms_version = models.CharField(max_length=20, default="2026-01")
     # When devices can come back: default due dates move on to the next of these days (0 = Monday).
     open_days = ArrayField(models.PositiveSmallIntegerField(), default=open_days_default)
@@ -218,6 +221,7 @@ class LoanPolicy(models.Model):
             models.CheckConstraint(condition=Q(max_open_loans_per_resident__gte=1), name="at_least_one_open_loan"),
             models.CheckConstraint(condition=Q(open_days__len__gte=1) & Q(open_days__contained_by=list(range(7))),
                                    name="loan_policy_open_days"),
+            models.CheckConstraint(condition=Q(max_backdate_days__lte=365), name="backdate_at_most_365_days"),
         ]  # fmt: skip
 
     def __str__(self):

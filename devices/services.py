@@ -172,7 +172,7 @@ def device_wipe_record(
     device = _lock_device(device)
     _check_owner(device, actor)
     if wiped_on > timezone.localdate():
-        raise DomainError("The wipe date cannot be in the future.", field="wiped_on")
+        raise DomainError("The wipe date cannot be in the future.", field="wiped_on", code="in_the_future")
     wipe = Wipe(device=device, method=method, wiped_on=wiped_on, operator=operator,
                 certificate_reference=certificate_reference, recorded_by=actor.user)  # fmt: skip
     wipe.full_clean()
@@ -239,7 +239,8 @@ def loan_create(
     """
     resident = resident_check_visible(actor.organisation, resident)
     if not agreement_accepted:
-        raise DomainError("The loan agreement must be accepted before the device leaves.", field="agreement_accepted")
+        raise DomainError("The loan agreement must be accepted before the device leaves.", field="agreement_accepted",
+                          code="not_accepted")  # fmt: skip
     if agreement_method == AgreementMethod.VERBAL_WITNESSED and not witness_name.strip():
         raise DomainError("Give the witness's name for a verbal agreement.", field="witness_name", code="required")
     device = _lock_device(device)
@@ -261,15 +262,20 @@ def loan_create(
     started_on = started_on or timezone.localdate()
     if started_on > timezone.localdate():
         raise DomainError(
-            "A loan cannot start in the future: lend the device on the day it leaves.", field="started_on"
-        )
+            "A loan cannot start in the future: lend the device on the day it leaves.", field="started_on",
+            code="in_the_future",
+        )  # fmt: skip
+    earliest = timezone.localdate() - timedelta(days=policy.max_backdate_days)
+    if started_on < earliest:
+        raise DomainError(f"Your policy lets a loan start at most {policy.max_backdate_days} days ago: "
+                          f"{earliest:%-d %B %Y} at the earliest.", field="started_on", code="too_far_back")  # fmt: skip
     longest = loan_due_date(policy, started_on, policy.default_length_days)
     due_on = due_on or longest
     if due_on < started_on:
-        raise DomainError("The due date must be on or after the start date.", field="due_on")
+        raise DomainError("The due date must be on or after the start date.", field="due_on", code="before_start")
     if due_on > longest:
         raise DomainError(f"Your policy lends for at most {policy.default_length_days} days: due by "
-                          f"{longest:%-d %B %Y} at the latest.", field="due_on")  # fmt: skip
+                          f"{longest:%-d %B %Y} at the latest.", field="due_on", code="beyond_policy")  # fmt: skip
     loan = Loan(
         device=device, resident=resident, organisation=actor.organisation, lent_by=actor.user, api_key=actor.api_key,
         agreement_method=agreement_method, agreement_terms_version=policy.terms_version,
@@ -348,7 +354,8 @@ def loan_return(
     loan, device = _lock_loan(loan, actor)
     returned_on = returned_on or timezone.localdate()
     if returned_on < loan.started_on or returned_on > timezone.localdate():
-        raise DomainError("The return date must be between the start of the loan and today.", field="returned_on")
+        raise DomainError("The return date must be between the start of the loan and today.", field="returned_on",
+                          code="out_of_range")  # fmt: skip
     if condition not in Condition.values:
         raise DomainError("Choose the condition it came back in.", field="condition")
     # What came back is recorded on the loan; what did not is taken off the device's list, so the device no

@@ -15,7 +15,7 @@ from rest_framework_api_key.models import AbstractAPIKey
 from simple_history.models import HistoricalRecords
 
 from . import choices
-from .validators import validate_postcode
+from .validators import validate_name, validate_not_drama_number, validate_postcode
 
 
 class Organisation(models.Model):
@@ -121,15 +121,15 @@ class Resident(models.Model):
     owning_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="residents")
     registered_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
-    first_name = models.CharField(max_length=100)
-    last_name = models.CharField(max_length=100)
-    preferred_name = models.CharField(max_length=100, blank=True)
+    first_name = models.CharField(max_length=100, validators=[validate_name])
+    last_name = models.CharField(max_length=100, validators=[validate_name])
+    preferred_name = models.CharField(max_length=100, blank=True, validators=[validate_name])
     date_of_birth = models.DateField(null=True, blank=True)
     age_band = models.CharField(
         max_length=10, blank=True, choices=choices.AgeBand.choices, help_text="When the date of birth is refused."
     )
 
-    phone = PhoneNumberField(blank=True)
+    phone = PhoneNumberField(blank=True, validators=[validate_not_drama_number])
     email = models.EmailField(blank=True)
     address_line_1 = models.CharField(max_length=200, blank=True)
     address_line_2 = models.CharField(max_length=200, blank=True)
@@ -345,3 +345,29 @@ class CrossOrganisationMatch(models.Model):
         if self.api_key_id:
             return f"API: {self.api_key.name}"
         return "System"
+
+
+class IdempotencyRecord(models.Model):
+    """The first successful response to a POST sent with an `Idempotency-Key`, kept for 24 hours so that the
+    same key's retries get it again instead of doing the write twice (inclusion/api/idempotency.py).
+
+    Scoped to one API key: one partner's key can never replay, or learn anything of, another's requests.
+    """
+
+    api_key = models.ForeignKey(OrganisationAPIKey, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    # SHA-256 of the method, path and body: the same key with another request is refused, not replayed.
+    fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True, help_text="Null while the first request runs.")
+    content_type = models.CharField(max_length=100, blank=True)
+    body = models.BinaryField(default=bytes)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["api_key", "key"], name="one_idempotency_record_per_key"),
+        ]
+
+    def __str__(self):
+        return f"Idempotency-Key {self.key} ({self.api_key})"

@@ -14,7 +14,16 @@ from .actors import Actor
 from .choices import ConsentAnswer, ConsentPurpose, EventKind
 from .errors import DomainError
 from .events import case_event_record
-from .models import CaseEvent, Consent, CrossOrganisationMatch, Membership, Organisation, OrganisationAPIKey, Resident
+from .models import (
+    CaseEvent,
+    Consent,
+    CrossOrganisationMatch,
+    IdempotencyRecord,
+    Membership,
+    Organisation,
+    OrganisationAPIKey,
+    Resident,
+)
 from .ratelimit import rate_limit_take
 from .selectors import PossibleDuplicate, possible_duplicates_shown, resident_possible_duplicates, resident_readiness
 from .validators import name_part_key, name_search_key
@@ -275,3 +284,10 @@ def api_key_revoke(*, api_key: OrganisationAPIKey) -> OrganisationAPIKey:
     OrganisationAPIKey.objects.filter(pk=api_key.pk).update(revoked=True)
     api_key.refresh_from_db()
     return api_key
+
+
+def idempotency_records_purge(*, now=None) -> int:
+    """Delete the stored responses of Idempotency-Keys older than their 24 hours. One DELETE; safe to run
+    twice. Called at most hourly by the API itself (inclusion/api/idempotency.py) and by a task."""
+    deleted, _ = IdempotencyRecord.objects.filter(expires_at__lte=now or timezone.now()).delete()
+    return deleted

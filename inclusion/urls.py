@@ -30,3 +30,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]  # fmt: skip
+
+# Under /api/ these answer JSON in the API's one error format; elsewhere Django's own pages.
+handler400 = "inclusion.api.errors.bad_request"
+handler404 = "inclusion.api.errors.not_found"
+handler500 = "inclusion.api.errors.server_error"

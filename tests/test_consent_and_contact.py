@@ -209,7 +209,7 @@ def test_the_api_refuses_a_loan_without_consent_with_its_code(api_a, org_a):
     response = api_a.post("/api/v1/loans/", {"device": "LAP-9", "resident": str(resident.pk),
                                              "agreement_method": "signed_paper", "agreement_accepted": True},
                           format="json")  # fmt: skip
-    assert response.status_code == 400
+    assert response.status_code == 409
     [error] = response.json()["errors"]
     assert (error["code"], error["attr"]) == ("consent_missing", "resident")
 
@@ -225,7 +225,7 @@ def test_a_partner_system_records_consent_and_then_can_lend(api_a, org_a):
     listed = api_a.get(url).json()["results"]
     assert sorted((c["purpose"], c["answer"]) for c in listed) == [("processing", "given"), ("sharing", "refused")]
     again = api_a.post(url, {"purpose": "processing", "answer": "given", "channel": "paper"}, format="json")
-    assert again.status_code == 400 and again.json()["errors"][0]["code"] == "already_current"
+    assert again.status_code == 409 and again.json()["errors"][0]["code"] == "already_current"
     DeviceFactory(owning_organisation=org_a, asset_tag="LAP-9")
     lent = api_a.post("/api/v1/loans/", {"device": "LAP-9", "resident": str(resident.pk),
                                          "agreement_method": "signed_paper", "agreement_accepted": True},
@@ -244,7 +244,7 @@ def test_another_organisations_resident_consents_are_404(api_b, resident_a):
 
 def test_the_schema_documents_the_consent_codes(api_a):
     components = api_a.get("/api/schema/", {"format": "json"}).json()["components"]["schemas"]
-    loan_codes = set(components["V1LoansCreateResidentErrorComponent"]["properties"]["code"]["enum"])
+    loan_codes = set(components["V1LoansCreate409ResidentErrorComponent"]["properties"]["code"]["enum"])
     assert {"consent_missing", "consent_refused", "no_contact_route"} <= loan_codes
-    issue_codes = set(components["V1VouchersIssueCreateResidentErrorComponent"]["properties"]["code"]["enum"])
+    issue_codes = set(components["V1VouchersIssueCreate409ResidentErrorComponent"]["properties"]["code"]["enum"])
     assert {"consent_missing", "consent_refused"} <= issue_codes

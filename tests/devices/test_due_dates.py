@@ -81,7 +81,7 @@ def test_coordinator_sets_the_open_days_on_the_policy_page(org_a):
     client = Client()
     client.force_login(MembershipFactory(organisation=org_a, role=choices.Role.COORDINATOR).user)
     data = {"default_length_days": "28", "extension_days": "14", "max_extensions": "2",
-            "max_open_loans_per_resident": "1", "terms_version": "2026-01"}  # fmt: skip
+            "max_open_loans_per_resident": "1", "max_backdate_days": "31", "terms_version": "2026-01"}  # fmt: skip
     page = " ".join(client.get(reverse("devices:loan-policy")).content.decode().split())
     ticked = re.findall(
         r'name="open_days" class="govuk-checkboxes__input" id="id_open_days_\d" value="(\d)" checked', page

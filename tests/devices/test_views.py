@@ -650,6 +650,7 @@ def test_gift_without_confirmation_saves_nothing(coord, loan, device):
 def loans(actor_a, org_a):
     """An overdue loan (due 12 days ago), another overdue (due 2 days ago), one due in 3 days, one in 20,
     one closed."""
+    services.loan_policy_update(actor=actor_a, max_backdate_days=60)  # recorded late, as the policy allows
     made = {}
     for name, started, due in [("OLD", -40, -12), ("LATE", -20, -2), ("SOON", -10, 3), ("LATER", 0, 20),
                                ("DONE", -5, 10)]:  # fmt: skip
@@ -723,8 +724,8 @@ def test_navigation_has_devices_and_loans(client_a):
 # Loan policy
 
 VALID_POLICY = {"default_length_days": "42", "extension_days": "7", "max_extensions": "3",
-                "max_open_loans_per_resident": "2", "terms_version": "2026-04", "open_days": ["0", "1", "2", "3", "4"],
-                "closed_on_bank_holidays": "on"}  # fmt: skip
+                "max_open_loans_per_resident": "2", "max_backdate_days": "14", "terms_version": "2026-04",
+                "open_days": ["0", "1", "2", "3", "4"], "closed_on_bank_holidays": "on"}  # fmt: skip
 
 
 def test_coordinator_edits_the_policy(coord, org_a):
@@ -732,7 +733,8 @@ def test_coordinator_edits_the_policy(coord, org_a):
     assert "The loan policy is saved." in _content(response)
     policy = LoanPolicy.objects.get(organisation=org_a)
     assert (policy.default_length_days, policy.extension_days, policy.max_extensions,
-            policy.max_open_loans_per_resident, policy.terms_version) == (42, 7, 3, 2, "2026-04")  # fmt: skip
+            policy.max_open_loans_per_resident, policy.max_backdate_days, policy.terms_version) == (
+        42, 7, 3, 2, 14, "2026-04")  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -745,6 +747,7 @@ def test_coordinator_edits_the_policy(coord, org_a):
         ({"extension_days": "181"}, "extension_days", "Extension length must be a whole number between 1 and 180"),
         ({"max_extensions": "-1"}, "max_extensions", "between 0 and 20"),
         ({"max_open_loans_per_resident": "0"}, "max_open_loans_per_resident", "between 1 and 10"),
+        ({"max_backdate_days": "366"}, "max_backdate_days", "Days back must be a whole number between 0 and 365"),
         ({"terms_version": ""}, "terms_version", "Enter the loan agreement version"),
         ({"terms_version": "x" * 21}, "terms_version", "20 characters or fewer"),
     ],

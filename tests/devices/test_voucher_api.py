@@ -51,15 +51,22 @@ def test_import_names_every_bad_row_and_imports_nothing(api_a, provider):
     vouchers = [{"code": "GOOD-001"}, {"code": "GOOD-001"}, {"code": "bad code!"}, {"iccid": iccid(5)[:-1] + "0"
                 if not iccid(5).endswith("0") else iccid(5)[:-1] + "1"}, {"code": ""}]  # fmt: skip
     response = api_a.post("/api/v1/voucher-batches/import/", import_body(provider, vouchers), format="json")
+    # A code of the wrong shape breaks the schema: a 400 naming it, before any row is checked further.
     assert response.status_code == 400
-    assert attrs(response) == {"vouchers.1", "vouchers.2", "vouchers.3", "vouchers.4"}
+    assert attrs(response) == {"vouchers.2.code"}
+    del vouchers[2]
+    response = api_a.post("/api/v1/voucher-batches/import/", import_body(provider, vouchers), format="json")
+    # Repeats, check digits and empty rows are rules no schema states: a 422 naming every such row.
+    assert response.status_code == 422
+    assert attrs(response) == {"vouchers.1", "vouchers.2", "vouchers.3"}
+    assert {error["code"] for error in response.json()["errors"]} == {"invalid_row"}
     assert not Voucher.objects.exists()
 
 
 def test_import_of_an_expired_batch_is_refused(api_a, provider):
     body = import_body(provider, [{"code": "GOOD-001"}], expires_on=str(timezone.localdate() - timedelta(days=1)))
     response = api_a.post("/api/v1/voucher-batches/import/", body, format="json")
-    assert response.status_code == 400 and attrs(response) == {"expires_on"}
+    assert response.status_code == 422 and attrs(response) == {"expires_on"}
 
 
 def test_import_with_unknown_provider_or_kind_is_400(api_a, provider):
@@ -81,18 +88,18 @@ def test_issue_returns_the_code_once_and_lists_mask_it(api_a, org_a):
     assert batches.json()["results"][0]["counts"]["issued"] == 1
 
 
-def test_issue_refusals_are_400_with_the_reason(api_a, org_a):
+def test_issue_refusals_are_409_with_the_reason(api_a, org_a):
     resident = ResidentFactory(owning_organisation=org_a)
     VoucherBatchFactory(organisation=org_a)
     response = api_a.post("/api/v1/vouchers/issue/", {"resident": str(resident.pk), "kind": "data_code"}, format="json")
-    assert response.status_code == 400 and response.json()["errors"][0]["code"] == "out_of_stock"
+    assert response.status_code == 409 and response.json()["errors"][0]["code"] == "out_of_stock"
 
 
-def test_issue_to_a_resident_you_cannot_see_is_400_and_issues_nothing(api_b, org_a, org_b):
+def test_issue_to_a_resident_you_cannot_see_is_422_and_issues_nothing(api_b, org_a, org_b):
     resident = ResidentFactory(owning_organisation=org_a)
     VoucherFactory(batch__organisation=org_b)
     response = api_b.post("/api/v1/vouchers/issue/", {"resident": str(resident.pk), "kind": "data_code"}, format="json")
-    assert response.status_code == 400 and attrs(response) == {"resident"}
+    assert response.status_code == 422 and attrs(response) == {"resident"}
     assert not Voucher.objects.filter(status=V.ISSUED).exists()
 
 
@@ -109,7 +116,7 @@ def test_actions_activate_fail_withdraw(api_a, org_a):
     replacement = failed.json()["replacement"]
     assert failed.json()["failed"]["status"] == "failed" and replacement["replacement_for"] == pk
     again = api_a.post(f"/api/v1/vouchers/{pk}/activate/", format="json")
-    assert again.status_code == 400 and again.json()["errors"][0]["code"] == "illegal_transition"
+    assert again.status_code == 409 and again.json()["errors"][0]["code"] == "illegal_transition"
     activated = api_a.post(f"/api/v1/vouchers/{replacement['id']}/activate/", format="json")
     assert activated.status_code == 200 and activated.json()["status"] == "activated"
     spare = Voucher.objects.get(batch=batch, status=V.AVAILABLE)
@@ -144,7 +151,7 @@ def test_import_dry_run_does_not_confirm_another_organisations_code(api_b, org_a
     VoucherFactory(batch__organisation=org_a, batch__provider=provider, provider=provider, code="ALPHA-CODE-796B")
     response = api_b.post("/api/v1/voucher-batches/import/",
                           import_body(provider, [{"code": "ALPHA-CODE-796B"}], dry_run=True), format="json")  # fmt: skip
-    assert response.status_code == 400
+    assert response.status_code == 422
     [error] = response.json()["errors"]
     assert (error["attr"], error["detail"]) == ("vouchers.0", "Code ending 796B cannot be imported: check it with "
                                                               "the provider")  # fmt: skip
