@@ -97,6 +97,13 @@ class PartnerAutoSchema(AutoSchema):
 
     def _get_validation_error_codes_by_field(self, data_fields):
         codes = super()._get_validation_error_codes_by_field(data_fields)
+        for data_field in data_fields:
+            # A list of objects (many=True) reports its own "required" and "null" under its name ("vouchers"),
+            # not under "vouchers.non_field_errors" where drf-standardized-errors lists them.
+            if is_list_serializer(data_field.field) and data_field.name.endswith(".non_field_errors"):
+                own = {"required"} if data_field.field.required else set()
+                own |= set() if data_field.field.allow_null else {"null"}
+                codes[data_field.name.removesuffix(".non_field_errors")].update(own)
         if self.method == "POST":  # a malformed Idempotency-Key
             codes[IDEMPOTENCY_HEADER].add("invalid")
         if self.method == "GET" and self._is_list_view() and self._get_paginator() is not None:
@@ -188,8 +195,9 @@ def postprocess(result, generator, request, public):
             # list: the errors are "any of" these shapes instead.
             del schema["discriminator"]
             schema["anyOf"] = [*schema.pop("oneOf"), UNEXPECTED_INPUT_REF]
-    resident = schemas.get("ResidentInputRequest")
-    if resident:  # POST and PUT: one of the two is required (a PATCH may rely on what the resident has)
+    # Registering (POST) and replacing (PUT): one of the two is required (a PATCH may rely on what the
+    # resident has).
+    for resident in filter(None, (schemas.get("ResidentRegisterInputRequest"), schemas.get("ResidentInputRequest"))):
         resident["description"] = ("A resident's details. Give date_of_birth, or age_band when they would rather "
                                    "not say: one of the two is required.")  # fmt: skip
         resident["anyOf"] = [

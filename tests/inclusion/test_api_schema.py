@@ -131,3 +131,18 @@ def test_the_api_refuses_a_drama_number_libphonenumber_accepts(api_a):
     response = api_a.post("/api/v1/residents/", body, format="json")
     assert response.status_code == 422
     assert response.json()["errors"][0]["code"] == "invalid_phone_number"
+
+
+def test_registering_states_the_date_of_birth_or_age_band_rule_too(schema):
+    """POST /residents/ takes its own body (with confirm_new_person): the rule must be on it as well."""
+    body = components(schema)["ResidentRegisterInputRequest"]
+    assert [branch["required"] for branch in body["anyOf"]] == [["date_of_birth"], ["age_band"]]
+
+
+def test_a_missing_list_of_rows_is_documented_under_its_own_name(api_a, schema):
+    """A missing `vouchers` is reported as attr "vouchers" (not vouchers.non_field_errors): the schema says so."""
+    response = api_a.post("/api/v1/voucher-batches/import/", {"": None}, format="json")
+    attrs = {error["attr"] for error in response.json()["errors"]}
+    assert response.status_code == 400 and "vouchers" in attrs
+    assert "required" in set(components(schema)["V1VoucherBatchesImportCreateVouchersErrorComponent"]["properties"]
+                             ["code"]["enum"])  # fmt: skip
