@@ -3,7 +3,7 @@ vouchers (changes go through the staff web or the API, so they are recorded). Co
 
 from django.contrib import admin
 
-from .models import Device, DeviceEvent, Loan, LoanPolicy, Provider, Voucher, VoucherBatch
+from .models import Device, DeviceEvent, Loan, LoanPolicy, Provider, Voucher, VoucherBatch, VoucherImportRecord
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -61,3 +61,12 @@ class VoucherAdmin(ReadOnlyAdmin):
     list_filter = ["status", "provider"]
     fields = ["batch", "provider", "masked", "status", "issued_at", "activated_at", "failed_at", "withdrawn_at"]
     readonly_fields = fields
+
+
+@admin.register(VoucherImportRecord)
+class VoucherImportRecordAdmin(ReadOnlyAdmin):
+    """Every import and dry run; those that met codes another organisation holds are the ones to look at."""
+
+    list_display = ["created_at", "organisation", "user", "api_key", "provider", "dry_run", "rows", "problems",
+                    "held_elsewhere"]  # fmt: skip
+    list_filter = ["organisation", "dry_run", "provider"]

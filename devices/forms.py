@@ -3,26 +3,31 @@ staff see. Saving is the services' job (devices/services.py)."""
 
 from datetime import timedelta
 
-from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import HTML, Field, Fieldset, Layout, Size, Submit
 from django import forms
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
-from inclusion.forms import ErrorAnchors
+from inclusion.calendar import DAY_NAMES
+from inclusion.forms import DateField, ErrorAnchors, date_error
 
-from .models import ACCESSORIES, AgreementMethod, Condition, Device, DeviceKind, DeviceStatus, LoanPolicy, WipeMethod
-from .services import DEVICE_FIELDS
+from .models import (
+    ACCESSORIES,
+    AgreementMethod,
+    Condition,
+    Device,
+    DeviceKind,
+    DeviceStatus,
+    LoanPolicy,
+    WipeMethod,
+    accessory_label,
+)
+from .services import DEVICE_FIELDS, loan_due_date
 
 ASSET_TAG_MAX_LENGTH = Device._meta.get_field("asset_tag").max_length
 # A tag is typed or scanned: no autocomplete, spelling or capitalisation help from the browser.
 TAG_INPUT = {"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}
-
-
-def accessory_label(name: str) -> str:
-    """'sim_tray_tool' → 'SIM tray tool'."""
-    return name.replace("_", " ").capitalize().replace("Sim ", "SIM ")
 
 
 ACCESSORY_CHOICES = [(name, accessory_label(name)) for name in ACCESSORIES]
@@ -34,59 +39,6 @@ def _gds_max_length_messages(form) -> None:
         if isinstance(field, forms.CharField) and field.max_length:
             label = str(field.label).removesuffix(" (optional)")
             field.error_messages["max_length"] = f"{label} must be {field.max_length} characters or fewer"
-
-
-class DateField(DateInputField):
-    """Day, month and year inputs with GOV.UK's date error messages, each pinned on the input at fault so the
-    error summary links (and moves focus) to it. `noun` starts the messages: "Return date must be a real date".
-    `when` = "past" or "future" also refuses dates after, or before, today."""
-
-    def __init__(self, *, noun: str, when: str | None = None, **kwargs):
-        kwargs.setdefault("require_all_fields", False)
-        super().__init__(**kwargs)
-        self.noun = noun
-        self.when = when
-        self.error_messages["required"] = f"Enter the {noun.lower()}"
-        for part, name in zip(self.fields, ("day", "month", "year"), strict=True):
-            part.error_messages["incomplete"] = f"{noun} must include a {name}"
-            part.validators = [RegexValidator(r"^[0-9]+$", f"{noun} must be a real date")]
-        for widget in self.widget.widgets:
-            widget.attrs["inputmode"] = "numeric"
-
-    def pin_error(self, message: str, part: int | None = None) -> None:
-        """Show `message` on one input (day 0, month 1, year 2), or on the whole date (linked from its day).
-        crispy-forms-gds marks the inputs that carry an error red."""
-        self.fields[part or 0].widget.errors = [message]
-
-    def clean(self, value):
-        try:
-            day = super().clean(value)
-        except forms.ValidationError as error:
-            if getattr(error, "code", None) == "required":
-                self.pin_error(error.messages[0])
-            raise
-        today = timezone.localdate()
-        if day and ((self.when == "past" and day > today) or (self.when == "future" and day < today)):
-            message = f"{self.noun} must be today or in the {self.when}"
-            self.pin_error(message)
-            raise forms.ValidationError(message, code=f"not_{self.when}")
-        return day
-
-    def compress(self, data_list):
-        try:
-            return super().compress(data_list)
-        except forms.ValidationError:
-            day, month, year = (int(value) for value in data_list)
-            wrong = 2 if year < 1000 else 1 if not 1 <= month <= 12 else 0
-            message = f"{self.noun} must be a real date"
-            self.pin_error(message, wrong)
-            raise forms.ValidationError(message, code="invalid") from None
-
-
-def date_error(form, name: str, message: str) -> None:
-    """Add an error to a date field after validation (a rule, or a service's refusal), pinned on its day input."""
-    form.fields[name].pin_error(message)
-    form.add_error(name, message)
 
 
 def _no_blank(field) -> None:
@@ -205,7 +157,7 @@ class DeviceForm(ErrorAnchors, forms.ModelForm):
 class DeviceAddForm(DeviceForm):
     asset_tag = forms.CharField(
         label="Asset tag (optional)",
-        help_text="The tag on its label. Leave blank and we will give it the next one, like DI-000123.",
+        help_text="The tag on its label. Leave blank and we will give it the next one: your initials and a number, like BCW-000123.",
         max_length=ASSET_TAG_MAX_LENGTH,
         required=False,
         widget=forms.TextInput(attrs=TAG_INPUT),
@@ -343,12 +295,13 @@ class LendForm(ErrorAnchors, forms.Form):
         super().__init__(*args, **kwargs)
         self.policy = policy
         today = timezone.localdate()
-        self.longest_due_on = today + timedelta(days=policy.default_length_days)
+        self.longest_due_on = loan_due_date(policy, today, policy.default_length_days)
         accepted = f"They have accepted the loan agreement (terms version {policy.terms_version})"
         self.fields["agreement_accepted"].label = accepted
+        moved = self.longest_due_on != today + timedelta(days=policy.default_length_days)
         self.fields["due_on"].help_text = (
-            f"Leave blank to lend for {policy.default_length_days} days, until {_date_hint(self.longest_due_on)}. "
-            f"It cannot be later than that."
+            f"Leave blank to lend for {policy.default_length_days} days, until {_date_hint(self.longest_due_on)}"
+            f"{' (the next day you are open)' if moved else ''}. It cannot be later than that."
         )
         _gds_max_length_messages(self)
         self.helper = FormHelper()
@@ -357,6 +310,7 @@ class LendForm(ErrorAnchors, forms.Form):
         self.helper.attrs = {"autocomplete": "off", "novalidate": ""}
         self.helper.layout = Layout(
             Field.text("asset_tag", field_width=10, label_size=Size.MEDIUM),
+            HTML('{% include "devices/includes/ready_devices.html" %}'),
             # Not a conditional reveal: GOV.UK Frontend's aria-expanded on a radio fails axe-core (aria-allowed-attr).
             Field.radios("agreement_method"),
             Field.text("witness_name", field_width=20),
@@ -509,21 +463,36 @@ class GiftForm(ErrorAnchors, forms.Form):
 
 
 class LoanPolicyForm(ErrorAnchors, forms.ModelForm):
+    open_days = forms.TypedMultipleChoiceField(
+        label="Which days are you open to take devices back?",
+        help_text="A due date worked out for a loan or an extension moves on to the next of these days",
+        choices=list(enumerate(DAY_NAMES)),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose the days you are open to take devices back",
+                        "invalid_choice": "Choose days of the week from the list"},
+    )  # fmt: skip
+    closed_on_bank_holidays = forms.BooleanField(
+        label="We are closed on bank holidays (England and Wales)", required=False
+    )
+
     class Meta:
         model = LoanPolicy
         fields = ["default_length_days", "extension_days", "max_extensions", "max_open_loans_per_resident",
-                  "terms_version"]  # fmt: skip
+                  "max_backdate_days", "terms_version", "open_days", "closed_on_bank_holidays"]  # fmt: skip
         labels = {
             "default_length_days": "How many days is a loan?",
             "extension_days": "How many days does an extension add?",
             "max_extensions": "How many times can a loan be extended?",
             "max_open_loans_per_resident": "How many devices can one resident borrow at once?",
+            "max_backdate_days": "How many days back can a loan's start date be?",
             "terms_version": "Loan agreement version",
         }
         help_texts = {
             "default_length_days": "Between 1 and 365",
             "extension_days": "Between 1 and 180",
             "max_extensions": "0 for never",
+            "max_backdate_days": "For loans recorded late. 0 means loans always start on the day they are recorded",
             "terms_version": "Staff confirm residents accepted this version. Change it when the agreement changes.",
         }
 
@@ -532,6 +501,7 @@ class LoanPolicyForm(ErrorAnchors, forms.ModelForm):
         "extension_days": (1, 180, "Extension length"),
         "max_extensions": (0, 20, "Number of extensions"),
         "max_open_loans_per_resident": (1, 10, "Devices at once"),
+        "max_backdate_days": (0, 365, "Days back"),
     }
 
     def __init__(self, *args, **kwargs):
@@ -550,6 +520,8 @@ class LoanPolicyForm(ErrorAnchors, forms.ModelForm):
         self.helper.layout = Layout(
             *[Field.text(name, field_width=3) for name in self.LIMITS],
             Field.text("terms_version", field_width=10),
+            Field.checkboxes("open_days", legend_size=Size.SMALL, small=True),
+            Field.checkbox("closed_on_bank_holidays", small=True),
             HTML('<p class="govuk-body">Changes apply to new loans and extensions from now on.</p>'),
             Submit("submit", "Save the policy"),
         )

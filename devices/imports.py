@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from inclusion.errors import DomainError
+from inclusion.models import Organisation
 from inclusion.spreadsheets import SpreadsheetError, heading_key, spreadsheet_open
 from inclusion.uploads import upload_name
 
@@ -70,9 +71,10 @@ class DeviceImportRefused(DomainError):
         self.check = check
 
 
-def device_import_check(*, filename: str, content: bytes) -> ImportCheck:
-    """Read `content` (a CSV or .xlsx upload called `filename`) and check every row. Reads the database once,
-    for asset tags already in use by any organisation."""
+def device_import_check(*, organisation: Organisation, filename: str, content: bytes) -> ImportCheck:
+    """Read `content` (a CSV or .xlsx upload called `filename`) and check every row, for `organisation`'s
+    stock. Reads the database once, for asset tags already in use in that stock (tags are unique per
+    organisation: another's are no bar, and never mentioned)."""
     check = ImportCheck(filename=upload_name(filename))
     try:
         with spreadsheet_open(
@@ -107,7 +109,10 @@ def device_import_check(*, filename: str, content: bytes) -> ImportCheck:
             first_line_of_tag[tag] = line
         check.rows.append(ImportRow(line=line, values=values))
 
-    taken = set(Device.objects.filter(asset_tag__in=list(first_line_of_tag)).values_list("asset_tag", flat=True))
+    taken = set(
+        Device.objects.filter(owning_organisation=organisation, asset_tag__in=list(first_line_of_tag))
+        .values_list("asset_tag", flat=True)
+    )  # fmt: skip
     for row in check.rows:
         if row.values["asset_tag"] in taken:
             check.problems.append(

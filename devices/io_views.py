@@ -71,7 +71,9 @@ def device_import(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         content = upload.read()
-        check = imports.device_import_check(filename=upload.name, content=content)
+        check = imports.device_import_check(
+            organisation=request.membership.organisation, filename=upload.name, content=content
+        )
         if check.file_error:
             form.add_error("file", check.file_error)
         else:
@@ -127,6 +129,7 @@ def _preview(request, check: imports.ImportCheck, *, token: str, rechecked: bool
             "check": check, "token": token, "rows": rows, "rechecked": rechecked,
             "more_rows": max(0, len(check.rows) - PREVIEW_ROWS), "bad_rows": len(bad_lines),
             "organisation": request.membership.organisation,
+            "organisation_prefix": services.asset_tag_prefix(request.membership.organisation),
         },
     )  # fmt: skip
 
@@ -144,7 +147,10 @@ def _column_guide() -> list[tuple[str, str]]:
         return ", ".join(label.split(":")[0] for label in choices.labels)
 
     return [
-        ("asset_tag", "Your tag, such as LAP-0042. Leave blank and one is made for you (DI-000123)."),
+        (
+            "asset_tag",
+            "Your tag, such as LAP-0042. Leave blank and one is made for you (your initials and a number, like BCW-000123).",
+        ),
         ("serial_number", "The maker's serial number."),
         ("kind", f"Required: {names(DeviceKind)}."),
         ("make", "For example Lenovo."),

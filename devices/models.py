@@ -52,6 +52,17 @@ class DeviceStatus(models.TextChoices):
 ACCESSORIES = ["charger", "case", "keyboard", "mouse", "headphones", "sim_tray_tool", "cable", "stylus"]
 
 
+def accessory_label(name: str) -> str:
+    """'sim_tray_tool' → 'SIM tray tool'."""
+    return name.replace("_", " ").capitalize().replace("Sim ", "SIM ")
+
+
+def accessories_in_sentence(names) -> str:
+    """['charger', 'sim_tray_tool'] → 'charger, SIM tray tool': for summaries and messages."""
+    labels = [accessory_label(name) for name in names]
+    return ", ".join(label if label.split(" ")[0].isupper() else label[0].lower() + label[1:] for label in labels)
+
+
 class WipeMethod(models.TextChoices):
     NIST_CLEAR = "nist_clear", "NIST 800-88 Clear (overwrite)"
     NIST_PURGE = "nist_purge", "NIST 800-88 Purge (secure erase)"
@@ -79,7 +90,6 @@ ASSET_TAG_PATTERN = r"[A-Z0-9][A-Z0-9 ._-]*"
 class Device(models.Model):
     asset_tag = models.CharField(
         max_length=40,
-        unique=True,
         validators=[
             RegexValidator(f"^{ASSET_TAG_PATTERN}$", "Use letters, digits, spaces, dots, hyphens or underscores.")
         ],
@@ -96,6 +106,10 @@ class Device(models.Model):
     donor = models.CharField(max_length=200, blank=True)
     condition = models.CharField(max_length=10, choices=Condition.choices, default=Condition.GOOD)
     status = models.CharField(max_length=20, choices=DeviceStatus.choices, default=DeviceStatus.RECEIVED)
+    needs_wipe = models.BooleanField(
+        default=False,
+        help_text="It has been out on loan since it was last wiped: a wipe must be recorded before it is ready.",
+    )
     gifted_to = models.ForeignKey(Resident, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     notes = models.TextField(blank=True, max_length=2000)
     created_at = models.DateTimeField(default=timezone.now)
@@ -110,6 +124,15 @@ class Device(models.Model):
             ),
             # Tags are typed and scanned in any case; stored upper case, so one lookup finds them.
             models.CheckConstraint(condition=Q(asset_tag=Upper("asset_tag")), name="asset_tag_upper_case"),
+            # Each organisation labels its own stock: two partners may both have a LAP-0001, and neither's
+            # tags say anything of the other's. Every lookup by tag is within one organisation's stock.
+            models.UniqueConstraint(
+                fields=["owning_organisation", "asset_tag"], name="asset_tag_unique_per_organisation"
+            ),
+            # The last borrower's data must never reach the next resident.
+            models.CheckConstraint(
+                condition=Q(needs_wipe=False) | ~Q(status__in=["wiped", "ready"]), name="device_wiped_before_ready"
+            ),
         ]
 
     def __str__(self):
@@ -167,6 +190,10 @@ class Wipe(models.Model):
         return f"{self.get_method_display()} on {self.wiped_on}"
 
 
+def open_days_default() -> list[int]:
+    return [0, 1, 2, 3, 4, 5]  # Monday to Saturday
+
+
 class LoanPolicy(models.Model):
     """An organisation's lending rules, edited by its coordinators."""
 
@@ -175,7 +202,13 @@ class LoanPolicy(models.Model):
     extension_days = models.PositiveSmallIntegerField(default=14)
     max_extensions = models.PositiveSmallIntegerField(default=2)
     max_open_loans_per_resident = models.PositiveSmallIntegerField(default=1)
+    # A loan recorded late may start this many days before the day it is recorded, no more: a start date
+    # years back would make it overdue at once and skew the figures.
+    max_backdate_days = models.PositiveSmallIntegerField(default=31)
     terms_version = models.CharField(max_length=20, default="2026-01")
+    # When devices can come back: default due dates move on to the next of these days (0 = Monday).
+    open_days = ArrayField(models.PositiveSmallIntegerField(), default=open_days_default)
+    closed_on_bank_holidays = models.BooleanField(default=True, help_text="England and Wales bank holidays")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -186,6 +219,9 @@ class LoanPolicy(models.Model):
             models.CheckConstraint(condition=Q(extension_days__gte=1) & Q(extension_days__lte=180),
                                    name="extension_1_to_180_days"),
             models.CheckConstraint(condition=Q(max_open_loans_per_resident__gte=1), name="at_least_one_open_loan"),
+            models.CheckConstraint(condition=Q(open_days__len__gte=1) & Q(open_days__contained_by=list(range(7))),
+                                   name="loan_policy_open_days"),
+            models.CheckConstraint(condition=Q(max_backdate_days__lte=365), name="backdate_at_most_365_days"),
         ]  # fmt: skip
 
     def __str__(self):
@@ -213,9 +249,12 @@ class Loan(models.Model):
     returned_on = models.DateField(null=True, blank=True)
     return_condition = models.CharField(max_length=10, blank=True, choices=Condition.choices)
     accessories_returned = ArrayField(models.CharField(max_length=30), default=list, blank=True)
+    # What it went out with and did not come back: the device no longer lists these (loan_return).
+    accessories_missing = ArrayField(models.CharField(max_length=30), default=list, blank=True)
     closing_notes = models.TextField(blank=True, max_length=2000)
     closed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     police_reference = models.CharField(max_length=50, blank=True)
+    stolen = models.BooleanField(default=False, help_text="Reported stolen, not lost (outcome 'lost')")
 
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -256,6 +295,22 @@ class Loan(models.Model):
     @property
     def days_overdue(self):
         return (timezone.localdate() - self.due_on).days if self.is_overdue else 0
+
+    @property
+    def outcome_label(self) -> str:
+        """How the loan closed, as staff say it: 'Stolen' or 'Lost' rather than the outcome's 'Lost or stolen'."""
+        if self.outcome == LoanOutcome.LOST:
+            return "Stolen" if self.stolen else "Lost"
+        return self.get_outcome_display()
+
+    @property
+    def accessories_lent(self) -> list[str]:
+        """What went out with the device: what its record lists while the loan is open; afterwards what came
+        back and what did not."""
+        if self.is_open:
+            return list(self.device.accessories)
+        names = {*self.accessories_returned, *self.accessories_missing}
+        return sorted(names, key=lambda name: ACCESSORIES.index(name) if name in ACCESSORIES else len(ACCESSORIES))
 
 
 class LoanExtension(models.Model):
@@ -398,3 +453,27 @@ class Voucher(models.Model):
     @property
     def masked(self) -> str:
         return mask_code(self.identifier)
+
+
+class VoucherImportRecord(models.Model):
+    """Every voucher import and dry run: who, when, how many rows, and how many codes were held by another
+    organisation. A dry run answers whether codes can be imported, so each one is recorded (and limited per
+    person per hour): guessing at another organisation's codes leaves a trace. Never holds a code."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    api_key = models.ForeignKey(OrganisationAPIKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=VoucherKind.choices)
+    dry_run = models.BooleanField()
+    rows = models.PositiveIntegerField()
+    problems = models.PositiveIntegerField(help_text="Rows refused, for any reason")
+    held_elsewhere = models.PositiveIntegerField(help_text="Codes or ICCIDs another organisation holds")
+    batch = models.ForeignKey(VoucherBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{'Dry run' if self.dry_run else 'Import'} of {self.rows} by {self.organisation}"

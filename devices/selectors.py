@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from inclusion.models import Organisation, Resident
 
-from .models import Device, DeviceEvent, DeviceStatus, Loan
+from .models import Device, DeviceEvent, DeviceKind, DeviceStatus, Loan
 
 
 def device_list(
@@ -30,6 +30,19 @@ def device_counts_by_status(*, organisation: Organisation) -> list[tuple[str, st
     """[(status, label, count)] for every status, zeros included, in lifecycle order."""
     counts = dict(Device.objects.filter(owning_organisation=organisation).values_list("status").annotate(n=Count("pk")))
     return [(value, label, counts.get(value, 0)) for value, label in DeviceStatus.choices]
+
+
+READY_TO_PICK = 200  # more than this, and staff type or scan the tag
+
+
+def devices_ready_by_kind(*, organisation: Organisation) -> list[tuple[str, list[Device]]]:
+    """The organisation's devices ready to lend, as [(kind label, devices)] in the kinds' order, to pick from
+    when lending (at most READY_TO_PICK of them)."""
+    devices = Device.objects.filter(owning_organisation=organisation, status=DeviceStatus.READY).order_by("asset_tag")
+    by_kind: dict[str, list[Device]] = {}
+    for device in devices[:READY_TO_PICK]:
+        by_kind.setdefault(device.kind, []).append(device)
+    return [(label, by_kind[kind]) for kind, label in DeviceKind.choices if kind in by_kind]
 
 
 def device_locations(*, organisation: Organisation) -> list[str]:
@@ -108,6 +121,17 @@ def device_wipes(*, device: Device):
 
 def loan_extensions(*, loan: Loan):
     return loan.extension_history.select_related("extended_by").order_by("extended_at")
+
+
+def loan_notes(*, loan: Loan) -> QuerySet[DeviceEvent]:
+    """The notes typed on this loan (when lending, extending, taking it back, reporting it lost or gifting it),
+    oldest first: they are kept on the device's history, each marked with its loan."""
+    return (
+        DeviceEvent.objects.filter(device_id=loan.device_id, data__loan=loan.pk)
+        .exclude(note="")
+        .select_related("actor", "api_key")
+        .order_by("occurred_at", "id")
+    )
 
 
 def loan_counts(*, organisation: Organisation) -> dict[str, int]:

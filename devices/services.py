@@ -1,8 +1,10 @@
 """Every change to devices and loans: the stock lifecycle, lending, extending, returns, loss and gifts.
 
 The lifecycle is the TRANSITIONS table below: nothing else sets a device's status. Each service
-locks the rows it changes (device first, then loan, in that order everywhere), checks the move,
-writes the device's history and the resident's timeline in the same transaction.
+locks the rows it changes (the resident first, then the device, then the loan, in that order
+everywhere), checks the move, writes the device's history and the resident's timeline in the same
+transaction. Services that act on a resident check, with that first lock, that the acting
+organisation may still see them (inclusion.access.resident_check_visible).
 """
 
 from datetime import date, timedelta
@@ -10,11 +12,14 @@ from datetime import date, timedelta
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from inclusion.access import resident_check_visible
 from inclusion.actors import Actor
+from inclusion.calendar import next_open_day
 from inclusion.choices import EventKind
 from inclusion.errors import DomainError
 from inclusion.events import case_event_record
 from inclusion.models import Organisation, Resident
+from inclusion.services import resident_check_ready
 
 from .events import device_event_record
 from .models import (
@@ -27,6 +32,7 @@ from .models import (
     LoanOutcome,
     LoanPolicy,
     Wipe,
+    accessories_in_sentence,
 )
 
 S = DeviceStatus
@@ -37,8 +43,8 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     S.WIPED: {S.READY: "mark ready", S.IN_REPAIR: "send for repair", S.RETIRED: "retire"},
     S.READY: {S.ON_LOAN: "lend", S.IN_REPAIR: "send for repair", S.RETIRED: "retire"},
     S.ON_LOAN: {S.AWAITING_CHECK: "record a return", S.LOST: "report lost", S.GIFTED: "gift"},
-    S.AWAITING_CHECK: {S.WIPED: "record a wipe", S.READY: "mark ready", S.IN_REPAIR: "send for repair",
-                       S.RETIRED: "retire"},
+    # Back from a loan (returned, or found again): wiped before anything else can make it ready.
+    S.AWAITING_CHECK: {S.WIPED: "record a wipe", S.IN_REPAIR: "send for repair", S.RETIRED: "retire"},
     S.IN_REPAIR: {S.WIPED: "record a wipe", S.READY: "mark ready", S.RETIRED: "retire"},
     S.LOST: {S.WRITTEN_OFF: "write off", S.AWAITING_CHECK: "record it found"},
     S.RETIRED: {},
@@ -54,9 +60,25 @@ ACTIONS = {
 SIMPLE_MOVES = {S.READY, S.IN_REPAIR, S.RETIRED, S.WRITTEN_OFF}
 
 
+def device_moves(device: Device) -> dict[str, str]:
+    """The moves open to this device now: its status's row of TRANSITIONS, less "mark ready" while it needs
+    a wipe (it has been out on loan since it was last wiped: back from repair after a loan, say)."""
+    return {
+        to_status: name
+        for to_status, name in TRANSITIONS[device.status].items()
+        if not (to_status == S.READY and device.needs_wipe)
+    }
+
+
 def _refuse(device: Device, to_status: str) -> DomainError:
+    if to_status == S.READY and device.needs_wipe and S.WIPED in TRANSITIONS[device.status]:
+        return DomainError(
+            f"{device.asset_tag} has been out on loan since it was last wiped, so it cannot be made ready to lend: "
+            "record a wipe first, so that no data of the last borrower reaches the next resident.",
+            code="wipe_required",
+        )
     current = DeviceStatus(device.status).label.lower()
-    allowed = TRANSITIONS[device.status]
+    allowed = device_moves(device)
     action = ACTIONS.get(to_status, to_status)
     hint = f" From here you can: {', '.join(allowed.values())}." if allowed else " Nothing more can happen to it."
     return DomainError(f"{device.asset_tag} is {current}, so you cannot {action}.{hint}", code="illegal_transition")
@@ -67,11 +89,16 @@ def _lock_device(device: Device) -> Device:
 
 
 def _move(device: Device, to_status: str, *, actor: Actor, note: str = "", data: dict | None = None, **changes):
-    """Apply one move to a device already locked by the caller, and record it."""
-    if to_status not in TRANSITIONS[device.status]:
+    """Apply one move to a device already locked by the caller, and record it. Lending marks the device as
+    needing a wipe; recording one clears it (the device_wiped_before_ready constraint backs this up)."""
+    if to_status not in device_moves(device):
         raise _refuse(device, to_status)
     from_status = device.status
     device.status = to_status
+    if to_status == S.ON_LOAN:
+        device.needs_wipe = True
+    elif to_status == S.WIPED:
+        device.needs_wipe = False
     for field, value in changes.items():
         setattr(device, field, value)
     device.save()
@@ -88,8 +115,8 @@ def _check_owner(device: Device, actor: Actor) -> None:
 # Stock
 
 
-def asset_tag_next() -> str:
-    return asset_tags_next(1)[0]
+def asset_tag_next(organisation: Organisation) -> str:
+    return asset_tags_next(organisation, 1)[0]
 
 
 DEVICE_FIELDS = ("asset_tag", "serial_number", "kind", "make", "model", "specification", "accessories", "location",
@@ -98,12 +125,14 @@ DEVICE_FIELDS = ("asset_tag", "serial_number", "kind", "make", "model", "specifi
 
 @transaction.atomic
 def device_create(*, actor: Actor, **details) -> Device:
-    """Add a device to the actor's organisation's stock, status 'received'. Generates a tag if none given."""
+    """Add a device to the actor's organisation's stock, status 'received'. Generates a tag if none given.
+    Tags are unique within the organisation's stock (another organisation's tags are neither a bar nor
+    mentioned)."""
     unknown = set(details) - set(DEVICE_FIELDS)
     if unknown:
         raise DomainError(f"Unknown device fields: {', '.join(sorted(unknown))}")
-    details["asset_tag"] = (details.get("asset_tag") or "").strip().upper() or asset_tag_next()
-    if Device.objects.filter(asset_tag=details["asset_tag"]).exists():
+    details["asset_tag"] = (details.get("asset_tag") or "").strip().upper() or asset_tag_next(actor.organisation)
+    if Device.objects.filter(owning_organisation=actor.organisation, asset_tag=details["asset_tag"]).exists():
         raise DomainError(f"Asset tag {details['asset_tag']} is already in use.", field="asset_tag", code="duplicate")
     device = Device(owning_organisation=actor.organisation, status=S.RECEIVED, **details)
     device.full_clean(validate_unique=False)
@@ -143,7 +172,7 @@ def device_wipe_record(
     device = _lock_device(device)
     _check_owner(device, actor)
     if wiped_on > timezone.localdate():
-        raise DomainError("The wipe date cannot be in the future.", field="wiped_on")
+        raise DomainError("The wipe date cannot be in the future.", field="wiped_on", code="in_the_future")
     wipe = Wipe(device=device, method=method, wiped_on=wiped_on, operator=operator,
                 certificate_reference=certificate_reference, recorded_by=actor.user)  # fmt: skip
     wipe.full_clean()
@@ -152,19 +181,20 @@ def device_wipe_record(
     return wipe
 
 
-def device_transition_moves(status: str) -> list[str]:
-    """The moves device_transition makes from `status`; the others have their own services."""
-    found = status == S.LOST  # a lost device that turns up again waits to be checked
-    return [to for to in TRANSITIONS[status] if to in SIMPLE_MOVES or (found and to == S.AWAITING_CHECK)]
+def device_transition_moves(device: Device) -> list[str]:
+    """The moves device_transition makes for this device now; the others have their own services."""
+    found = device.status == S.LOST  # a lost device that turns up again waits to be checked
+    return [to for to in device_moves(device) if to in SIMPLE_MOVES or (found and to == S.AWAITING_CHECK)]
 
 
 @transaction.atomic
 def device_transition(*, actor: Actor, device: Device, to_status: str, note: str = "") -> Device:
     """The simple moves: mark ready, send for repair, retire, write off, and a lost device found (it then
-    waits to be checked). Refused with a reason otherwise."""
+    waits to be checked). Refused with a reason otherwise; a device that has been out on loan since its
+    last wipe is refused "ready" with code wipe_required."""
     device = _lock_device(device)
     _check_owner(device, actor)
-    if to_status not in device_transition_moves(device.status):
+    if to_status not in device_transition_moves(device):
         raise _refuse(device, to_status)
     return _move(device, to_status, actor=actor, note=note)
 
@@ -185,6 +215,13 @@ def loan_policy_for(organisation: Organisation) -> LoanPolicy:
     return policy
 
 
+def loan_due_date(policy: LoanPolicy, start: date, days: int) -> date:
+    """`days` after `start`, moved on to the organisation's next open day (its policy's open days, and not a
+    bank holiday in England and Wales if it closes on them): the default due date of a loan or an extension."""
+    return next_open_day(start + timedelta(days=days), open_days=policy.open_days,
+                         closed_on_bank_holidays=policy.closed_on_bank_holidays)  # fmt: skip
+
+
 # Loans
 
 
@@ -195,23 +232,25 @@ def loan_create(
 ) -> Loan:  # fmt: skip
     """Lend a ready device of the actor's organisation to a resident the organisation may see.
 
-    Locks the device row, so two staff lending the same device at once cannot both succeed; the
-    partial unique constraint one_open_loan_per_device holds it even if a caller forgot the lock.
-    Precondition: the resident was fetched through inclusion.access (callers must check).
+    Locks the resident (refused as unknown, Http404, if the organisation may no longer see them; and so
+    that two devices cannot both slip under the open-loan limit), then the device row, so two staff
+    lending the same device at once cannot both succeed; the partial unique constraint
+    one_open_loan_per_device holds it even if a caller forgot the lock.
     """
+    resident = resident_check_visible(actor.organisation, resident)
     if not agreement_accepted:
-        raise DomainError("The loan agreement must be accepted before the device leaves.", field="agreement_accepted")
+        raise DomainError("The loan agreement must be accepted before the device leaves.", field="agreement_accepted",
+                          code="not_accepted")  # fmt: skip
     if agreement_method == AgreementMethod.VERBAL_WITNESSED and not witness_name.strip():
         raise DomainError("Give the witness's name for a verbal agreement.", field="witness_name", code="required")
     device = _lock_device(device)
     _check_owner(device, actor)
+    resident_check_ready(resident=resident, receiving="loan")
     if device.status == S.ON_LOAN:
         raise DomainError(f"{device.asset_tag} is already on loan.", field="device", code="already_on_loan")
     if device.status != S.READY:
         raise _refuse(device, S.ON_LOAN)
     policy = loan_policy_for(actor.organisation)
-    # Serialise decisions about this resident's loans, so two devices cannot both slip under the limit.
-    Resident.objects.select_for_update().filter(pk=resident.pk).first()
     open_loans = Loan.objects.filter(resident=resident, organisation=actor.organisation, closed_at__isnull=True).count()
     if open_loans >= policy.max_open_loans_per_resident:
         raise DomainError(
@@ -223,15 +262,20 @@ def loan_create(
     started_on = started_on or timezone.localdate()
     if started_on > timezone.localdate():
         raise DomainError(
-            "A loan cannot start in the future: lend the device on the day it leaves.", field="started_on"
-        )
-    longest = started_on + timedelta(days=policy.default_length_days)
+            "A loan cannot start in the future: lend the device on the day it leaves.", field="started_on",
+            code="in_the_future",
+        )  # fmt: skip
+    earliest = timezone.localdate() - timedelta(days=policy.max_backdate_days)
+    if started_on < earliest:
+        raise DomainError(f"Your policy lets a loan start at most {policy.max_backdate_days} days ago: "
+                          f"{earliest:%-d %B %Y} at the earliest.", field="started_on", code="too_far_back")  # fmt: skip
+    longest = loan_due_date(policy, started_on, policy.default_length_days)
     due_on = due_on or longest
     if due_on < started_on:
-        raise DomainError("The due date must be on or after the start date.", field="due_on")
+        raise DomainError("The due date must be on or after the start date.", field="due_on", code="before_start")
     if due_on > longest:
         raise DomainError(f"Your policy lends for at most {policy.default_length_days} days: due by "
-                          f"{longest:%-d %B %Y} at the latest.", field="due_on")  # fmt: skip
+                          f"{longest:%-d %B %Y} at the latest.", field="due_on", code="beyond_policy")  # fmt: skip
     loan = Loan(
         device=device, resident=resident, organisation=actor.organisation, lent_by=actor.user, api_key=actor.api_key,
         agreement_method=agreement_method, agreement_terms_version=policy.terms_version,
@@ -251,7 +295,9 @@ def loan_create(
 
 
 def _lock_loan(loan: Loan, actor: Actor) -> tuple[Loan, Device]:
-    """Lock the device, then the loan (the same order everywhere), and check the loan is still open."""
+    """Lock the resident (checking the organisation may still see them), the device, then the loan (the same
+    order everywhere), and check the loan is still open."""
+    resident_check_visible(actor.organisation, loan.resident_id)
     device = Device.objects.select_for_update().get(pk=loan.device_id)
     loan = Loan.objects.select_for_update().select_related("resident").get(pk=loan.pk)
     if loan.organisation_id != actor.organisation.pk:
@@ -286,7 +332,7 @@ def loan_extend(*, actor: Actor, loan: Loan, reason: str = "") -> Loan:
         raise DomainError(f"This loan has been extended {loan.extensions} time{'s' if loan.extensions != 1 else ''}, "
                           f"the most your policy allows.", code="extension_limit")  # fmt: skip
     previous = loan.due_on
-    loan.due_on = max(previous, timezone.localdate()) + timedelta(days=policy.extension_days)
+    loan.due_on = loan_due_date(policy, max(previous, timezone.localdate()), policy.extension_days)
     loan.extensions += 1
     loan.save()
     LoanExtension.objects.create(loan=loan, previous_due_on=previous, new_due_on=loan.due_on, reason=reason,
@@ -308,17 +354,25 @@ def loan_return(
     loan, device = _lock_loan(loan, actor)
     returned_on = returned_on or timezone.localdate()
     if returned_on < loan.started_on or returned_on > timezone.localdate():
-        raise DomainError("The return date must be between the start of the loan and today.", field="returned_on")
+        raise DomainError("The return date must be between the start of the loan and today.", field="returned_on",
+                          code="out_of_range")  # fmt: skip
     if condition not in Condition.values:
         raise DomainError("Choose the condition it came back in.", field="condition")
-    missing = sorted(set(device.accessories) - set(accessories_returned or []))
+    # What came back is recorded on the loan; what did not is taken off the device's list, so the device no
+    # longer claims to come with it (a coordinator adds it back if it turns up).
+    not_lent = sorted(set(accessories_returned or []) - set(device.accessories))
+    if not_lent:
+        raise DomainError(f"{device.asset_tag} did not go out with: {accessories_in_sentence(not_lent)}.",
+                          field="accessories_returned", code="not_lent_with")  # fmt: skip
+    came_back = [name for name in device.accessories if name in set(accessories_returned or [])]
+    missing = [name for name in device.accessories if name not in came_back]
     _close(loan, actor=actor, outcome=LoanOutcome.RETURNED, notes=notes, returned_on=returned_on,
-           return_condition=condition, accessories_returned=accessories_returned or [])  # fmt: skip
-    _move(device, S.AWAITING_CHECK, actor=actor, note=notes, condition=condition,
+           return_condition=condition, accessories_returned=came_back, accessories_missing=missing)  # fmt: skip
+    _move(device, S.AWAITING_CHECK, actor=actor, note=notes, condition=condition, accessories=came_back,
           data={"loan": loan.pk, "missing_accessories": missing})  # fmt: skip
     summary = f"Returned {device.asset_tag} ({Condition(condition).label.lower()})"
     if missing:
-        summary += f"; missing: {', '.join(missing)}"
+        summary += f"; missing: {accessories_in_sentence(missing)}"
     case_event_record(resident=loan.resident, actor=actor, kind=EventKind.LOAN_RETURNED, summary=summary, body=notes,
                       data={"loan": loan.pk})  # fmt: skip
     return loan
@@ -331,7 +385,8 @@ def loan_report_lost(
     """The device is lost or stolen: the loan closes; the device can later be written off (or found)."""
     loan, device = _lock_loan(loan, actor)
     what = "stolen" if stolen else "lost"
-    _close(loan, actor=actor, outcome=LoanOutcome.LOST, notes=notes, police_reference=police_reference.strip())
+    _close(loan, actor=actor, outcome=LoanOutcome.LOST, notes=notes, police_reference=police_reference.strip(),
+           stolen=stolen)  # fmt: skip
     _move(device, S.LOST, actor=actor, note=notes, data={"loan": loan.pk, "stolen": stolen,
                                                          "police_reference": loan.police_reference})  # fmt: skip
     case_event_record(resident=loan.resident, actor=actor, kind=EventKind.LOAN_LOST,
@@ -356,13 +411,32 @@ def loan_gift(*, actor: Actor, loan: Loan, notes: str = "") -> Loan:
 # Stock import (devices/imports.py reads and checks the file; this is the one write)
 
 
-def asset_tags_next(count: int) -> list[str]:
-    """`count` new tags from the same sequence, in the same form, as asset_tag_next: one query for all."""
+ASSET_TAG_PREFIX_SKIP = {"of", "the", "and", "for"}
+
+
+def asset_tag_prefix(organisation: Organisation) -> str:
+    """The organisation's initials for generated tags, so a label says whose it is: Black Country Works →
+    BCW, City of Wolverhampton College → CWC; a one-word name gives its first three letters (Oxfam → OXF).
+    Derived from the name (unique in the scheme), so nothing needs setting up; a renamed organisation's new
+    tags follow the new name."""
+    words = ["".join(ch for ch in word if ch.isalnum()) for word in organisation.name.split()]
+    words = [word for word in words if word and word.lower() not in ASSET_TAG_PREFIX_SKIP]
+    if len(words) == 1:
+        prefix = words[0][:3]
+    else:
+        prefix = "".join(word if word.isdigit() else word[0] for word in words)[:6]
+    return prefix.upper() or "DI"
+
+
+def asset_tags_next(organisation: Organisation, count: int) -> list[str]:
+    """`count` new tags for the organisation, its prefix and a number from one scheme-wide sequence
+    (BCW-000123): one query for all. The shared sequence keeps generated tags unique across the scheme too."""
     if count <= 0:
         return []
+    prefix = asset_tag_prefix(organisation)
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval('devices_asset_tag_seq') FROM generate_series(1, %s)", [count])
-        return [f"DI-{number:06d}" for number in sorted(row[0] for row in cursor.fetchall())]
+        return [f"{prefix}-{number:06d}" for number in sorted(row[0] for row in cursor.fetchall())]
 
 
 @transaction.atomic
@@ -372,16 +446,16 @@ def device_import(*, actor: Actor, filename: str, content: bytes) -> list[Device
     Checks the whole file again (devices.imports.device_import_check) and raises DeviceImportRefused,
     listing every problem, if any row is bad. Otherwise inserts the devices, with tags generated for
     rows without one, and a 'receive' history entry for each, in two bulk inserts. Takes no locks: the
-    unique constraint on asset_tag refuses a tag someone else took since the check, and then nothing is
-    imported.
+    unique constraint on (organisation, asset_tag) refuses a tag a colleague took since the check, and then
+    nothing is imported.
     """
     from .imports import DeviceImportRefused, device_import_check
     from .models import DeviceEvent
 
-    check = device_import_check(filename=filename, content=content)
+    check = device_import_check(organisation=actor.organisation, filename=filename, content=content)
     if not check.ok:
         raise DeviceImportRefused(check)
-    generated = iter(asset_tags_next(check.tags_to_generate))
+    generated = iter(asset_tags_next(actor.organisation, check.tags_to_generate))
     devices = [
         Device(**{**row.values, "asset_tag": row.values["asset_tag"] or next(generated)},
                owning_organisation=actor.organisation, status=S.RECEIVED)
@@ -391,8 +465,9 @@ def device_import(*, actor: Actor, filename: str, content: bytes) -> list[Device
         with transaction.atomic():
             Device.objects.bulk_create(devices)
     except IntegrityError as error:
+        # "Key (owning_organisation_id, asset_tag)=(7, LAP-1) already exists." (a tag never has a comma)
         detail = getattr(getattr(error.__cause__, "diag", None), "message_detail", None) or ""
-        taken = detail.split("=(", 1)[-1].split(")", 1)[0] if "=(" in detail else ""
+        taken = detail.split("=(", 1)[-1].split(")", 1)[0].rsplit(", ", 1)[-1] if "=(" in detail else ""
         raise DomainError(
             f"Asset tag {taken or 'in the file'} was taken by another device while the file was being imported, "
             f"so nothing was imported. Upload the file again to check it.",

@@ -6,8 +6,8 @@ or loan is 404), checks the form, calls one service and redirects with a confirm
 and take returns; coordinators and administrators also manage stock and the policy (stock_view).
 """
 
-from datetime import timedelta
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from inclusion import selectors as resident_selectors
 from inclusion.access import membership_can_manage_stock, resident_get_visible
+from inclusion.calendar import DAY_NAMES
 from inclusion.errors import DomainError
 from inclusion.forms import SearchForm
 from inclusion.views import _actor, _apply_errors, _posted, staff_view
@@ -38,10 +39,9 @@ from .forms import (
     ReportLostForm,
     ReturnForm,
     WipeForm,
-    accessory_label,
     date_error,
 )
-from .models import AgreementMethod, DeviceStatus
+from .models import AgreementMethod, DeviceStatus, accessories_in_sentence
 from .services import TRANSITIONS
 
 S = DeviceStatus
@@ -121,6 +121,8 @@ def device_list(request):
     page = Paginator(selectors.device_list(organisation=organisation, **filters), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    # The export and the labels sheet take the same filters (devices/io_views.py): they get what is shown.
+    filter_query = urlencode({name: value for name, value in filters.items() if value})
     return render(
         request,
         "devices/device_list.html",
@@ -130,6 +132,7 @@ def device_list(request):
             "filtered": any(filters.values()),
             "counts": selectors.device_counts_by_status(organisation=organisation),
             "status_filter": filters["status"],
+            "filter_query": f"?{filter_query}" if filter_query else "",
             "can_manage": membership_can_manage_stock(request.membership),
         },
     )
@@ -146,9 +149,9 @@ ACTION_LABELS = {
 
 
 def _device_actions(device, loan, *, can_manage: bool) -> list[dict]:
-    """A button for each move TRANSITIONS allows from the device's status that this member may make."""
+    """A button for each move open to the device (services.device_moves) that this member may make."""
     actions = []
-    for to_status in TRANSITIONS[device.status]:
+    for to_status in services.device_moves(device):
         url, style, label = None, "govuk-button--secondary", ACTION_LABELS[to_status]
         if to_status == S.ON_LOAN:
             url, style = reverse("devices:device-lend", args=[device.asset_tag]), ""
@@ -160,7 +163,7 @@ def _device_actions(device, loan, *, can_manage: bool) -> list[dict]:
             url = reverse("devices:loan-gift", args=[loan.pk])
         elif can_manage and to_status == S.WIPED:
             url = reverse("devices:device-wipe", args=[device.asset_tag])
-        elif can_manage and to_status in services.device_transition_moves(device.status):
+        elif can_manage and to_status in services.device_transition_moves(device):
             # Retire and write off are final, but confirmed on the next page: no warning button here.
             url = reverse("devices:device-status", args=[device.asset_tag]) + f"?to={to_status}"
             label = MOVE_LABELS[to_status]
@@ -177,12 +180,20 @@ HISTORY_TITLES = {
 }  # fmt: skip
 
 
-def _history(device) -> list:
-    events = list(selectors.device_history(device=device))
+def _history_titles(events) -> list:
+    events = list(events)
     for event in events:
         event.title = HISTORY_TITLES.get(event.action, event.action.capitalize())
+        if event.action == "report lost" and "stolen" in event.data:
+            event.title = "Reported stolen" if event.data["stolen"] else "Reported lost"
+    return events
+
+
+def _history(device) -> list:
+    events = _history_titles(selectors.device_history(device=device))
+    for event in events:
         event.changed = [name.replace("_", " ") for name in event.data.get("fields", [])]
-        event.missing = [accessory_label(name) for name in event.data.get("missing_accessories", [])]
+        event.missing = accessories_in_sentence(event.data.get("missing_accessories", []))
     return events
 
 
@@ -194,17 +205,20 @@ def device_detail(request, asset_tag):
         organisation=organisation, loans=selectors.device_loans(device=device)
     )
     current = next((loan for loan in loans if loan.is_open), None)
+    last_closed = next((loan for loan in loans if not loan.is_open), None)
     can_manage = membership_can_manage_stock(request.membership)
     return render(
         request,
         "devices/device_detail.html",
         {
             "device": device,
-            "accessories": [accessory_label(name) for name in device.accessories],
+            "accessories": accessories_in_sentence(device.accessories),
+            "missing_since_last_loan": accessories_in_sentence(last_closed.accessories_missing) if last_closed else "",
             "current_loan": current,
             "past_loans": [loan for loan in loans if not loan.is_open],
             "history": _history(device),
             "final": not TRANSITIONS[device.status],
+            "wipe_first": device.needs_wipe and S.WIPED in TRANSITIONS[device.status],
             "wipes": selectors.device_wipes(device=device),
             "actions": _device_actions(device, current, can_manage=can_manage),
             "can_manage": can_manage,
@@ -266,7 +280,7 @@ def device_wipe(request, asset_tag):
 def device_status(request, asset_tag):
     """Mark ready, send for repair, retire or write off: one small form posting to_status and a note."""
     device = _device(request, asset_tag)
-    allowed = services.device_transition_moves(device.status)
+    allowed = services.device_transition_moves(device)
     chosen = request.GET.get("to")
     form = DeviceStatusForm(
         _posted(request), allowed=allowed, initial={"to_status": chosen if chosen in allowed else None}
@@ -277,7 +291,10 @@ def device_status(request, asset_tag):
         except (DomainError, ValidationError) as error:
             _refused(form, error)
         else:
-            messages.success(request, f"{device.asset_tag} is now {device.get_status_display().lower()}.")
+            if device.status == S.AWAITING_CHECK:
+                messages.success(request, f"{device.asset_tag} is back in stock, waiting to be checked.")
+            else:
+                messages.success(request, f"{device.asset_tag} is now {device.get_status_display().lower()}.")
             return redirect("devices:device-detail", asset_tag=device.asset_tag)
     form.show_allowed_only()
     return render(request, "devices/device_status.html", {"form": form, "device": device})
@@ -339,7 +356,11 @@ def loan_create(request, pk):
                     f"due back {_date(loan.due_on)}.",
                 )
                 return redirect(reverse("resident-detail", kwargs={"pk": resident.pk}) + "#devices")
-    return render(request, "devices/loan_create.html", {"form": form, "resident": resident, "policy": policy})
+    ready = selectors.devices_ready_by_kind(organisation=organisation)
+    return render(request, "devices/loan_create.html", {
+        "form": form, "resident": resident, "policy": policy,
+        "ready": ready, "ready_count": sum(len(devices) for _, devices in ready),
+    })  # fmt: skip
 
 
 LOAN_VIEWS = {
@@ -386,17 +407,17 @@ def loan_detail(request, loan_pk):
             "device": loan.device,
             "policy": policy,
             "extensions": selectors.loan_extensions(loan=loan),
-            "accessories_returned": [accessory_label(name) for name in loan.accessories_returned],
-            "accessories_missing": [
-                accessory_label(name) for name in loan.device.accessories if name not in loan.accessories_returned
-            ],
+            "notes": _history_titles(selectors.loan_notes(loan=loan)),
+            "accessories_lent": accessories_in_sentence(loan.accessories_lent),
+            "accessories_returned": accessories_in_sentence(loan.accessories_returned),
+            "accessories_missing": accessories_in_sentence(loan.accessories_missing),
             "can_manage": membership_can_manage_stock(request.membership),
         },
     )
 
 
 def _closed(request, loan):
-    messages.info(request, f"This loan is already closed ({loan.get_outcome_display().lower()}).")
+    messages.info(request, f"This loan is already closed ({loan.outcome_label.lower()}).")
     return redirect("devices:loan-detail", loan_pk=loan.pk)
 
 
@@ -417,10 +438,10 @@ def loan_return(request, loan_pk):
         except (DomainError, ValidationError) as error:
             _refused(form, error)
         else:
-            missing = [accessory_label(n) for n in device.accessories if n not in data.get("accessories_returned", [])]
+            loan.refresh_from_db()
             message = f"{device.asset_tag} is back. It is waiting to be checked and wiped before it is lent again."
-            if missing:
-                message += f" Missing: {', '.join(missing).lower()}."
+            if loan.accessories_missing:
+                message += f" Missing: {accessories_in_sentence(loan.accessories_missing)}."
             messages.success(request, message)
             return redirect("devices:device-detail", asset_tag=device.asset_tag)
     return render(request, "devices/loan_return.html", {"form": form, "loan": loan, "device": device})
@@ -441,7 +462,7 @@ def loan_extend(request, loan_pk):
         else:
             messages.success(request, f"Loan extended: {loan.device.asset_tag} is now due back {_date(loan.due_on)}.")
             return redirect("devices:loan-detail", loan_pk=loan.pk)
-    new_due_on = max(loan.due_on, timezone.localdate()) + timedelta(days=policy.extension_days)
+    new_due_on = services.loan_due_date(policy, max(loan.due_on, timezone.localdate()), policy.extension_days)
     return render(
         request,
         "devices/loan_extend.html",
@@ -504,4 +525,5 @@ def loan_policy(request):
         else:
             messages.success(request, "The loan policy is saved. It applies to new loans and extensions.")
             return redirect("devices:loan-policy")
-    return render(request, "devices/loan_policy.html", {"form": form, "policy": policy})
+    open_days = [DAY_NAMES[day] for day in sorted(policy.open_days)]
+    return render(request, "devices/loan_policy.html", {"form": form, "policy": policy, "open_days": open_days})

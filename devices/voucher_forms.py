@@ -181,6 +181,8 @@ class VoucherIssueForm(ErrorAnchors, forms.Form):
         help_text="Leave as any provider to give the voucher that expires soonest",
         error_messages={"invalid_choice": "Choose a provider from the list"},
     )
+    # Sent by the confirmation page (devices/voucher_issue_confirm.html): issuing uses the resident's allowance.
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, stock: list[dict], action: str = "", heading: bool = False, **kwargs):
         kwargs.setdefault("auto_id", "id_voucher_%s")  # unique on the resident's page, beside its other forms

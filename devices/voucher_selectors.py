@@ -106,3 +106,16 @@ def voucher_stock_labelled(*, organisation: Organisation) -> list[dict]:
     return [
         {**row, "kind_label": labels.get(row["kind"], row["kind"])} for row in voucher_stock(organisation=organisation)
     ]
+
+
+def voucher_allowance(*, organisation: Organisation, kind: str, provider: Provider | None = None) -> dict | None:
+    """How often a resident may have a voucher of this kind (and provider) from the organisation's current
+    batches: the strictest rule among them, {"per_resident": n, "window_days": days}, or None if there are none.
+    For the confirmation before issuing (the service decides, per batch, when it issues)."""
+    batches = VoucherBatch.objects.filter(organisation=organisation, kind=kind, expires_on__gte=timezone.localdate())
+    if provider is not None:
+        batches = batches.filter(provider=provider)
+    rules = list(batches.values_list("max_per_resident", "eligibility_window_days"))
+    if not rules:
+        return None
+    return {"per_resident": min(n for n, _ in rules), "window_days": max(days for _, days in rules)}

@@ -7,20 +7,27 @@ secrets: they are returned whole only by voucher_issue and voucher_reveal (which
 entry), and never logged.
 """
 
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from inclusion.access import resident_check_visible
 from inclusion.actors import Actor
 from inclusion.choices import EventKind
 from inclusion.errors import DomainError
 from inclusion.events import case_event_record
-from inclusion.models import Resident
+from inclusion.models import Organisation, Resident
+from inclusion.ratelimit import rate_limit_take
+from inclusion.services import resident_check_ready
 
-from .models import Provider, Voucher, VoucherBatch, VoucherKind, VoucherStatus
+from .models import Provider, Voucher, VoucherBatch, VoucherImportRecord, VoucherKind, VoucherStatus
+
+logger = logging.getLogger(__name__)
 
 V = VoucherStatus
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{3,63}$")
@@ -67,9 +74,20 @@ BATCH_FIELDS = ("provider", "kind", "reference", "data_allowance_gb", "validity_
                 "max_per_resident", "eligibility_window_days", "low_stock_threshold")  # fmt: skip
 
 
-def voucher_rows_validate(*, provider: Provider, kind: str, rows: list[ImportRow]) -> list[tuple[int, str]]:
-    """Every problem in the rows, with its line: malformed code, bad ICCID, duplicates in the file
-    or already held by the scheme. Reads the database once per identifier type, never per row."""
+CANNOT_IMPORT = "cannot be imported: check it with the provider"
+
+
+def voucher_rows_validate(
+    *, organisation: Organisation, provider: Provider, kind: str, rows: list[ImportRow]
+) -> list[tuple[int, str]]:
+    """Every problem in the rows, with its line: malformed code, bad ICCID, duplicates in the file, already
+    in the organisation's stock, or held by another organisation. Reads the database once per identifier
+    type, never per row.
+
+    Codes are bearer secrets: one held by another organisation is refused without saying so ("cannot be
+    imported: check it with the provider"), so an import cannot confirm a guess at someone else's code.
+    (The database keeps codes unique per provider, so the import itself must still fail: imports are
+    limited and recorded for that reason, see voucher_batch_import.)"""
     errors: list[tuple[int, str]] = []
     seen_codes: dict[str, int] = {}
     seen_iccids: dict[str, int] = {}
@@ -107,29 +125,53 @@ def voucher_rows_validate(*, provider: Provider, kind: str, rows: list[ImportRow
         if kind == VoucherKind.SIM_CARD and not (row.iccid or row.sim_serial):
             errors.append((row.line, "A SIM card needs its ICCID or serial number"))
     if seen_codes:
-        held = Voucher.objects.filter(provider=provider, code__in=list(seen_codes)).values_list("code", flat=True)
-        errors += [(seen_codes[code], f"Code ending {code[-4:]} is already held") for code in held]
+        held = Voucher.objects.filter(provider=provider, code__in=list(seen_codes))
+        errors += _held(held.values_list("code", "batch__organisation_id"), seen_codes, "Code", organisation)
     if seen_iccids:
-        held = Voucher.objects.filter(iccid__in=list(seen_iccids)).values_list("iccid", flat=True)
-        errors += [(seen_iccids[iccid], f"ICCID ending {iccid[-4:]} is already held") for iccid in held]
+        held = Voucher.objects.filter(iccid__in=list(seen_iccids))
+        errors += _held(held.values_list("iccid", "batch__organisation_id"), seen_iccids, "ICCID", organisation)
     return sorted(errors)
+
+
+def _held(held, lines: dict[str, int], name: str, organisation: Organisation) -> list[tuple[int, str]]:
+    """The problems for identifiers already held: said plainly for our own stock, never for another's."""
+    return [
+        (lines[value], f"{name} ending {value[-4:]} " + ("is already in your stock" if owner == organisation.pk
+                                                         else CANNOT_IMPORT))
+        for value, owner in held
+    ]  # fmt: skip
 
 
 @transaction.atomic
 def voucher_batch_import(*, actor: Actor, rows: list[ImportRow], dry_run: bool, **batch_details) -> ImportReport:
     """Check every row and, unless dry_run or anything is wrong, create the batch and all its vouchers
-    with one COPY. All or nothing."""
+    with one COPY. All or nothing.
+
+    Each call (dry run or not) counts against the person's VOUCHER_IMPORTS_PER_HOUR (RateLimited beyond it)
+    and is recorded as a VoucherImportRecord, with how many identifiers another organisation holds.
+    """
     unknown = set(batch_details) - set(BATCH_FIELDS)
     if unknown:
         raise DomainError(f"Unknown batch fields: {', '.join(sorted(unknown))}")
+    rate_limit_take(action="voucher-import", actor=actor, limit=settings.VOUCHER_IMPORTS_PER_HOUR,
+                    things=("voucher import or check", "voucher imports or checks"))  # fmt: skip
     report = ImportReport(rows=len(rows))
     provider, kind = batch_details["provider"], batch_details["kind"]
     if batch_details["expires_on"] < timezone.localdate():
         report.errors.append((0, f"The batch expired on {batch_details['expires_on']:%-d %B %Y}"))
     if not rows:
         report.errors.append((0, "The file has no vouchers in it"))
-    report.errors += voucher_rows_validate(provider=provider, kind=kind, rows=rows)
+    report.errors += voucher_rows_validate(organisation=actor.organisation, provider=provider, kind=kind, rows=rows)
+    record = VoucherImportRecord(
+        organisation=actor.organisation, user=actor.user, api_key=actor.api_key, provider=provider, kind=kind,
+        dry_run=dry_run, rows=len(rows), problems=len({line for line, _ in report.errors if line}),
+        held_elsewhere=sum(1 for _, reason in report.errors if reason.endswith(CANNOT_IMPORT)),
+    )  # fmt: skip
+    if record.held_elsewhere:
+        logger.warning("Voucher import by %s (%s) named %d identifiers another organisation holds",
+                       actor.organisation.slug, actor, record.held_elsewhere)  # fmt: skip
     if report.errors or dry_run:
+        record.save()
         return report
     batch = VoucherBatch(organisation=actor.organisation, created_by=actor.user, **batch_details)
     batch.full_clean()
@@ -143,9 +185,11 @@ def voucher_batch_import(*, actor: Actor, rows: list[ImportRow], dry_run: bool, 
                 for row in rows:
                     copy.write_row((batch.pk, provider.pk, row.code, row.sim_serial, row.iccid, V.AVAILABLE, ""))
     except IntegrityError:
-        # Someone imported the same codes a moment ago: the unique constraints held; nothing of ours stays.
-        raise DomainError("Some of these vouchers were imported by someone else just now. Nothing was imported; "
-                          "check the file again.", code="duplicate") from None  # fmt: skip
+        # The same codes were imported a moment ago: the unique constraints held; nothing of ours stays.
+        raise DomainError("Some of these vouchers were imported just now, while this import ran. Nothing was "
+                          "imported; check the file again.", code="duplicate") from None  # fmt: skip
+    record.batch = batch
+    record.save()
     report.imported, report.batch = len(rows), batch
     return report
 
@@ -198,11 +242,12 @@ def voucher_issue(
 ) -> Voucher:
     """Give the resident the available voucher that expires soonest, from a batch they are eligible for.
 
-    Locks the resident (so their eligibility is decided one issue at a time) and takes the voucher
-    with FOR UPDATE SKIP LOCKED (so concurrent issues get different vouchers without waiting).
-    Precondition: the resident was fetched through inclusion.access.
+    Locks the resident (so their eligibility is decided one issue at a time; refused as unknown, Http404,
+    if the organisation may no longer see them) and takes the voucher with FOR UPDATE SKIP LOCKED (so
+    concurrent issues get different vouchers without waiting).
     """
-    Resident.objects.select_for_update().filter(pk=resident.pk).first()
+    resident = resident_check_visible(actor.organisation, resident)
+    resident_check_ready(resident=resident, receiving="voucher")
     if replacement_for is not None:
         # A replacement is not a second voucher: any current batch of the same provider and kind may serve it.
         eligible = list(
@@ -240,14 +285,22 @@ def voucher_issue(
 
 
 def _lock_voucher(voucher: Voucher, actor: Actor) -> Voucher:
-    voucher = (
+    """Lock the voucher's resident, if it has one (checking the organisation may still see them), then the
+    voucher: the resident first, as everywhere."""
+    if voucher.resident_id:
+        resident_check_visible(actor.organisation, voucher.resident_id)
+    locked = (
         Voucher.objects.select_for_update(of=("self",))
         .select_related("batch", "batch__provider", "resident")
         .get(pk=voucher.pk)
     )
-    if voucher.batch.organisation_id != actor.organisation.pk:
+    if locked.batch.organisation_id != actor.organisation.pk:
         raise DomainError("This voucher belongs to another organisation.", code="not_your_voucher")
-    return voucher
+    if locked.resident_id != voucher.resident_id:
+        # Issued since the caller read it: its resident was not checked (nor locked in order). Start again.
+        raise DomainError("This voucher was issued while you were working on it: look at it again.",
+                          code="voucher_changed")  # fmt: skip
+    return locked
 
 
 def voucher_reveal(*, actor: Actor, voucher: Voucher) -> str:

@@ -13,6 +13,8 @@ and the confirmation, under a random token, for IMPORT_KEEP_SECONDS (inclusion.u
 on confirmation.
 """
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.paginator import Paginator
@@ -170,7 +172,11 @@ def voucher_import(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         content = upload.read()
-        read, problems = _check(request, form, upload.name, content)
+        try:
+            read, problems = _check(request, form, upload.name, content)
+        except DomainError as error:  # the hourly limit
+            _apply_errors(form, error)
+            return _import_page(request, form)
         if read.file_error:
             form.add_error("file", read.file_error)
         elif problems:
@@ -206,7 +212,11 @@ def voucher_import_confirm(request):
     )
     if not form.is_valid():
         return _import_page(request, form, rechecked=True)
-    read, problems = _check(request, form, upload.filename, upload.content)
+    try:
+        read, problems = _check(request, form, upload.filename, upload.content)
+    except DomainError as error:  # the hourly limit
+        _apply_errors(form, error)
+        return _import_page(request, form, rechecked=True)
     if read.file_error or problems:
         if read.file_error:
             form.add_error("file", read.file_error)
@@ -278,9 +288,17 @@ def voucher_issue_for_resident(request, pk):
         _posted(request), stock=selectors.voucher_stock(organisation=organisation), action=request.path, heading=True
     )
     if request.method == "POST" and form.is_valid():
+        kind, provider = form.cleaned_data["kind"], form.cleaned_data["provider"]
+        if not form.cleaned_data["confirmed"]:
+            # It uses the resident's allowance for months: say so, and ask before issuing.
+            allowance = selectors.voucher_allowance(organisation=organisation, kind=kind, provider=provider)
+            until = timezone.localdate() + timedelta(days=allowance["window_days"]) if allowance else None
+            return render(request, "devices/voucher_issue_confirm.html", {
+                "resident": resident, "kind": kind, "provider": provider, "allowance": allowance, "until": until,
+                "months": round(allowance["window_days"] / 30.44) if allowance else 0,
+            })  # fmt: skip
         try:
-            voucher = voucher_issue(actor=_actor(request), resident=resident, kind=form.cleaned_data["kind"],
-                                    provider=form.cleaned_data["provider"])  # fmt: skip
+            voucher = voucher_issue(actor=_actor(request), resident=resident, kind=kind, provider=provider)
         except DomainError as error:
             _apply_errors(form, error)
         else:

@@ -28,6 +28,7 @@ class Capability(enum.StrEnum):
     MANAGE_STOCK = "manage_stock"
     MANAGE_REFERRALS = "manage_referrals"
     SEE_REPORTS = "see_reports"
+    OVERSEE = "oversee"
     ADMINISTER = "administer"
 
     @property
@@ -41,6 +42,7 @@ CAPABILITY_REFUSALS = {
     Capability.MANAGE_STOCK: "Managing stock and the loan policy is for coordinators and administrators.",
     Capability.MANAGE_REFERRALS: "Managing your services and referrals in bulk is for coordinators and administrators.",
     Capability.SEE_REPORTS: "Reports are for coordinators, viewers and administrators.",
+    Capability.OVERSEE: "Seeing who did what with your organisation's residents is for coordinators and administrators.",
     Capability.ADMINISTER: "This is for administrators.",
 }
 
@@ -48,7 +50,9 @@ C = Capability
 # The one table of who may do what. A viewer sees reports only, never a resident.
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.FRONTLINE: frozenset({C.SEE_RESIDENTS, C.LEND}),
-    Role.COORDINATOR: frozenset({C.SEE_RESIDENTS, C.LEND, C.MANAGE_STOCK, C.MANAGE_REFERRALS, C.SEE_REPORTS}),
+    Role.COORDINATOR: frozenset(
+        {C.SEE_RESIDENTS, C.LEND, C.MANAGE_STOCK, C.MANAGE_REFERRALS, C.SEE_REPORTS, C.OVERSEE}
+    ),
     Role.VIEWER: frozenset({C.SEE_REPORTS}),
     Role.ADMINISTRATOR: frozenset(Capability),
 }
@@ -97,12 +101,33 @@ def residents_visible_to(
     return Resident.objects.filter(pk__in=ids)
 
 
+NO_SUCH_RESIDENT = "No such resident"
+
+
 def resident_get_visible(organisation: Organisation, pk) -> Resident:
     """The resident if `organisation` may see them, else Http404 (never 403: we do not confirm existence)."""
     try:
         return residents_visible_to(organisation).select_related("owning_organisation").get(pk=pk)
     except (Resident.DoesNotExist, ValidationError, ValueError, TypeError):
-        raise Http404("No such resident") from None
+        raise Http404(NO_SUCH_RESIDENT) from None
+
+
+def resident_check_visible(organisation: Organisation, resident: Resident | object) -> Resident:
+    """Lock the resident's row, then check that `organisation` may still see them; the resident as locked.
+
+    Every service that acts on a resident calls this first, inside its transaction: the view or task that
+    fetched the resident may have done so before a loan closed or a referral ended. The read comes after
+    the lock, so a link that ended while we waited for it is seen. Refused exactly as an unknown resident
+    is (Http404, "No such resident"), so the answer never confirms that they exist.
+
+    `resident` is a Resident or its id. Precondition: inside transaction.atomic (select_for_update needs
+    one). Lock order: the resident first, before devices, loans and vouchers (see docs/decisions.md).
+    """
+    pk = getattr(resident, "pk", resident)
+    locked = Resident.objects.select_for_update(of=("self",)).filter(pk=pk).first()
+    if locked is None or not Resident.objects.filter(residents_visible_q(organisation), pk=pk).exists():
+        raise Http404(NO_SUCH_RESIDENT)
+    return locked
 
 
 # Until every view uses inclusion.web.staff_view (issue 8's conversion), the two old names stay as
@@ -113,3 +138,7 @@ def membership_can_see_residents(membership: Membership | None) -> bool:
 
 def membership_can_manage_stock(membership: Membership | None) -> bool:
     return membership_can(membership, Capability.MANAGE_STOCK)
+
+
+def membership_is_coordinator(membership: Membership | None) -> bool:
+    return membership_can(membership, Capability.OVERSEE)

@@ -116,6 +116,10 @@ class SkillLevel(models.TextChoices):
     INDEPENDENT = "independent", "Can do this on their own"
 
 
+# The equality monitoring questions (fields of Resident), asked when there is time, never required.
+EQUALITY_FIELDS = ("gender", "ethnicity", "disability", "employment_status", "low_income", "carer")
+
+
 # Essential Digital Skills framework (DfE, 2018): foundation skills and the five skill areas.
 EDS_AREAS = {
     "eds_foundation": "Foundation skills (turning on a device, using a keyboard, connecting to Wi-Fi)",
@@ -137,6 +141,11 @@ class ReferralSource(models.TextChoices):
     SCHOOL = "school", "School or college"
     COMMUNITY = "community", "Community or faith group"
     OTHER = "other", "Other"
+
+
+class ConsentAnswer(models.TextChoices):
+    GIVEN = "given", "Yes, they agree"
+    REFUSED = "refused", "No, they do not agree"
 
 
 class ConsentPurpose(models.TextChoices):
@@ -161,6 +170,7 @@ class EventKind(models.TextChoices):
     DETAILS_UPDATED = "details_updated", "Details updated"
     CONSENT_RECORDED = "consent_recorded", "Consent recorded"
     CONSENT_WITHDRAWN = "consent_withdrawn", "Consent withdrawn"
+    CONSENT_REFUSED = "consent_refused", "Consent refused"
     # Device loans (devices app)
     LOAN_STARTED = "loan_started", "Device lent"
     LOAN_EXTENDED = "loan_extended", "Loan extended"

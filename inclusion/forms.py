@@ -9,22 +9,69 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import RegexValidator
+from django.utils import timezone
 from phonenumber_field.formfields import PhoneNumberField
 from phonenumber_field.widgets import RegionalPhoneNumberWidget
 
 from . import choices
 from .models import Resident
-from .services import NOTE_MAX_LENGTH, RESIDENT_FIELDS
+from .services import NOTE_MAX_LENGTH
 from .validators import postcode_normalise
 
 BLANK = [("", "Not asked")]
 
 
+class GovukErrorStyle:
+    """A widget that marks itself in error in GOV.UK style (from Django's aria-invalid), with its component's
+    classes. crispy-forms-gds marks only widgets named Select, TextInput and Textarea, and a select with the
+    input's class (govuk-input--error, not govuk-select--error); it also adds the lower-cased class name of a
+    widget it does not know as a class, which is dropped here."""
+
+    base_class = "govuk-input"
+    error_class = "govuk-input--error"
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        widget_attrs = context["widget"]["attrs"]
+        unwanted = {type(self).__name__.lower(), "govuk-input--error", "govuk-select--error"}
+        classes = [self.base_class, *(c for c in widget_attrs.get("class", "").split() if c not in unwanted)]
+        if widget_attrs.get("aria-invalid") == "true":
+            classes.append(self.error_class)
+        widget_attrs["class"] = " ".join(dict.fromkeys(classes))
+        return context
+
+
+class EmailInput(GovukErrorStyle, forms.EmailInput):
+    pass
+
+
+class PasswordInput(GovukErrorStyle, forms.PasswordInput):
+    pass
+
+
+class GovukSelect(GovukErrorStyle, forms.Select):
+    base_class = "govuk-select"
+    error_class = "govuk-select--error"
+
+
+GOVUK_WIDGETS = {forms.EmailInput: EmailInput, forms.PasswordInput: PasswordInput, forms.Select: GovukSelect}
+
+
 class ErrorAnchors:
-    """Where each error in the summary links to (templates/includes/error_summary.html).
+    """Where each error in the summary links to (templates/includes/error_summary.html), and fields in error
+    marked red in GOV.UK style (GovukErrorStyle: plain email, password and select widgets are swapped for it).
 
     crispy-forms-gds numbers radios and checkboxes id_<name>_1, _2..., while its error summary links to
     id_<name>, which does not exist, so the link neither moves nor focuses anything."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            replacement = GOVUK_WIDGETS.get(type(field.widget))
+            if replacement is not None:
+                # The form's own copy of the widget (fields are deep-copied per form), as the subclass that only
+                # changes its classes: its choices, attributes and state stay as the field made them.
+                field.widget.__class__ = replacement
 
     @property
     def error_anchors(self) -> dict[str, str]:
@@ -40,40 +87,115 @@ class ErrorAnchors:
         return anchors
 
 
-class DateOfBirthField(DateInputField):
-    """Day, month and year inputs with GOV.UK's date error messages, instead of Python's ("month must be in
-    1..12") for a date that does not exist."""
+MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
 
-    def __init__(self, **kwargs):
+
+def month_number(text: str) -> int | None:
+    """The month a person typed: '4', '04', 'April', 'apr', 'Sept.' → 4 or 9; None if it is not one."""
+    text = (text or "").strip().lower().rstrip(".")
+    if text.isdigit():
+        return int(text)
+    found = [number for number, name in enumerate(MONTHS, start=1) if len(text) >= 3 and name.startswith(text)]
+    return found[0] if len(found) == 1 else None
+
+
+class DateField(DateInputField):
+    """Day, month and year inputs, the one date field the staff forms share, with GOV.UK's date error messages,
+    each pinned on the input at fault so the error summary links (and moves focus) to it. `noun` starts the
+    messages: "Return date must be a real date". `when` = "past" or "future" also refuses dates after, or
+    before, today.
+
+    It forgives what people type: a month by name ("April", "apr"), and a two-digit year: with `two_digit_years`
+    "past" (a date of birth, and by default when `when` is "past") the latest such date not after today, so
+    '61' is 1961; otherwise the year nearest this one ('27' is 2027), which `when` then checks like any other.
+    (GOV.UK's date input pattern allows both.)"""
+
+    def __init__(self, *, noun: str, when: str | None = None, two_digit_years: str | None = None, **kwargs):
+        kwargs.setdefault("require_all_fields", False)
         super().__init__(**kwargs)
+        self.noun = noun
+        self.when = when
+        self.two_digit_years = two_digit_years or ("past" if when == "past" else "nearest")
+        self.error_messages["required"] = f"Enter the {noun.lower()}"
+        real = f"{noun} must be a real date"
         for part, name in zip(self.fields, ("day", "month", "year"), strict=True):
-            part.error_messages["incomplete"] = f"Date of birth must include a {name}"
-            part.validators = [RegexValidator(r"^[0-9]+$", "Date of birth must be a real date")]
+            part.error_messages["incomplete"] = f"{noun} must include a {name}"
+            part.validators = [RegexValidator(r"^[0-9]+$" if name != "month" else r"^([0-9]+|[A-Za-z]+\.?)$", real)]
+        for widget in self.widget.widgets:
+            widget.attrs["inputmode"] = "numeric"
+
+    def pin_error(self, message: str, part: int | None = None) -> None:
+        """Show `message` on one input (day 0, month 1, year 2), or on the whole date (linked from its day).
+        crispy-forms-gds marks the inputs that carry an error red."""
+        self.fields[part or 0].widget.errors = [message]
+
+    def clean(self, value):
+        try:
+            day = super().clean(value)
+        except forms.ValidationError as error:
+            if getattr(error, "code", None) == "required":
+                self.pin_error(error.messages[0])
+            raise
+        today = timezone.localdate()
+        if day and ((self.when == "past" and day > today) or (self.when == "future" and day < today)):
+            message = f"{self.noun} must be today or in the {self.when}"
+            self.pin_error(message)
+            raise forms.ValidationError(message, code=f"not_{self.when}")
+        return day
+
+    def full_year(self, year: str, month: int, day: int) -> int:
+        """The year meant by what was typed: as typed with three digits or more; else as two_digit_years says."""
+        if len(year) > 2:
+            return int(year)
+        today = timezone.localdate()
+        century = today.year // 100 * 100
+        candidates = [century + offset + int(year) for offset in (-100, 0, 100)]
+        if self.two_digit_years == "past":
+            return max(c for c in candidates if (c, month, day) <= (today.year, today.month, today.day))
+        return min(candidates, key=lambda c: abs(c - today.year))
 
     def compress(self, data_list):
+        if not data_list or not all(data_list):
+            return None
+        day_text, month_text, year_text = data_list
+        message = f"{self.noun} must be a real date"
+        month = month_number(month_text)
+        if month is None or not 1 <= month <= 12:
+            self.pin_error(message, 1)
+            raise forms.ValidationError(message, code="invalid")
+        year = self.full_year(year_text, month, int(day_text))
+        if year < 1000:
+            self.pin_error(message, 2)
+            raise forms.ValidationError(message, code="invalid")
         try:
-            return super().compress(data_list)
-        except forms.ValidationError:
-            # Pin the error on the input that is wrong, so the error summary links (and moves focus) to it.
-            day, month, year = (int(value) for value in data_list)
-            wrong = 2 if year < 1 else 1 if not 1 <= month <= 12 else 0
-            message = "Date of birth must be a real date"
-            self.fields[wrong].widget.errors = [message]
+            return date(year, month, int(day_text))
+        except ValueError:
+            self.pin_error(message, 0)
             raise forms.ValidationError(message, code="invalid") from None
 
 
-class PhoneInput(RegionalPhoneNumberWidget):
+def date_error(form, name: str, message: str) -> None:
+    """Add an error to a date field after validation (a rule, or a service's refusal), pinned on its day input."""
+    form.fields[name].pin_error(message)
+    form.add_error(name, message)
+
+
+class PhoneInput(GovukErrorStyle, RegionalPhoneNumberWidget):
     """The phone widget with GOV.UK input styles. crispy-forms-gds only styles the widget classes it knows
     (TextInput and friends), so it would render this one as a bare browser input, error state included."""
-
-    def get_context(self, name, value, attrs):
-        context = super().get_context(name, value, attrs)
-        widget_attrs = context["widget"]["attrs"]
-        classes = ["govuk-input", *widget_attrs.get("class", "").split()]
-        if widget_attrs.get("aria-invalid") == "true":
-            classes.append("govuk-input--error")
-        widget_attrs["class"] = " ".join(dict.fromkeys(classes))
-        return context
 
 
 class LoginForm(ErrorAnchors, AuthenticationForm):
@@ -105,45 +227,91 @@ class SearchForm(ErrorAnchors, forms.Form):
         self.helper = FormHelper()  # the page writes its own markup; the helper lets the error summary show
 
 
-class ResidentForm(ErrorAnchors, forms.ModelForm):
-    date_of_birth = DateOfBirthField(
-        label="Date of birth", required=False, require_all_fields=False, help_text="For example, 27 3 1961"
-    )
+# What the register and edit forms ask: first what is needed to help today, then the rest (all optional).
+# Equality monitoring and the skills baseline are asked on their own pages, when there is time
+# (EqualityForm, SkillsForm); the resident's page says what is still to ask.
+DETAILS_FIRST = (
+    "first_name", "last_name", "preferred_name", "date_of_birth", "age_band",
+    "phone", "email", "preferred_contact_method", "postcode",
+    "needs_device", "needs_connectivity", "needs_skills",
+)  # fmt: skip
+DETAILS_LATER = (
+    "address_line_1", "address_line_2", "town", "local_authority", "preferred_language", "accessibility_needs",
+    "referral_source", "referral_source_detail",
+)  # fmt: skip
+RESIDENT_LABELS = {
+    "first_name": "First name",
+    "last_name": "Last name",
+    "preferred_name": "Preferred name (optional)",
+    "age_band": "Age band, if they would rather not give their date of birth",
+    "phone": "Phone number (optional)",
+    "email": "Email address (optional)",
+    "preferred_contact_method": "How would they like us to contact them? (optional)",
+    "postcode": "Postcode (optional)",
+    "address_line_1": "Address line 1 (optional)",
+    "address_line_2": "Address line 2 (optional)",
+    "town": "Town or city (optional)",
+    "local_authority": "Local authority (optional)",
+    "preferred_language": "Preferred language",
+    "accessibility_needs": "Accessibility needs (optional)",
+    "gender": "Gender (optional)",
+    "ethnicity": "Ethnicity (optional)",
+    "disability": "Do they consider themselves disabled? (optional)",
+    "employment_status": "Employment status (optional)",
+    "low_income": "On a low income or receiving benefits? (optional)",
+    "carer": "Do they look after someone? (optional)",
+    "needs_device": "A device to borrow",
+    "needs_connectivity": "Mobile data or an internet connection",
+    "needs_skills": "Help with digital skills",
+    "referral_source": "How did they come to us? (optional)",
+    "referral_source_detail": "Details (optional)",
+    **{field: f"{label} (optional)" for field, label in choices.EDS_AREAS.items()},
+}
+
+
+class ResidentFieldsForm(ErrorAnchors, forms.ModelForm):
+    """A resident's details, some of them: the choice lists offer "Not asked" first, and only field-level
+    checks apply here (the services validate the whole record)."""
+
+    class Meta:
+        model = Resident
+        fields = ()
+        labels = RESIDENT_LABELS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.TypedChoiceField) and isinstance(field.widget, forms.Select):
+                field.choices = BLANK + [c for c in field.choices if c[0] != ""]
+        self.helper = FormHelper()
+        self.helper.label_size = Size.SMALL
+        self.helper.form_tag = False
+
+    def _post_clean(self):
+        # The services validate the whole record; here only field-level checks apply, so a half-built
+        # instance (no owning organisation yet) is never validated against the database.
+        pass
+
+
+class ResidentForm(ResidentFieldsForm):
+    """Register or edit a resident: what is needed to help today first, then the rest, all optional."""
+
+    date_of_birth = DateField(
+        noun="Date of birth", two_digit_years="past", label="Date of birth", required=False,
+        help_text="For example, 27 3 1961 or 27 March 61",
+    )  # fmt: skip
     phone = PhoneNumberField(
-        label="Phone number",
+        label=RESIDENT_LABELS["phone"],
         required=False,
         region="GB",
         widget=PhoneInput(region="GB"),
         error_messages={"invalid": "Enter a phone number like 07911 123456, or an international number starting +"},
     )
 
-    class Meta:
-        model = Resident
-        fields = RESIDENT_FIELDS
-        labels = {
-            "first_name": "First name",
-            "last_name": "Last name",
-            "preferred_name": "Preferred name (optional)",
-            "age_band": "Age band, if they would rather not give their date of birth",
-            "email": "Email address (optional)",
-            "address_line_1": "Address line 1",
-            "address_line_2": "Address line 2 (optional)",
-            "town": "Town or city",
-            "preferred_contact_method": "How would they like us to contact them?",
-            "preferred_language": "Preferred language",
-            "accessibility_needs": "Accessibility needs (optional)",
-            "low_income": "On a low income or receiving benefits?",
-            "carer": "Do they look after someone?",
-            "disability": "Do they consider themselves disabled?",
-            "needs_device": "Needs a device",
-            "needs_connectivity": "Needs mobile data or an internet connection",
-            "needs_skills": "Wants help with digital skills",
-            "referral_source": "How did they come to us?",
-            "referral_source_detail": "Details (optional)",
-            **{field: label for field, label in choices.EDS_AREAS.items()},
-        }
+    class Meta(ResidentFieldsForm.Meta):
+        fields = DETAILS_FIRST + DETAILS_LATER
         widgets = {"accessibility_needs": forms.Textarea(attrs={"rows": 3})}
-        help_texts = {"low_income": ""}  # the model's help text only repeats the label
+        help_texts = {"age_band": ""}
         error_messages = {
             "first_name": {"required": "Enter their first name"},
             "last_name": {"required": "Enter their last name"},
@@ -153,18 +321,7 @@ class ResidentForm(ErrorAnchors, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        optional_choices = {
-            "age_band", "local_authority", "preferred_contact_method", "gender", "ethnicity", "disability",
-            "employment_status", "low_income", "carer", "referral_source", *choices.EDS_AREAS,
-        }  # fmt: skip
-        for name in optional_choices:
-            field = self.fields[name]
-            field.choices = BLANK + [c for c in field.choices if c[0] != ""]
         self.fields["postcode"].error_messages["invalid_postcode"] = "Enter a real UK postcode, like WV1 1AA"
-        for part in self.fields["date_of_birth"].widget.widgets:
-            part.attrs["inputmode"] = "numeric"  # a number keypad on phones and tablets
-        self.helper = FormHelper()
-        self.helper.label_size = Size.SMALL
         self.helper.layout = Layout(
             Fieldset(
                 Field.text("first_name", field_width=20), Field.text("last_name", field_width=20),
@@ -175,35 +332,27 @@ class ResidentForm(ErrorAnchors, forms.ModelForm):
             ),
             Fieldset(
                 Field.text("phone", field_width=20), Field.text("email", field_width=30),
-                Field.select("preferred_contact_method"), Field.text("preferred_language", field_width=20),
-                Field.textarea("accessibility_needs", rows=3),
-                legend="Contact", legend_size=Size.MEDIUM,
+                Field.select("preferred_contact_method"), Field.text("postcode", field_width=10),
+                legend="How to reach them", legend_size=Size.MEDIUM,
             ),
             Fieldset(
-                Field.text("address_line_1"), Field.text("address_line_2"), Field.text("town", field_width=20),
-                Field.text("postcode", field_width=10), Field.select("local_authority"),
-                legend="Address", legend_size=Size.MEDIUM,
-            ),
-            Fieldset(
+                HTML('<div class="govuk-hint">Select all that apply.</div>'),
                 Div(
                     Field.checkbox("needs_device"), Field.checkbox("needs_connectivity"),
                     Field.checkbox("needs_skills"), css_class="app-checkbox-list",
                 ),
-                *[Field.select(name) for name in choices.EDS_AREAS],
-                legend="What they need", legend_size=Size.MEDIUM,
+                legend="What do they need help with today?", legend_size=Size.MEDIUM,
             ),
             Fieldset(
-                HTML('<p class="govuk-hint">Every question is optional and can be answered “prefer not to say”.</p>'),
-                Field.select("gender"), Field.select("ethnicity"), Field.select("disability"),
-                Field.select("employment_status"), Field.select("low_income"), Field.select("carer"),
-                legend="Equality monitoring", legend_size=Size.MEDIUM,
-            ),
-            Fieldset(
+                HTML('<p class="govuk-body">Ask these now if there is time, or later. Equality monitoring and '
+                     "their digital skills are asked from their page once they are registered.</p>"),
+                Field.text("address_line_1"), Field.text("address_line_2"), Field.text("town", field_width=20),
+                Field.select("local_authority"), Field.text("preferred_language", field_width=20),
+                Field.textarea("accessibility_needs", rows=3),
                 Field.select("referral_source"), Field.text("referral_source_detail"),
-                legend="How they were referred", legend_size=Size.MEDIUM,
+                legend="More about them", legend_size=Size.MEDIUM,
             ),
         )  # fmt: skip
-        self.helper.form_tag = False
 
     def clean_postcode(self):
         value = self.cleaned_data.get("postcode", "")
@@ -226,16 +375,46 @@ class ResidentForm(ErrorAnchors, forms.ModelForm):
             self.add_error("age_band", "Enter a date of birth, or choose an age band if they would rather not say")
         return cleaned
 
-    def _post_clean(self):
-        # The services validate the whole record; here only field-level checks apply, so a half-built
-        # instance (no owning organisation yet) is never validated against the database.
-        pass
+
+class EqualityForm(ResidentFieldsForm):
+    """The equality monitoring questions, asked when there is time; each can be "prefer not to say"."""
+
+    class Meta(ResidentFieldsForm.Meta):
+        fields = choices.EQUALITY_FIELDS
+        help_texts = {"low_income": ""}  # the model's help text only repeats the label
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper.layout = Layout(
+            HTML('<p class="govuk-body">Every question is optional, and can be answered “prefer not to say”. '
+                 "Leave one as “Not asked” if you did not ask it.</p>"),
+            *[Field.select(name) for name in choices.EQUALITY_FIELDS],
+        )  # fmt: skip
+
+
+class SkillsForm(ResidentFieldsForm):
+    """Their Essential Digital Skills baseline, one level per skill area."""
+
+    class Meta(ResidentFieldsForm.Meta):
+        fields = tuple(choices.EDS_AREAS)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper.layout = Layout(
+            HTML('<p class="govuk-body">For each area, what can they do today? Leave one as “Not asked” if you '
+                 "did not ask about it.</p>"),
+            *[Field.select(name) for name in choices.EDS_AREAS],
+        )  # fmt: skip
 
 
 class RegisterResidentForm(ResidentForm):
     confirm_new = forms.BooleanField(
         required=False, label="I have checked: this is a different person and needs a new record"
     )
+    # Sent back by the page that showed the possible-duplicate warning (templates/inclusion/resident_form.html).
+    duplicates_seen = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    CONFIRM_NEEDED = "Tick the box if this is a different person, or open the existing record instead"
 
 
 class NoteForm(ErrorAnchors, forms.Form):
@@ -261,32 +440,53 @@ class NoteForm(ErrorAnchors, forms.Form):
         )
 
 
+NOT_ASKED = ("", "Not asked this time")
+
+
 class ConsentForm(ErrorAnchors, forms.Form):
-    purpose = forms.ChoiceField(
-        label="What are they agreeing to?",
-        choices=choices.ConsentPurpose.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose what they are agreeing to"},
-    )
+    """Every purpose the resident has no current consent for, answered at once: yes, no (refused, and kept
+    as such) or not asked; and how they answered."""
+
     channel = forms.ChoiceField(
-        label="How did they give it?",
+        label="How did they answer?",
         choices=choices.ConsentChannel.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose how they gave their consent"},
+        error_messages={"required": "Choose how they gave their answers"},
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, purposes: list[str], refused_on: dict[str, date] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        refused_on = refused_on or {}
+        answers = [*choices.ConsentAnswer.choices, NOT_ASKED]
+        for purpose in purposes:
+            label = choices.ConsentPurpose(purpose).label
+            refused = refused_on.get(purpose)
+            self.fields[purpose] = forms.ChoiceField(
+                label=label, choices=answers, required=False, widget=forms.RadioSelect,
+                help_text=f"They said no on {refused:%-d %B %Y}." if refused else "",
+            )  # fmt: skip
+        self.fields["channel"] = self.fields.pop("channel")  # after the purposes
+        self.purposes = purposes
         self.helper = FormHelper()
         self.helper.layout = Layout(
             HTML(
                 f'<p class="govuk-body">Read them the consent wording, version {settings.CONSENT_WORDING_VERSION}, '
-                "before you record their answer.</p>"
+                "and record each answer. “No” is kept as their answer: it is not the same as not asked.</p>"
             ),
-            Field.radios("purpose", legend_size=Size.SMALL),
+            *[Field.radios(purpose, legend_size=Size.SMALL, inline=False) for purpose in purposes],
             Field.radios("channel", legend_size=Size.SMALL),
-            Submit("submit", "Record consent"),
+            Submit("submit", "Record their answers"),
         )
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.purposes and not any(cleaned.get(purpose) for purpose in self.purposes):
+            self.add_error(self.purposes[0], "Choose their answer for at least one purpose")
+        return cleaned
+
+    @property
+    def answers(self) -> dict[str, str]:
+        return {purpose: self.cleaned_data[purpose] for purpose in self.purposes if self.cleaned_data.get(purpose)}
 
 
 class ConsentWithdrawForm(ErrorAnchors, forms.Form):

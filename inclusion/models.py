@@ -8,14 +8,14 @@ import uuid
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower, Replace, Upper
+from django.db.models.functions import Lower, Trim, Upper
 from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
 from rest_framework_api_key.models import AbstractAPIKey
 from simple_history.models import HistoricalRecords
 
 from . import choices
-from .validators import validate_postcode
+from .validators import validate_name, validate_not_drama_number, validate_postcode
 
 
 class Organisation(models.Model):
@@ -121,15 +121,15 @@ class Resident(models.Model):
     owning_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="residents")
     registered_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
-    first_name = models.CharField(max_length=100)
-    last_name = models.CharField(max_length=100)
-    preferred_name = models.CharField(max_length=100, blank=True)
+    first_name = models.CharField(max_length=100, validators=[validate_name])
+    last_name = models.CharField(max_length=100, validators=[validate_name])
+    preferred_name = models.CharField(max_length=100, blank=True, validators=[validate_name])
     date_of_birth = models.DateField(null=True, blank=True)
     age_band = models.CharField(
         max_length=10, blank=True, choices=choices.AgeBand.choices, help_text="When the date of birth is refused."
     )
 
-    phone = PhoneNumberField(blank=True)
+    phone = PhoneNumberField(blank=True, validators=[validate_not_drama_number])
     email = models.EmailField(blank=True)
     address_line_1 = models.CharField(max_length=200, blank=True)
     address_line_2 = models.CharField(max_length=200, blank=True)
@@ -167,28 +167,24 @@ class Resident(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
-    # Search keys kept by PostgreSQL itself, so no code path can forget them. Prefix searches on
-    # these use the text_pattern_ops indexes below: fast on a million rows with core PostgreSQL only.
-    first_name_key = models.GeneratedField(
-        expression=Lower("first_name"), output_field=models.TextField(), db_persist=True
-    )
-    last_name_key = models.GeneratedField(
-        expression=Lower("last_name"), output_field=models.TextField(), db_persist=True
-    )
-    preferred_name_key = models.GeneratedField(
-        expression=Lower("preferred_name"), output_field=models.TextField(), db_persist=True
-    )
+    # Search keys. Names are folded in Python (accents, apostrophes, the parts of a double-barrelled name:
+    # validators.name_search_key) when the services save a resident (services.resident_search_keys_fill);
+    # the postcode key is kept by PostgreSQL itself. Prefix searches on these use the text_pattern_ops
+    # indexes below: fast on a million rows with core PostgreSQL only (no unaccent, no pg_trgm).
+    first_name_key = models.TextField(default="", editable=False)
+    last_name_key = models.TextField(default="", editable=False)
+    last_name_part_key = models.TextField(default="", editable=False)  # "jones" for Smith-Jones; "" if one part
+    preferred_name_key = models.TextField(default="", editable=False)
     postcode_key = models.GeneratedField(
-        expression=Upper(Replace("postcode", models.Value(" "), models.Value(""))),
-        output_field=models.TextField(),
-        db_persist=True,
-    )
+        expression=Upper(Trim("postcode")), output_field=models.TextField(), db_persist=True
+    )  # 'WV1 1AA', the space kept: a search for WV1 is not one for WV10 (validators.postcode_search_prefix)
     email_key = models.GeneratedField(expression=Lower("email"), output_field=models.TextField(), db_persist=True)
 
     history = HistoricalRecords(
         excluded_fields=[
             "first_name_key",
             "last_name_key",
+            "last_name_part_key",
             "preferred_name_key",
             "postcode_key",
             "email_key",
@@ -209,6 +205,8 @@ class Resident(models.Model):
         # a prefix search reads only that organisation's matching rows (bench/search.py measures it).
         indexes = [
             models.Index(fields=["owning_organisation", "last_name_key"], name="resident_org_last_name",
+                         opclasses=["int8_ops", "text_pattern_ops"]),
+            models.Index(fields=["owning_organisation", "last_name_part_key"], name="resident_org_last_name_part",
                          opclasses=["int8_ops", "text_pattern_ops"]),
             models.Index(fields=["owning_organisation", "first_name_key"], name="resident_org_first_name",
                          opclasses=["int8_ops", "text_pattern_ops"]),
@@ -238,11 +236,19 @@ class Resident(models.Model):
         return [(label, levels.get(getattr(self, field), "Not assessed")) for field, label in choices.EDS_AREAS.items()]
 
 
+class ConsentQuerySet(models.QuerySet):
+    def current(self):
+        """Consents in force now: given and not withdrawn. What every rule that needs consent reads."""
+        return self.filter(withdrawn_at__isnull=True, refused=False)
+
+
 class Consent(models.Model):
-    """A resident's consent for one purpose. Withdrawal is recorded on the same row, never deleted."""
+    """A resident's answer for one purpose: consent given (withdrawal is recorded on the same row, never
+    deleted), or refused (kept, so that staff are told when they were asked, but never in force)."""
 
     resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="consents")
     purpose = models.CharField(max_length=20, choices=choices.ConsentPurpose.choices)
+    refused = models.BooleanField(default=False, help_text="They were asked and said no (given_at is when).")
     wording_version = models.CharField(max_length=20)
     channel = models.CharField(max_length=20, choices=choices.ConsentChannel.choices)
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
@@ -253,13 +259,18 @@ class Consent(models.Model):
     withdrawal_channel = models.CharField(max_length=20, blank=True, choices=choices.ConsentChannel.choices)
     withdrawal_note = models.CharField(max_length=500, blank=True)
 
+    objects = ConsentQuerySet.as_manager()
+
     class Meta:
         ordering = ["-given_at"]
         constraints = [
             models.UniqueConstraint(
                 fields=["resident", "purpose"],
-                condition=Q(withdrawn_at__isnull=True),
+                condition=Q(withdrawn_at__isnull=True, refused=False),
                 name="one_current_consent_per_purpose",
+            ),
+            models.CheckConstraint(
+                condition=Q(refused=False) | Q(withdrawn_at__isnull=True), name="a_refusal_is_never_withdrawn"
             ),
             models.CheckConstraint(
                 condition=Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gte=models.F("given_at")),
@@ -268,11 +279,12 @@ class Consent(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_purpose_display()} ({'withdrawn' if self.withdrawn_at else 'current'})"
+        state = "refused" if self.refused else "withdrawn" if self.withdrawn_at else "current"
+        return f"{self.get_purpose_display()} ({state})"
 
     @property
     def is_current(self):
-        return self.withdrawn_at is None
+        return self.withdrawn_at is None and not self.refused
 
 
 class CaseEvent(models.Model):
@@ -311,6 +323,62 @@ class CaseEvent(models.Model):
         if self.api_key_id:
             return f"API: {self.api_key.name}"
         return "System"
+
+
+class CrossOrganisationMatch(models.Model):
+    """A possible-duplicate check by one organisation that matched a resident of another: who checked, when,
+    which record and why. The owning organisation's coordinators see these (a check tells the checker that
+    a person may be known somewhere); what the checker typed is never kept."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    api_key = models.ForeignKey(OrganisationAPIKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="+")
+    owning_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    reasons = models.JSONField(default=list)
+    organisation_named = models.BooleanField(help_text="The checker was told the owning organisation's name")
+    checked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-checked_at", "-id"]
+        indexes = [models.Index(fields=["owning_organisation", "-checked_at"], name="match_owner_checked")]
+
+    def __str__(self):
+        return f"{self.organisation} matched a resident of {self.owning_organisation}"
+
+    @property
+    def checker_label(self):
+        if self.user_id:
+            return str(self.user)
+        if self.api_key_id:
+            return f"API: {self.api_key.name}"
+        return "System"
+
+
+class IdempotencyRecord(models.Model):
+    """The first successful response to a POST sent with an `Idempotency-Key`, kept for 24 hours so that the
+    same key's retries get it again instead of doing the write twice (inclusion/api/idempotency.py).
+
+    Scoped to one API key: one partner's key can never replay, or learn anything of, another's requests.
+    """
+
+    api_key = models.ForeignKey(OrganisationAPIKey, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    # SHA-256 of the method, path and body: the same key with another request is refused, not replayed.
+    fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True, help_text="Null while the first request runs.")
+    content_type = models.CharField(max_length=100, blank=True)
+    body = models.BinaryField(default=bytes)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["api_key", "key"], name="one_idempotency_record_per_key"),
+        ]
+
+    def __str__(self):
+        return f"Idempotency-Key {self.key} ({self.api_key})"
 
 
 class AuditEvent(models.Model):

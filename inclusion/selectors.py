@@ -8,9 +8,11 @@ from difflib import SequenceMatcher
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from . import choices
 from .access import residents_visible_q, residents_visible_to
-from .models import CaseEvent, Consent, Membership, Organisation, Resident
-from .validators import looks_like_postcode_start, postcode_search_key
+from .choices import ConsentPurpose
+from .models import CaseEvent, Consent, CrossOrganisationMatch, Membership, Organisation, Resident
+from .validators import name_search_key, postcode_search_key, postcode_search_prefix
 
 SEARCH_MIN_LENGTH = 2
 
@@ -29,24 +31,46 @@ def _phone_search_key(query: str) -> str | None:
     return None
 
 
+def resident_postcode_condition(query: str) -> Q | None:
+    """What a postcode search for `query` means (validators.postcode_search_prefix: WV1 is that district, not
+    WV10), as a prefix of the postcode key; None if `query` is not a postcode or its start."""
+    prefix = postcode_search_prefix(query)
+    return None if prefix is None else Q(postcode_key__startswith=prefix)
+
+
 def resident_search_condition(query: str) -> Q | None:
-    """What a search for `query` means: every word matches the start of a first, last or preferred
-    name; a postcode or phone number matches on its start. None when the query is too short.
-    Each branch uses a prefix index, so it stays fast on a million residents."""
+    """What a search for `query` means: every word matches the start of a first, last or preferred name, or of
+    the last part of a double-barrelled surname, with accents and punctuation forgiven (validators.
+    name_search_key); several words also match as one name ('O Brien'). A postcode or phone number matches on
+    its start. None when the query is too short. Each branch uses a per-organisation prefix index, so it stays
+    fast on a million residents."""
     query = " ".join((query or "").split())
     if len(query) < SEARCH_MIN_LENGTH:
         return None
     phone = _phone_search_key(query)
     if phone:
         return Q(phone__startswith=phone)
-    if looks_like_postcode_start(query) and any(ch.isdigit() for ch in query):
-        return Q(postcode_key__startswith=postcode_search_key(query))
+    if any(ch.isdigit() for ch in query):
+        postcode = resident_postcode_condition(query)
+        if postcode is not None:
+            return postcode
+    words = [key for key in (name_search_key(word) for word in query.split(" ")) if key]
+    if not words:
+        return None
     condition = Q()
-    for word in query.lower().split(" "):
+    for word in words:
         condition &= (
             Q(last_name_key__startswith=word)
             | Q(first_name_key__startswith=word)
             | Q(preferred_name_key__startswith=word)
+            | Q(last_name_part_key__startswith=word)
+        )
+    if len(words) > 1:
+        whole = "".join(words)
+        condition |= (
+            Q(last_name_key__startswith=whole)
+            | Q(first_name_key__startswith=whole)
+            | Q(preferred_name_key__startswith=whole)
         )
     return condition
 
@@ -81,18 +105,101 @@ def resident_consents(*, resident: Resident) -> QuerySet[Consent]:
     )
 
 
+def resident_still_to_ask(*, resident: Resident) -> list[dict]:
+    """The questions left for later that nobody has asked yet: equality monitoring and the skills baseline,
+    each as {"name", "url_name", "not_asked", "of"} when some of its questions are blank ("not asked")."""
+    groups = [
+        ("Equality monitoring", "resident-equality", choices.EQUALITY_FIELDS),
+        ("Essential digital skills baseline", "resident-skills", tuple(choices.EDS_AREAS)),
+    ]
+    left = []
+    for name, url_name, fields in groups:
+        not_asked = sum(1 for field in fields if not getattr(resident, field))
+        if not_asked:
+            left.append({"name": name, "url_name": url_name, "not_asked": not_asked, "of": len(fields)})
+    return left
+
+
 def resident_notes(*, resident: Resident) -> QuerySet[CaseEvent]:
     return resident_timeline(resident=resident).filter(kind="note")
 
 
+def resident_latest_answers(*, resident: Resident) -> dict[str, Consent]:
+    """The resident's latest answer for each purpose asked: the current consent if there is one, else the
+    latest refusal or withdrawal."""
+    latest: dict[str, Consent] = {}
+    for answer in Consent.objects.filter(resident=resident):
+        held = latest.get(answer.purpose)
+        if held is None or (not held.is_current and (answer.is_current or _answered_at(answer) > _answered_at(held))):
+            latest[answer.purpose] = answer
+    return latest
+
+
+def _answered_at(answer: Consent):
+    return answer.withdrawn_at or answer.given_at
+
+
+def resident_contact_routes(resident: Resident) -> list[str]:
+    """How the resident can be reached, to remind them of a loan: "phone", "email", "post" (an address
+    needs its first line and a postcode)."""
+    routes = []
+    if resident.phone:
+        routes.append("phone")
+    if resident.email:
+        routes.append("email")
+    if resident.address_line_1.strip() and resident.postcode:
+        routes.append("post")
+    return routes
+
+
+@dataclass
+class Readiness:
+    """What a resident has, and lacks, before a loan (processing consent and a contact route) or a voucher
+    (processing consent): resident_readiness. `consent` is "given", "refused", "withdrawn" or "never";
+    `consent_changed_on` is the day it was refused or withdrawn."""
+
+    consent: str
+    consent_changed_on: date | None
+    contact_routes: list[str]
+
+    @property
+    def can_have_voucher(self) -> bool:
+        return self.consent == "given"
+
+    @property
+    def can_borrow(self) -> bool:
+        return self.can_have_voucher and bool(self.contact_routes)
+
+
+def resident_readiness(*, resident: Resident) -> Readiness:
+    """The resident's processing consent, as its latest answer stands, and their contact routes."""
+    latest = resident_latest_answers(resident=resident).get(ConsentPurpose.PROCESSING)
+    routes = resident_contact_routes(resident)
+    if latest is None:
+        return Readiness("never", None, routes)
+    if latest.is_current:
+        return Readiness("given", None, routes)
+    if latest.refused:
+        return Readiness("refused", timezone.localdate(latest.given_at), routes)
+    return Readiness("withdrawn", timezone.localdate(latest.withdrawn_at), routes)
+
+
 @dataclass
 class PossibleDuplicate:
-    """A record that may be the same person. `resident` is None when it belongs to an organisation
-    that may not see it: then only the organisation's name is shown."""
+    """A record that may be the same person.
 
-    organisation_name: str
+    `resident` (with `reasons`) only when the organisation may see that record. For another organisation's
+    record, `organisation_name` is that organisation only when the person has a current consent to sharing
+    with partners; otherwise None ("may already be known to another partner"). `matched_id` and
+    `owning_organisation_id` are for the match log (services.resident_duplicate_check), never for pages."""
+
+    matched_id: object
+    owning_organisation_id: int
     reasons: list[str] = field(default_factory=list)
     resident: Resident | None = None
+    organisation_name: str | None = None
+    organisation_slug: str | None = None
+    matched_reasons: list[str] = field(default_factory=list)  # why it matched, whether shown or not
 
 
 def _name_key(value: str) -> str:
@@ -113,6 +220,9 @@ def names_similar(first_a: str, last_a: str, first_b: str, last_b: str) -> bool:
     return (close(la, lb, 0.8) and first_close(fa, fb)) or (close(fa, lb, 0.8) and close(la, fb, 0.8))
 
 
+STRONG_REASONS = frozenset({"same date of birth and a similar name", "same phone number", "same email address"})
+
+
 def resident_possible_duplicates(
     *,
     organisation: Organisation,
@@ -124,9 +234,14 @@ def resident_possible_duplicates(
     postcode: str = "",
     exclude_pk=None,
 ) -> list[PossibleDuplicate]:
-    """Records anywhere in the scheme that may be this person: same date of birth and a similar name,
-    the same phone or email, or the same postcode and a similar name. Only those the organisation may
-    see are named; for the others, only their organisation is given."""
+    """Records anywhere in the scheme that may be this person, every one (for the match log; pages show
+    possible_duplicates_shown of them).
+
+    Records the organisation may see match on the same date of birth and a similar name, the same phone or
+    email, or the same postcode and a similar name, and are named with their reasons. Another organisation's
+    records match only on strong evidence (date of birth with a similar name, the same phone or email), and
+    say nothing of the person; their organisation is named only when the person has a current consent to
+    sharing with partners."""
     candidates_q = Q()
     if date_of_birth:
         candidates_q |= Q(date_of_birth=date_of_birth)
@@ -141,11 +256,17 @@ def resident_possible_duplicates(
     candidates = Resident.objects.filter(candidates_q).select_related("owning_organisation")
     if exclude_pk:
         candidates = candidates.exclude(pk=exclude_pk)
+    candidates = list(candidates[:500])
     visible_ids = set(
         Resident.objects.filter(candidates_q).filter(residents_visible_q(organisation)).values_list("pk", flat=True)
     )
+    sharing_ids = set(
+        Consent.objects.current()
+        .filter(purpose=ConsentPurpose.SHARING, resident__in=[c.pk for c in candidates if c.pk not in visible_ids])
+        .values_list("resident_id", flat=True)
+    )
     matches = []
-    for candidate in candidates[:500]:
+    for candidate in candidates:
         similar = names_similar(first_name, last_name, candidate.first_name, candidate.last_name) or (
             candidate.preferred_name
             and names_similar(first_name, last_name, candidate.preferred_name, candidate.last_name)
@@ -159,24 +280,37 @@ def resident_possible_duplicates(
             reasons.append("same email address")
         if postcode and candidate.postcode_key == postcode_search_key(postcode) and similar:
             reasons.append("same postcode and a similar name")
-        if reasons:
-            visible = candidate.pk in visible_ids
-            matches.append(
-                PossibleDuplicate(
-                    organisation_name=candidate.owning_organisation.name,
-                    reasons=reasons if visible else [],
-                    resident=candidate if visible else None,
-                )
+        visible = candidate.pk in visible_ids
+        named = visible or candidate.pk in sharing_ids
+        if not visible:
+            reasons = [reason for reason in reasons if reason in STRONG_REASONS]
+        if not reasons:
+            continue
+        matches.append(
+            PossibleDuplicate(
+                matched_id=candidate.pk,
+                owning_organisation_id=candidate.owning_organisation_id,
+                reasons=reasons if visible else [],
+                resident=candidate if visible else None,
+                organisation_name=candidate.owning_organisation.name if named else None,
+                organisation_slug=candidate.owning_organisation.slug if named else None,
+                matched_reasons=reasons,
             )
-    # Hidden records: one line per organisation is enough, and says nothing more.
-    seen, result = set(), []
-    for match in sorted(matches, key=lambda m: m.resident is None):
+        )
+    return sorted(matches, key=lambda m: (m.resident is None, m.organisation_name is None))
+
+
+def possible_duplicates_shown(matches: list[PossibleDuplicate]) -> list[PossibleDuplicate]:
+    """What a page or response shows of the matches: every record the organisation may see; one line per
+    other organisation that may be named; one line for all the others ("known to another partner")."""
+    seen, shown = set(), []
+    for match in matches:
         if match.resident is None:
             if match.organisation_name in seen:
                 continue
             seen.add(match.organisation_name)
-        result.append(match)
-    return result
+        shown.append(match)
+    return shown
 
 
 def memberships_for_user(*, user) -> QuerySet[Membership]:
@@ -210,4 +344,16 @@ def recent_notes(*, organisation: Organisation, limit: int = 10) -> QuerySet[Cas
         .filter(resident__in=residents_visible_to(organisation).values("pk"))
         .select_related("resident", "author")
         .order_by("-occurred_at")[:limit]
+    )
+
+
+def cross_organisation_matches(*, organisation: Organisation) -> QuerySet[CrossOrganisationMatch]:
+    """Possible-duplicate checks by other organisations that matched this organisation's residents, newest
+    first (the coordinators' match log)."""
+    return (
+        CrossOrganisationMatch.objects.filter(
+            owning_organisation=organisation, resident__owning_organisation=organisation
+        )
+        .select_related("resident", "organisation", "user", "api_key")
+        .order_by("-checked_at", "-id")
     )

@@ -9,3 +9,11 @@ def heartbeat(token: str) -> str:
     """Record that a worker is alive and reading the queue (used by health checks and the tests)."""
     cache.set(f"heartbeat:{token}", "ok", timeout=300)
     return token
+
+
+@shared_task
+def idempotency_records_purge() -> int:
+    """Sweep expired Idempotency-Key records (for beat to schedule; the API also sweeps at most hourly)."""
+    from .services import idempotency_records_purge as purge
+
+    return purge()

@@ -16,8 +16,11 @@ urlpatterns = [
     path("organisation/switch/", views.switch_organisation, name="switch-organisation"),
     path("residents/", views.resident_search, name="resident-search"),
     path("residents/register/", views.resident_register, name="resident-register"),
+    path("residents/matches/", views.duplicate_matches, name="duplicate-matches"),
     path("residents/<uuid:pk>/", views.resident_detail, name="resident-detail"),
     path("residents/<uuid:pk>/edit/", views.resident_edit, name="resident-edit"),
+    path("residents/<uuid:pk>/equality/", views.resident_equality, name="resident-equality"),
+    path("residents/<uuid:pk>/skills/", views.resident_skills, name="resident-skills"),
     path("residents/<uuid:pk>/notes/add/", views.note_add, name="note-add"),
     path("residents/<uuid:pk>/consent/add/", views.consent_record, name="consent-record"),
     path("residents/<uuid:pk>/consent/<int:consent_pk>/withdraw/", views.consent_withdraw, name="consent-withdraw"),
@@ -27,3 +30,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]  # fmt: skip
+
+# Under /api/ these answer JSON in the API's one error format; elsewhere Django's own pages.
+handler400 = "inclusion.api.errors.bad_request"
+handler404 = "inclusion.api.errors.not_found"
+handler500 = "inclusion.api.errors.server_error"

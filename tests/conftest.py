@@ -4,8 +4,9 @@ import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
 
-from inclusion import choices
+from inclusion import choices, registry
 from inclusion.actors import Actor
+from inclusion.models import Resident
 from inclusion.services import api_key_create
 
 from .factories import MembershipFactory, OrganisationFactory, ResidentFactory
@@ -84,3 +85,34 @@ def api_a(org_a):
 @pytest.fixture
 def api_b(org_b):
     return _api_client(org_b)
+
+
+class Sharing:
+    """Share residents with another organisation as a referral will: a resident link registered with the
+    access rule for one test. share(resident, organisation) starts it, end(resident, organisation) ends it."""
+
+    NAME = "test referrals"
+
+    def __init__(self):
+        self.links: set[tuple[int, object]] = set()
+        registry.register_resident_link(self.NAME, self.residents_linked_to)
+
+    def residents_linked_to(self, organisation):
+        ids = [pk for organisation_pk, pk in self.links if organisation_pk == organisation.pk]
+        return Resident.objects.filter(pk__in=ids).values("pk")
+
+    def share(self, resident, organisation):
+        self.links.add((organisation.pk, resident.pk))
+
+    def end(self, resident, organisation):
+        self.links.discard((organisation.pk, resident.pk))
+
+    def close(self):
+        registry.unregister_resident_link(self.NAME)
+
+
+@pytest.fixture
+def sharing():
+    links = Sharing()
+    yield links
+    links.close()

@@ -7,7 +7,7 @@ import phonenumbers
 from factory.django import DjangoModelFactory
 
 from inclusion import choices
-from inclusion.models import Membership, Organisation, Resident, User
+from inclusion.models import Consent, Membership, Organisation, Resident, User
 
 factory.Faker._DEFAULT_LOCALE = "en_GB"
 
@@ -56,8 +56,26 @@ class MembershipFactory(DjangoModelFactory):
 
 
 class ResidentFactory(DjangoModelFactory):
+    """A resident who can be lent a device: a current processing consent (recorded by their organisation) and
+    a phone, email and postal address. ResidentFactory(unconsented=True) has no consent;
+    ResidentFactory(unreachable=True) has no phone, email or address (give one back by name)."""
+
     class Meta:
         model = Resident
+        skip_postgeneration_save = True  # the consent is its own row: nothing on the resident changes
+
+    class Params:
+        unconsented = factory.Trait(processing_consent=None)
+        unreachable = factory.Trait(phone="", email="", address_line_1="", address_line_2="", town="", postcode="")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # Saved directly, not through the services: keep its search keys as they would.
+        from inclusion.services import resident_search_keys_fill
+
+        resident = resident_search_keys_fill(model_class(*args, **kwargs))
+        resident.save(force_insert=True)
+        return resident
 
     owning_organisation = factory.SubFactory(OrganisationFactory)
     first_name = factory.Faker("first_name")
@@ -69,3 +87,19 @@ class ResidentFactory(DjangoModelFactory):
     town = "Wolverhampton"
     postcode = factory.Sequence(lambda n: f"WV{n % 9 + 1} {n % 10}AB")
     local_authority = choices.LocalAuthority.WOLVERHAMPTON
+    processing_consent = factory.RelatedFactory(
+        "tests.factories.ConsentFactory", factory_related_name="resident", purpose=choices.ConsentPurpose.PROCESSING
+    )
+
+
+class ConsentFactory(DjangoModelFactory):
+    """A current consent, recorded by the resident's own organisation on paper. (Use the services to withdraw.)"""
+
+    class Meta:
+        model = Consent
+
+    resident = factory.SubFactory(ResidentFactory)
+    purpose = choices.ConsentPurpose.PROCESSING
+    channel = choices.ConsentChannel.PAPER
+    wording_version = "2026-01"
+    organisation = factory.SelfAttribute("resident.owning_organisation")

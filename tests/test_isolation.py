@@ -12,11 +12,12 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from devices.services import loan_create
 from devices.voucher_services import voucher_issue
-from inclusion.services import consent_record, note_add
+from inclusion.actors import Actor
+from inclusion.services import consent_record, note_add, resident_duplicate_check
 
 from .devices.factories import DeviceFactory
 from .devices.voucher_factories import VoucherFactory
-from .factories import MembershipFactory, ResidentFactory
+from .factories import MembershipFactory, OrganisationFactory, ResidentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +29,7 @@ NO_PERSONAL_DATA = {
 }  # fmt: skip
 # Lists and searches: B gets a 200 that must not mention A's resident.
 LISTS = {
-    "residents/": {"q": "Zeb"}, "residents/register/": {}, "api/v1/residents/": {"q": "Zeb"},
+    "residents/": {"q": "Zeb"}, "residents/register/": {}, "residents/matches/": {}, "api/v1/residents/": {"q": "Zeb"},
     "devices/": {"q": "ZEB"}, "devices/add/": {}, "devices/loans/": {}, "devices/policy/": {},
     "devices/export.csv": {}, "devices/export.xlsx": {}, "devices/labels/": {}, "devices/import/": {},
     "devices/vouchers/": {}, "devices/vouchers/import/": {}, "devices/vouchers/export.csv": {},
@@ -78,6 +79,9 @@ def a_world(org_a, staff_a, actor_a):
     loan = loan_create(actor=actor_a, device=device, resident=resident, agreement_method="signed_paper")
     VoucherFactory(batch__organisation=org_a, batch__reference="ZEBBATCH", code="ZEBCODE-Q7Q7")
     voucher = voucher_issue(actor=actor_a, resident=resident, kind="data_code")
+    # A third partner's check matched Zebedee: on A's match log, and nowhere of B's.
+    third = Actor.for_membership(MembershipFactory(organisation=OrganisationFactory(name="Gamma College")))
+    resident_duplicate_check(actor=third, first_name="Z", last_name="Q", phone=str(resident.phone))
     return {"pk": resident.pk, "consent_pk": consent.pk, "resident": resident, "asset_tag": device.asset_tag,
             "loan_pk": loan.pk, "voucher_pk": voucher.pk, "batch_pk": voucher.batch_id}  # fmt: skip
 
@@ -128,7 +132,7 @@ def test_organisation_b_gets_404_for_everything_of_organisation_a(client_b, api_
     resident.refresh_from_db()
     assert resident.first_name == "Zebedee"
     assert resident.events.count() == 4  # A's consent, note, loan and voucher; nothing written by B
-    assert resident.consents.get().is_current
+    assert resident.consents.get(purpose="sharing").is_current
     assert resident.loans.get().is_open and resident.vouchers.get().status == "issued"
 
 

@@ -1,10 +1,19 @@
 """Input and output shapes of the devices partner API. Serializers validate and shape; services save."""
 
+from django.core.validators import RegexValidator
 from django.http import Http404
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from inclusion.access import resident_get_visible
+from inclusion.api.serializers import (
+    InputCharField,
+    InputSerializer,
+    RealDateField,
+    StrictBooleanField,
+    StrictInputMixin,
+)
+from inclusion.validators import validate_name
 
 from .. import selectors
 from ..models import (
@@ -21,6 +30,10 @@ from ..models import (
 from ..services import DEVICE_FIELDS, SIMPLE_MOVES
 
 NOTES_MAX_LENGTH = 2000  # Device.notes and Loan.closing_notes
+# The tag as it may be sent: the service trims it and makes it upper case, then it must match ASSET_TAG_PATTERN.
+ASSET_TAG_INPUT = RegexValidator(
+    r"^ *(?:[A-Za-z0-9][A-Za-z0-9 ._-]*)?$", "Use letters, digits, spaces, dots, hyphens or underscores."
+)
 
 
 class BlankAsNullChoiceField(serializers.ChoiceField):
@@ -82,7 +95,7 @@ class DeviceOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DeviceUpdateInputSerializer(serializers.ModelSerializer):
+class DeviceUpdateInputSerializer(StrictInputMixin, serializers.ModelSerializer):
     """A device's details; never its status (that moves through the lifecycle) or its tag."""
 
     kind = DeviceKindField()
@@ -97,9 +110,10 @@ class DeviceUpdateInputSerializer(serializers.ModelSerializer):
 class DeviceCreateInputSerializer(DeviceUpdateInputSerializer):
     # Not the model field's UniqueValidator: the service normalises the tag (' lap-1 ' is LAP-1) before
     # checking it is free, and says so in its own words.
-    asset_tag = serializers.CharField(
-        required=False, allow_blank=True, max_length=40,
-        help_text="Your label on the device; stored upper case. Leave out to have one generated (DI-000123).",
+    asset_tag = InputCharField(
+        required=False, allow_blank=True, max_length=40, validators=[ASSET_TAG_INPUT],
+        help_text="Your label on the device: letters, digits, spaces, dots, hyphens and underscores, stored upper "
+        "case. Leave out to have one generated (DI-000123).",
     )  # fmt: skip
 
     class Meta(DeviceUpdateInputSerializer.Meta):
@@ -112,7 +126,7 @@ class DeviceCreateInputSerializer(DeviceUpdateInputSerializer):
 class LoanOutputSerializer(serializers.ModelSerializer):
     device = serializers.SlugRelatedField(slug_field="asset_tag", read_only=True, help_text="The device's asset tag.")
     resident = serializers.PrimaryKeyRelatedField(read_only=True, help_text="The resident's id.")
-    overdue = serializers.BooleanField(read_only=True, help_text="Open and past its due date (derived, not stored).")
+    overdue = StrictBooleanField(read_only=True, help_text="Open and past its due date (derived, not stored).")
     days_overdue = serializers.IntegerField(read_only=True, help_text="0 unless overdue.")
     outcome = BlankAsNullChoiceField(
         LoanOutcome.choices, read_only=True, allow_null=True, help_text="Null while the loan is open."
@@ -131,19 +145,20 @@ class LoanOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class LoanCreateInputSerializer(serializers.Serializer):
+class LoanCreateInputSerializer(InputSerializer):
     """Resolves the device and resident as the calling organisation may see them (context["organisation"])."""
 
-    device = serializers.CharField(max_length=40, help_text="The asset tag of one of your devices, ready to lend.")
+    device = InputCharField(max_length=40, help_text="The asset tag of one of your devices, ready to lend.")
     resident = serializers.UUIDField(help_text="The id of a resident you may see.")
     agreement_method = serializers.ChoiceField(AgreementMethod.choices)
-    agreement_accepted = serializers.BooleanField(help_text="Must be true: the resident accepted the loan agreement.")
-    witness_name = serializers.CharField(
-        required=False, allow_blank=True, max_length=150, help_text="Required for a verbal agreement."
-    )
-    started_on = serializers.DateField(required=False, help_text="Defaults to today.")
-    due_on = serializers.DateField(required=False, help_text="Defaults to the longest your loan policy allows.")
-    notes = serializers.CharField(required=False, allow_blank=True, max_length=NOTES_MAX_LENGTH)
+    agreement_accepted = StrictBooleanField(help_text="Must be true: the resident accepted the loan agreement.")
+    witness_name = InputCharField(
+        required=False, allow_blank=True, max_length=150, validators=[validate_name],
+        help_text="Required for a verbal agreement.",
+    )  # fmt: skip
+    started_on = RealDateField(required=False, help_text="Defaults to today.")
+    due_on = RealDateField(required=False, help_text="Defaults to the longest your loan policy allows.")
+    notes = InputCharField(required=False, allow_blank=True, max_length=NOTES_MAX_LENGTH)
 
     def validate_device(self, value):
         device = selectors.device_get(organisation=self.context["organisation"], asset_tag=value)
@@ -158,36 +173,36 @@ class LoanCreateInputSerializer(serializers.Serializer):
             raise serializers.ValidationError("No such resident.", code="does_not_exist") from None
 
 
-class LoanReturnInputSerializer(serializers.Serializer):
+class LoanReturnInputSerializer(InputSerializer):
     condition = ConditionField(help_text="The condition it came back in.")
-    returned_on = serializers.DateField(required=False, help_text="Defaults to today.")
+    returned_on = RealDateField(required=False, help_text="Defaults to today.")
     accessories_returned = AccessoriesField(required=False, default=list)
-    notes = serializers.CharField(required=False, allow_blank=True, max_length=NOTES_MAX_LENGTH)
+    notes = InputCharField(required=False, allow_blank=True, max_length=NOTES_MAX_LENGTH)
 
 
-class LoanExtendInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=300)
+class LoanExtendInputSerializer(InputSerializer):
+    reason = InputCharField(required=False, allow_blank=True, max_length=300)
 
 
-class LoanReportLostInputSerializer(serializers.Serializer):
-    stolen = serializers.BooleanField(required=False, default=False)
-    police_reference = serializers.CharField(required=False, allow_blank=True, max_length=50)
-    notes = serializers.CharField(required=False, allow_blank=True, max_length=NOTES_MAX_LENGTH)
+class LoanReportLostInputSerializer(InputSerializer):
+    stolen = StrictBooleanField(required=False, default=False)
+    police_reference = InputCharField(required=False, allow_blank=True, max_length=50)
+    notes = InputCharField(required=False, allow_blank=True, max_length=NOTES_MAX_LENGTH)
 
 
-class LoanGiftInputSerializer(serializers.Serializer):
-    notes = serializers.CharField(required=False, allow_blank=True, max_length=NOTES_MAX_LENGTH)
+class LoanGiftInputSerializer(InputSerializer):
+    notes = InputCharField(required=False, allow_blank=True, max_length=NOTES_MAX_LENGTH)
 
 
-class DeviceWipeInputSerializer(serializers.Serializer):
+class DeviceWipeInputSerializer(InputSerializer):
     method = serializers.ChoiceField(WipeMethod.choices)
-    wiped_on = serializers.DateField()
-    operator = serializers.CharField(max_length=150)
-    certificate_reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    wiped_on = RealDateField()
+    operator = InputCharField(max_length=150, validators=[validate_name])
+    certificate_reference = InputCharField(max_length=100, required=False, allow_blank=True, default="")
 
 
-class DeviceStatusInputSerializer(serializers.Serializer):
+class DeviceStatusInputSerializer(InputSerializer):
     """The simple moves of the lifecycle; lending, returns, loss and gifts go through /loans/."""
 
     to_status = serializers.ChoiceField([(s, DeviceStatus(s).label) for s in sorted(SIMPLE_MOVES)])
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    note = InputCharField(max_length=2000, required=False, allow_blank=True, default="")

@@ -7,7 +7,6 @@ organisation's device or loan is a 404; residents through inclusion.access.
 
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -46,9 +45,13 @@ DEVICE_WRITES = ["create", "update", "partial_update"]
     partial_update=extend_schema(summary="Change some of a device's details", parameters=[ASSET_TAG],
                                  request=DeviceUpdateInputSerializer, responses=DeviceOutputSerializer),
 )  # fmt: skip
-@extend_validation_errors(["duplicate"], field_name="asset_tag", actions=["create"])
 class DeviceViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
     serializer_class = DeviceOutputSerializer
+    refusals = {
+        "create": {"asset_tag": ["duplicate"]},
+        "wipe": {None: ["illegal_transition"], "wiped_on": ["in_the_future"]},
+        "change_status": {None: ["illegal_transition", "wipe_required"]},
+    }
     filterset_class = DeviceFilter
     lookup_field = "asset_tag"
 
@@ -80,7 +83,9 @@ class DeviceViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
         device = self.get_object()
         serializer = DeviceUpdateInputSerializer(device, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        device = services.device_update(actor=self.actor, device=device, **serializer.validated_data)
+        # PUT replaces the details: what it leaves out goes back to its default, not kept.
+        details = serializer.validated_data if partial else serializer.replacement(serializer.validated_data)
+        device = services.device_update(actor=self.actor, device=device, **details)
         return Response(DeviceOutputSerializer(device).data)
 
     def partial_update(self, request, asset_tag=None):
@@ -122,18 +127,22 @@ class DeviceViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
     gift=extend_schema(summary="Give the device to the resident to keep (closes the loan)", parameters=[LOAN_ID],
                        request=LoanGiftInputSerializer, responses=LoanOutputSerializer),
 )  # fmt: skip
-@extend_validation_errors(["does_not_exist", "already_on_loan"], field_name="device", actions=["create"])
-@extend_validation_errors(["does_not_exist", "too_many_loans"], field_name="resident", actions=["create"])
-@extend_validation_errors(["invalid"], field_name="agreement_accepted", actions=["create"])
-@extend_validation_errors(["required"], field_name="witness_name", actions=["create"])
-@extend_validation_errors(["invalid"], field_name="due_on", actions=["create"])
-@extend_validation_errors(["illegal_transition"], field_name=None, actions=["create"])
-@extend_validation_errors(["invalid"], field_name="returned_on", actions=["return_loan"])
-# One decorator per (field, action): a second one for the same pair would replace the first.
-@extend_validation_errors(["loan_closed"], field_name=None, actions=["return_loan", "report_lost", "gift"])
-@extend_validation_errors(["loan_closed", "extension_limit"], field_name=None, actions=["extend"])
 class LoanViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
     serializer_class = LoanOutputSerializer
+    refusals = {
+        "create": {
+            None: ["illegal_transition"], "device": ["already_on_loan"],
+            "resident": ["too_many_loans", "consent_missing", "consent_refused", "no_contact_route"],
+            "agreement_accepted": ["not_accepted"],
+            "witness_name": ["required"], "started_on": ["in_the_future", "too_far_back"],
+            "due_on": ["before_start", "beyond_policy"],
+        },
+        "return_loan": {None: ["loan_closed"], "returned_on": ["out_of_range"], "accessories_returned": ["not_lent_with"]},
+        "extend": {None: ["loan_closed", "extension_limit"]},
+        "report_lost": {None: ["loan_closed"]},
+        "gift": {None: ["loan_closed"]},
+    }  # fmt: skip
+    input_rules = {"create": {"device": ["does_not_exist"], "resident": ["does_not_exist"]}}
     filterset_class = LoanFilter
     lookup_value_regex = "[0-9]+"
 

@@ -5,7 +5,7 @@ from django.http import Http404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.response import Response
 
 from inclusion.access import resident_get_visible
@@ -13,6 +13,7 @@ from inclusion.api.views import PartnerViewSetMixin
 
 from .. import voucher_selectors, voucher_services
 from ..models import Voucher, VoucherBatch
+from .filters import VoucherFilter
 from .voucher_serializers import (
     VoucherBatchImportSerializer,
     VoucherBatchOutputSerializer,
@@ -25,6 +26,9 @@ from .voucher_serializers import (
     VoucherWithdrawSerializer,
 )
 
+# A whole code is a bearer secret: no cache (a proxy's or a client library's) may keep it.
+NO_STORE = {"Cache-Control": "no-store"}
+
 
 @extend_schema_view(
     list=extend_schema(summary="Your organisation's voucher batches, with counts by status"),
@@ -35,6 +39,11 @@ class VoucherBatchViewSet(
 ):
     serializer_class = VoucherBatchOutputSerializer
     queryset = VoucherBatch.objects.none()
+    rate_limited_actions = {"import_batch"}  # VOUCHER_IMPORTS_PER_HOUR per key, dry runs included: 429 beyond
+    refusals = {"import_batch": {"vouchers.INDEX": ["invalid_row"], "vouchers": ["invalid_row"],
+                                 "expires_on": ["expired"], None: ["duplicate"]}}  # fmt: skip
+    input_rules = {"import_batch": {"received_on": ["in_the_future"]}}
+    lookup_value_regex = "[0-9]+"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -46,9 +55,11 @@ class VoucherBatchViewSet(
         request=VoucherBatchImportSerializer,
         responses={201: VoucherImportReportSerializer, 200: VoucherImportReportSerializer},
         description="Every bad row is reported as an error whose attr is `vouchers.<index>`; nothing is imported "
-        "unless every row is good.",
+        'unless every row is good. A code another organisation holds is refused as "cannot be imported: check it '
+        "with the provider\". Each import or dry run is recorded and counts against the key's hourly limit "
+        "(429 with Retry-After beyond it).",
     )
-    @action(detail=False, methods=["post"], url_path="import")
+    @action(detail=False, methods=["post"], url_path="import", large_body=True)
     def import_batch(self, request):
         serializer = VoucherBatchImportSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -60,7 +71,7 @@ class VoucherBatchViewSet(
                 for index, row in enumerate(vouchers)]  # fmt: skip
         report = voucher_services.voucher_batch_import(actor=self.actor, rows=rows, dry_run=dry_run, **data)
         if report.errors:
-            raise ValidationError(_errors_by_row(report.errors))
+            raise ValidationError(_errors_by_row(report.errors))  # codes invalid_row and expired: a 422
         batch = (
             voucher_selectors.voucher_batch_get(organisation=self.organisation, pk=report.batch.pk)
             if report.batch
@@ -72,12 +83,13 @@ class VoucherBatchViewSet(
         return Response(body, status=status.HTTP_200_OK if dry_run else status.HTTP_201_CREATED)
 
 
-def _errors_by_row(errors: list[tuple[int, str]]) -> dict[str, list[str]]:
+def _errors_by_row(errors: list[tuple[int, str]]) -> dict[str, list[ErrorDetail]]:
     """[(line, reason)] → {"vouchers.<index>": [...], "expires_on": [...]}: every bad row named."""
-    result: dict[str, list[str]] = {}
+    result: dict[str, list[ErrorDetail]] = {}
     for line, reason in errors:
         attr = f"vouchers.{line - 1}" if line else ("expires_on" if "expired" in reason else "vouchers")
-        result.setdefault(attr, []).append(reason)
+        code = "expired" if attr == "expires_on" else "invalid_row"
+        result.setdefault(attr, []).append(ErrorDetail(reason, code=code))
     return result
 
 
@@ -88,7 +100,18 @@ def _errors_by_row(errors: list[tuple[int, str]]) -> dict[str, list[str]]:
 class VoucherViewSet(PartnerViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = VoucherOutputSerializer
     queryset = Voucher.objects.none()
-    filterset_fields = {"status": ["exact"], "batch": ["exact"], "resident": ["exact"]}
+    refusals = {
+        "issue": {
+            "resident": ["does_not_exist", "consent_missing", "consent_refused"],
+            "kind": ["not_eligible", "out_of_stock"],
+        },
+        "activate": {None: ["illegal_transition", "voucher_changed"]},
+        "fail": {None: ["illegal_transition", "voucher_changed"]},
+        "withdraw": {None: ["illegal_transition", "voucher_changed"]},
+        "reveal": {None: ["not_issued", "voucher_changed"]},
+    }
+    lookup_value_regex = "[0-9]+"  # anything else is an unrouted path: 404, not a 500 from int("abc")
+    filterset_class = VoucherFilter
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -103,7 +126,7 @@ class VoucherViewSet(PartnerViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
 
     @extend_schema(summary="Issue a voucher to a resident: returns its code in full, once",
                    request=VoucherIssueSerializer, responses={201: VoucherIssuedSerializer})  # fmt: skip
-    @action(detail=False, methods=["post"], filterset_fields=None)
+    @action(detail=False, methods=["post"], filterset_class=None)
     def issue(self, request):
         serializer = VoucherIssueSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -114,7 +137,28 @@ class VoucherViewSet(PartnerViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
         voucher = voucher_services.voucher_issue(actor=self.actor, resident=resident,
                                                  kind=serializer.validated_data["kind"],
                                                  provider=serializer.validated_data.get("provider"))  # fmt: skip
-        return Response(VoucherIssuedSerializer(voucher).data, status=status.HTTP_201_CREATED)
+        return Response(VoucherIssuedSerializer(voucher).data, status=status.HTTP_201_CREATED, headers=NO_STORE)
+
+    @extend_schema(
+        summary="Show an issued voucher's code again (recorded on the resident's timeline)",
+        request=None, responses=VoucherIssuedSerializer,
+        description="Like the staff web's \"Show code\": every reveal goes on the resident's case timeline. "
+        "Send an Idempotency-Key to get the same response again if this one is lost.",
+    )  # fmt: skip
+    @action(detail=True, methods=["post"])
+    def reveal(self, request, pk=None):
+        voucher = self.get_object()
+        voucher_services.voucher_reveal(actor=self.actor, voucher=voucher)
+        return Response(VoucherIssuedSerializer(voucher).data, headers=NO_STORE)
+
+    def issue_replayed(self, body: dict) -> None:
+        """A retried issue (Idempotency-Key) shows the whole code again: on the timeline, as a reveal is."""
+        voucher = voucher_selectors.voucher_get(organisation=self.organisation, pk=body["id"])
+        if voucher is None:
+            raise Http404("No such voucher")
+        voucher_services.voucher_reveal(actor=self.actor, voucher=voucher)
+
+    reveal_replayed = issue_replayed
 
     @extend_schema(summary="Mark an issued voucher activated", request=None, responses=VoucherOutputSerializer)
     @action(detail=True, methods=["post"])

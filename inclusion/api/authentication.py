@@ -1,6 +1,7 @@
 """Partner systems authenticate with their organisation's API key: `Authorization: Api-Key <key>`.
 
-Missing, unknown or revoked keys get 401. The key's organisation is the request's organisation.
+Missing, unknown or revoked keys get 401. The key's organisation is the request's organisation. Too many
+refused keys from one address get 429 (inclusion/api/throttling.py).
 """
 
 from datetime import timedelta
@@ -11,6 +12,7 @@ from rest_framework import authentication, exceptions, permissions
 
 from ..actors import Actor
 from ..models import OrganisationAPIKey
+from .throttling import FailedAuthenticationThrottle
 
 LAST_USED_PRECISION = timedelta(minutes=1)
 
@@ -37,14 +39,21 @@ class OrganisationAPIKeyAuthentication(authentication.BaseAuthentication):
         header = authentication.get_authorization_header(request).decode("latin-1")
         if not header:
             return None
+        failures = FailedAuthenticationThrottle()
+        if failures.is_blocked(request):
+            raise exceptions.Throttled(failures.wait(), detail="Too many requests with a refused API key from "
+                                       "this address.")  # fmt: skip
         scheme, _, key = header.partition(" ")
         key = key.strip()
         if scheme != self.keyword or not key:
+            failures.record_failure(request)
             raise exceptions.AuthenticationFailed("Send your key as: Authorization: Api-Key <key>")
         api_key = self._key_row(key)
         if api_key is None:
+            failures.record_failure(request)
             raise exceptions.AuthenticationFailed("This API key is not valid.")
         if api_key.revoked or api_key.has_expired or not api_key.organisation.active:
+            failures.record_failure(request)
             raise exceptions.AuthenticationFailed("This API key has been revoked or has expired.")
         now = timezone.now()
         if api_key.last_used_at is None or now - api_key.last_used_at > LAST_USED_PRECISION:

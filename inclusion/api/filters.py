@@ -1,24 +1,63 @@
 """Filters for the partner API's lists."""
 
+from datetime import UTC
+
 import django_filters
+from django import forms
+from django_filters.fields import IsoDateTimeField
 
 from .. import choices
 from ..models import Resident
-from ..selectors import resident_search_condition
-from ..validators import postcode_search_key
+from ..selectors import resident_postcode_condition, resident_search_condition
+
+
+class UTCIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 date-time with any offset Python accepts (under 24 hours), compared in UTC: PostgreSQL
+    refuses offsets beyond ±15:59, which made ?updated_after=...+16:00 a 500."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.astimezone(UTC) if value is not None and value.tzinfo is not None else value
+
+
+class UTCIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UTCIsoDateTimeField
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    """true or false (or 1 / 0); anything else is an error, not "no filter" (?needs_device=maybe used to
+    return everyone)."""
+
+    widget = forms.TextInput  # the raw value: the default widgets turn anything unknown into None
+    default_error_messages = {"invalid": "Use true or false."}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if str(value).lower() in ("true", "1"):
+            return True
+        if str(value).lower() in ("false", "0"):
+            return False
+        raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
 
 
 class ResidentFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Name, postcode or phone number (start of)")
-    postcode = django_filters.CharFilter(method="filter_postcode", label="Postcode or its start, e.g. WV1")
+    postcode = django_filters.CharFilter(
+        method="filter_postcode", label="Postcode or its start: WV1 1AA, WV1 1, or WV1 (that district, not WV10)"
+    )
     local_authority = django_filters.ChoiceFilter(choices=choices.LocalAuthority.choices)
     owning_organisation = django_filters.CharFilter(field_name="owning_organisation__slug")
     registered_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
     registered_before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
-    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    needs_device = django_filters.BooleanFilter()
-    needs_connectivity = django_filters.BooleanFilter()
-    needs_skills = django_filters.BooleanFilter()
+    updated_after = UTCIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    needs_device = StrictBooleanFilter()
+    needs_connectivity = StrictBooleanFilter()
+    needs_skills = StrictBooleanFilter()
 
     class Meta:
         model = Resident
@@ -29,4 +68,5 @@ class ResidentFilter(django_filters.FilterSet):
         return queryset.none() if condition is None else queryset.filter(condition)
 
     def filter_postcode(self, queryset, name, value):
-        return queryset.filter(postcode_key__startswith=postcode_search_key(value))
+        condition = resident_postcode_condition(value)
+        return queryset.none() if condition is None else queryset.filter(condition)

@@ -4,32 +4,113 @@ Thin ViewSets: validate with an input serializer, call one service or selector, 
 Every resident read goes through access.py, so another organisation's resident is a 404.
 """
 
+import django_filters
 from django.contrib.auth.models import AnonymousUser
 from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from .. import selectors, services
 from ..access import resident_get_visible
 from ..models import Resident
+from . import idempotency
 from .filters import ResidentFilter
 from .schema import PartnerAutoSchema
 from .serializers import (
+    POSSIBLE_DUPLICATE,
+    ConsentInputSerializer,
+    ConsentOutputSerializer,
     NoteInputSerializer,
     NoteOutputSerializer,
     OrganisationSerializer,
+    PossibleDuplicateResponseSerializer,
     ResidentInputSerializer,
     ResidentOutputSerializer,
+    ResidentRegisterInputSerializer,
 )
 
 
 class PartnerViewSetMixin:
     """What every partner endpoint knows: the calling organisation and who is acting for it."""
 
+    # {action: {attr: [codes]}}: the rules each action may refuse with, documented in the schema under 409 or
+    # 422 as inclusion/api/errors.py decides (PartnerAutoSchema): `refusals` for the services' DomainErrors,
+    # `input_rules` for those its input serializer checks (which, beside a schema error, are part of a 400).
+    refusals: dict[str, dict[str | None, list[str]]] = {}
+    input_rules: dict[str, dict[str | None, list[str]]] = {}
+
     schema = PartnerAutoSchema()
+    # An action whose response discloses something each time it is sent (a voucher's code) defines
+    # `<action>_replayed(self, body)`, called when an Idempotency-Key replays that response.
+    # True on an action (@action(..., large_body=True)) that takes bodies up to API_IMPORT_MAX_BODY_BYTES.
+    large_body = False
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)  # authentication, permissions, throttling
+        if getattr(self, request.method.lower(), None) is None:
+            return  # a method this endpoint does not have: the 405 comes next
+        self.check_query_parameters(request)
+        if request.method == "POST" and (key := idempotency.key_from(request)) is not None:
+            self.post = self._run_once(self.post, key)
+
+    def _run_once(self, handler, key: str):
+        """`handler`, done at most once per Idempotency-Key (see inclusion/api/idempotency.py)."""
+
+        def run(request, *args, **kwargs):
+            request_fingerprint = idempotency.fingerprint(request)
+
+            def respond():
+                try:
+                    response = handler(request, *args, **kwargs)
+                except Exception as exc:
+                    response = self.handle_exception(exc)
+                response = self.finalize_response(request, response, *args, **kwargs)
+                return response.render() if hasattr(response, "render") else response
+
+            return idempotency.run_once(api_key=request.user.api_key, key=key, request_fingerprint=request_fingerprint,
+                                        handler=respond, on_replay=getattr(self, f"{self.action}_replayed", None))  # fmt: skip
+
+        return run
+
+    def filters(self) -> dict:
+        """{name: filter} of this request's FilterSet (none but for lists)."""
+        if self.request.method != "GET" or self.action == "retrieve":
+            return {}
+        filterset = DjangoFilterBackend().get_filterset_class(self, self.get_queryset())
+        return dict(filterset.base_filters) if filterset else {}
+
+    def query_parameters(self) -> set[str]:
+        """The query parameters this request may carry: its filters and, for lists, page and page_size."""
+        names = {api_settings.URL_FORMAT_OVERRIDE, *self.filters()}
+        if self.request.method == "GET" and self.action != "retrieve" and self.paginator is not None:
+            names |= {self.paginator.page_query_param, self.paginator.page_size_query_param}
+        return names
+
+    def check_query_parameters(self, request) -> None:
+        """An unknown or repeated query parameter is a 400 naming it: a misspelt filter (?need_device=true)
+        would otherwise be ignored, and the whole list returned as if it had matched."""
+        allowed = self.query_parameters()
+        filters = self.filters()
+        errors = {}
+        for name, values in request.query_params.lists():
+            if name not in allowed:
+                errors[name] = [
+                    ErrorDetail("Not a parameter of this request (check its spelling).", "unknown_parameter")
+                ]
+            elif len(values) > 1:
+                errors[name] = [ErrorDetail("Give this parameter once.", "repeated_parameter")]
+            elif values == [""] and name in filters and not isinstance(filters[name], django_filters.CharFilter):
+                # An empty id, date, choice or boolean is not one: say so rather than return the whole list.
+                code = "invalid_choice" if isinstance(filters[name], django_filters.ChoiceFilter) else "invalid"
+                errors[name] = [ErrorDetail("Give a value, or leave the parameter out.", code)]
+        if errors:
+            raise ValidationError(errors)
 
     def perform_authentication(self, request):
         super().perform_authentication(request)
@@ -51,7 +132,14 @@ class PartnerViewSetMixin:
     list=extend_schema(summary="List residents you may see", responses=ResidentOutputSerializer(many=True)),
     retrieve=extend_schema(summary="A resident", responses=ResidentOutputSerializer),
     create=extend_schema(
-        summary="Register a resident", request=ResidentInputSerializer, responses={201: ResidentOutputSerializer}
+        summary="Register a resident",
+        description="Checks first for possible existing records of the person across the scheme. If there are any, "
+        "nothing is registered and the answer is 409 with the matches you may be shown: your own records (and "
+        "those shared with you) by id with the reasons; another organisation's by its slug only when the person "
+        "agreed to sharing with partners, otherwise only a message. Send confirm_new_person: true to register "
+        "anyway. The checks count against the key's hourly limit (429 beyond it).",
+        request=ResidentRegisterInputSerializer,
+        responses={201: ResidentOutputSerializer, 409: PossibleDuplicateResponseSerializer},
     ),
     update=extend_schema(summary="Replace a resident's details", request=ResidentInputSerializer,
                          responses=ResidentOutputSerializer),
@@ -62,8 +150,18 @@ class PartnerViewSetMixin:
 @extend_validation_errors(["required"], field_name="date_of_birth", actions=["create", "update", "partial_update"])
 class ResidentViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
     serializer_class = ResidentOutputSerializer
+    refusals = {"consents": {"purpose": ["already_current"]}}
+    # Rules the input serializer checks (a 422 on their own, else part of the 400), documented in the schema.
+    input_rules = {
+        "create": {"date_of_birth": ["in_the_future", "out_of_range"], "phone": ["invalid_phone_number"]},
+        "update": {"date_of_birth": ["in_the_future", "out_of_range"], "phone": ["invalid_phone_number"]},
+        "partial_update": {"date_of_birth": ["in_the_future", "out_of_range", "date_of_birth_or_age_band"],
+                           "phone": ["invalid_phone_number"]},
+    }  # fmt: skip
     filterset_class = ResidentFilter
-    lookup_value_regex = "[0-9a-f-]{36}"
+    # Any case, as in bodies and filters (a UUID's hex digits are case-insensitive).
+    lookup_value_regex = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    rate_limited_actions = {"create"}  # DUPLICATE_CHECKS_PER_HOUR per key: 429 beyond it
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular, generating the schema
@@ -81,16 +179,29 @@ class ResidentViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
         return Response(ResidentOutputSerializer(self.get_object()).data)
 
     def create(self, request):
-        serializer = ResidentInputSerializer(data=request.data)
+        serializer = ResidentRegisterInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        resident = services.resident_register(actor=self.actor, **serializer.validated_data)
+        details = dict(serializer.validated_data)
+        if not details.pop("confirm_new_person"):
+            matches = services.resident_duplicate_check(
+                actor=self.actor, first_name=details["first_name"], last_name=details["last_name"],
+                date_of_birth=details.get("date_of_birth"), phone=details.get("phone", ""),
+                email=details.get("email", ""), postcode=details.get("postcode", ""),
+            )  # fmt: skip
+            if matches:
+                body = {"type": "client_error", "matches": matches,
+                        "errors": [{"code": "possible_duplicate", "detail": POSSIBLE_DUPLICATE, "attr": None}]}  # fmt: skip
+                return Response(PossibleDuplicateResponseSerializer(body).data, status=status.HTTP_409_CONFLICT)
+        resident = services.resident_register(actor=self.actor, **details)
         return Response(ResidentOutputSerializer(resident).data, status=status.HTTP_201_CREATED)
 
     def update(self, request, pk=None, partial=False):
         resident = self.get_object()
         serializer = ResidentInputSerializer(resident, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        resident = services.resident_update(actor=self.actor, resident=resident, **serializer.validated_data)
+        # PUT replaces the details: what it leaves out is cleared, not kept.
+        details = serializer.validated_data if partial else serializer.replacement(serializer.validated_data)
+        resident = services.resident_update(actor=self.actor, resident=resident, **details)
         return Response(ResidentOutputSerializer(resident).data)
 
     def partial_update(self, request, pk=None):
@@ -112,6 +223,33 @@ class ResidentViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
             return Response(NoteOutputSerializer(note).data, status=status.HTTP_201_CREATED)
         page = self.paginate_queryset(selectors.resident_notes(resident=resident))
         return self.get_paginated_response(NoteOutputSerializer(page, many=True).data)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="A resident's consent answers, current and past",
+        filters=False,
+        responses=ConsentOutputSerializer(many=True),
+    )
+    @extend_schema(
+        methods=["POST"], summary="Record a consent answer (given or refused) for one purpose",
+        description="A loan needs a current consent to processing (and a phone, email or postal address); a voucher "
+        "needs the consent. An answer for a purpose whose consent is current is refused (already_current).",
+        request=ConsentInputSerializer, responses={201: ConsentOutputSerializer},
+    )  # fmt: skip
+    @action(detail=True, methods=["get", "post"], filterset_class=None)
+    def consents(self, request, pk=None):
+        resident = self.get_object()
+        if request.method == "POST":
+            serializer = ConsentInputSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            data = serializer.validated_data
+            consent = services.consent_record(
+                actor=self.actor, resident=resident, purpose=data["purpose"], channel=data["channel"],
+                wording_version=data.get("wording_version"), refused=data["answer"] == "refused",
+            )  # fmt: skip
+            return Response(ConsentOutputSerializer(consent).data, status=status.HTTP_201_CREATED)
+        page = self.paginate_queryset(selectors.resident_consents(resident=resident))
+        return self.get_paginated_response(ConsentOutputSerializer(page, many=True).data)
 
 
 @extend_schema_view(

@@ -42,6 +42,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "inclusion.api.middleware.APIPathMiddleware",  # before CommonMiddleware: /api/ paths without their slash
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -142,13 +143,28 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["inclusion.api.authentication.HasOrganisationAPIKey"],
     "DEFAULT_PAGINATION_CLASS": "inclusion.api.pagination.StandardPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": ["inclusion.api.throttling.APIKeyRateThrottle"],
+    # Proxies in front of the app whose X-Forwarded-For is trusted for the client's address (0: none).
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "DEFAULT_SCHEMA_CLASS": "drf_standardized_errors.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "inclusion.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["inclusion.api.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": None,
 }
 API_KEY_CUSTOM_HEADER = "HTTP_X_API_KEY"
+# Request bodies: Django's default (2.5 MB) for the API, more for the voucher batch import, whose 100,000
+# rows with code, ICCID and SIM serial come to about 10 MB of JSON. A larger body is a 413.
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=2_621_440)
+# Rate limits (inclusion/api/throttling.py), counted in Redis: per API key, and per client address for
+# requests whose key is refused. Over either is a 429 with Retry-After.
+API_THROTTLE_RATES = {
+    "key": env("API_THROTTLE_RATE_KEY", default="1200/minute"),
+    "failed_auth": env("API_THROTTLE_RATE_FAILED_AUTH", default="20/minute"),
+}
+# How long a POST's Idempotency-Key replays its first response (inclusion/api/idempotency.py).
+IDEMPOTENCY_KEY_TTL = env.int("IDEMPOTENCY_KEY_TTL", default=24 * 60 * 60)
+API_IMPORT_MAX_BODY_BYTES = env.int("API_IMPORT_MAX_BODY_BYTES", default=25 * 1024 * 1024)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Digital inclusion partner API",
@@ -184,9 +200,19 @@ SPECTACULAR_SETTINGS = {
         "ErrorCode429Enum": "drf_standardized_errors.openapi_serializers.ErrorCode429Enum.choices",
         "ErrorCode500Enum": "drf_standardized_errors.openapi_serializers.ErrorCode500Enum.choices",
     },
-    "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
+        "inclusion.api.schema.postprocess",
+    ],
 }
-DRF_STANDARDIZED_ERRORS = {"ALLOWED_ERROR_STATUS_CODES": ["400", "401", "403", "404", "405", "406", "415", "429"]}
+DRF_STANDARDIZED_ERRORS = {
+    "EXCEPTION_HANDLER_CLASS": "inclusion.api.errors.PartnerExceptionHandler",
+    "ALLOWED_ERROR_STATUS_CODES": ["400", "401", "404", "405", "406", "413", "415", "429", "500"],
+    "ERROR_SCHEMAS": {
+        "413": "inclusion.api.schema.ErrorResponse413Serializer",
+        "500": "inclusion.api.schema.ErrorResponse500Serializer",
+    },
+}
 
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = None
@@ -218,3 +244,6 @@ LOCK_ORDER_CHECKS = env.bool("LOCK_ORDER_CHECKS", default=DEBUG)
 
 # Scheme settings
 CONSENT_WORDING_VERSION = env("CONSENT_WORDING_VERSION", default="2026-01")
+# Hourly limits per person (a member of staff or an API key), counted in Redis: see inclusion/ratelimit.py.
+VOUCHER_IMPORTS_PER_HOUR = env.int("VOUCHER_IMPORTS_PER_HOUR", default=30)
+DUPLICATE_CHECKS_PER_HOUR = env.int("DUPLICATE_CHECKS_PER_HOUR", default=40)

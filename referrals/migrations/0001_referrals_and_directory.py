@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('inclusion', '0004_audit_events_and_registered_event_kinds'),
+        ('inclusion', '0010_audit_events_and_registered_event_kinds'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

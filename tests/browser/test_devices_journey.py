@@ -76,7 +76,7 @@ def test_lend_a_device_by_its_tag_and_take_it_back(page, checks, world):
     page.get_by_label("Name, postcode or phone number").fill("oduya")
     page.get_by_role("button", name="Search").click()
     page.get_by_role("link", name="Margaret Oduya").click()
-    expect(page.get_by_role("heading", name="Devices on loan")).to_be_visible()
+    expect(page.get_by_role("heading", name="Device loans")).to_be_visible()
     expect(page.get_by_text("No devices lent yet.")).to_be_visible()
     page.get_by_role("button", name="Lend a device").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Lend a device")
@@ -187,7 +187,7 @@ def test_lend_a_device_by_its_tag_and_take_it_back(page, checks, world):
     page.get_by_label("Find the resident by name, postcode or phone number").fill("okafor")
     page.get_by_role("button", name="Search").click()
     checks("40-13-lend-this-device-search")
-    page.get_by_role("link", name="Lend to Peter Okafor").click()
+    page.get_by_role("link", name=re.compile(r"^Peter Okafor\W+lend TAB-002 to them$")).click()
     expect(page.get_by_label("Asset tag")).to_have_value("TAB-002")
     checks("40-14-lend-form-tag-filled")
 
@@ -306,12 +306,128 @@ def test_coordinator_manages_stock_and_policy(page, checks, world):
     # The loan policy.
     page.goto("/devices/policy/")
     checks("40-32-policy")
+    page.set_viewport_size({"width": 375, "height": 800})
+    checks("40-32-policy-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_label("How many days is a loan?").fill("400")
+    page.get_by_label("How many days back can a loan's start date be?").fill("400")
     page.get_by_role("button", name="Save the policy").click()
-    expect(page.locator(".govuk-error-summary")).to_contain_text("Loan length must be a whole number between 1 and 365")
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("Loan length must be a whole number between 1 and 365")
+    expect(summary).to_contain_text("Days back must be a whole number between 0 and 365")
     checks("40-33-policy-errors")
+    page.set_viewport_size({"width": 375, "height": 800})
+    checks("40-33-policy-errors-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_label("How many days is a loan?").fill("42")
+    page.get_by_label("How many days back can a loan's start date be?").fill("14")
     page.get_by_role("button", name="Save the policy").click()
     expect(page.get_by_role("alert")).to_contain_text("The loan policy is saved.")
 
+    checks.assert_all_clean()
+
+
+def test_a_returned_device_is_wiped_before_it_is_ready_again(page, checks, world):
+    """The wipe rule: back from a loan, the device offers a wipe and not "ready to lend" until one is recorded."""
+    sign_in(page, world["coordinator"].user)
+    nav(page, "Loans")
+    page.get_by_role("link", name="TAB-005 loan").click()
+    page.get_by_role("button", name="Record a return").click()
+    page.get_by_label("Good", exact=True).check()
+    page.get_by_role("button", name="Record the return").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("TAB-005: Apple iPad 9")
+    expect(page.get_by_text("It has been out on loan since it was last wiped: record a wipe before it is lent again.")
+           ).to_be_visible()  # fmt: skip
+    actions = page.locator(".govuk-button-group").first
+    expect(actions.get_by_role("button", name="Record a wipe")).to_be_visible()
+    expect(page.get_by_role("button", name="Mark ready to lend")).to_have_count(0)
+    checks("40-34-returned-needs-wipe")
+    page.set_viewport_size({"width": 375, "height": 740})
+    checks("40-35-phone-returned-needs-wipe")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    # Even by the address, the status page does not offer it.
+    page.goto("/devices/stock/TAB-005/status/?to=ready")
+    expect(page.get_by_label("Mark ready to lend")).to_have_count(0)
+    expect(page.get_by_label("Send for repair")).to_be_visible()
+    checks("40-36-status-without-ready")
+    page.get_by_role("link", name="Back to TAB-005").click()
+
+    page.get_by_role("button", name="Record a wipe").click()
+    page.get_by_label("Encrypted factory reset").check()
+    group = page.get_by_role("group", name=re.compile("^When was it wiped"))
+    today = timezone.localdate()
+    group.get_by_label("Day").fill(str(today.day))
+    group.get_by_label("Month").fill(str(today.month))
+    group.get_by_label("Year").fill(str(today.year))
+    page.get_by_label("Who carried out the wipe?").fill("R. Patel")
+    page.get_by_role("button", name="Record the wipe").click()
+    expect(page.get_by_role("alert")).to_contain_text("Wipe recorded.")
+    expect(page.get_by_text("It has been out on loan since it was last wiped")).to_have_count(0)
+    page.get_by_role("button", name="Mark ready to lend").click()
+    page.get_by_role("button", name="Change status").click()
+    expect(page.get_by_role("alert")).to_contain_text("TAB-005 is now ready to lend.")
+    assert Device.objects.get(asset_tag="TAB-005").status == "ready"
+    checks("40-37-wiped-and-ready")
+    checks.assert_all_clean()
+
+
+def test_lend_by_picking_a_ready_device_then_the_coordinator_finds_what_waits(page, checks, world):
+    """Lending without typing a tag: the ready devices by kind, under the tag field. Then the coordinator's home
+    (devices waiting for them), the stock list's export and labels, and the policy's open days."""
+    margaret = world["margaret"]
+    sign_in(page, world["frontline"].user)
+    page.goto(f"/residents/{margaret.pk}/")
+    page.get_by_role("button", name="Lend a device").click()
+    picker = page.locator("#ready-devices")
+    picker.get_by_text("Or choose one of your 2 ready devices").click()
+    expect(picker.get_by_role("heading", name="Laptop")).to_be_visible()
+    expect(picker.get_by_role("heading", name="Tablet")).to_be_visible()
+    expect(picker).not_to_contain_text("CHR-003")  # received, not ready
+    checks("41-01-lend-pick-ready")
+    page.set_viewport_size({"width": 375, "height": 740})
+    checks("41-02-lend-pick-ready-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    picker.get_by_role("link", name="TAB-002: Samsung Galaxy Tab A8").click()
+    expect(page.get_by_label("Asset tag")).to_have_value("TAB-002")
+    page.get_by_label("Accepted on screen").check()
+    page.get_by_label("They have accepted the loan agreement (terms version 2026-01)").check()
+    page.get_by_role("button", name="Lend device").click()
+    expect(page.get_by_role("alert")).to_contain_text("Samsung Galaxy Tab A8 (TAB-002) is lent to Margaret Oduya")
+    loan = Loan.objects.get(resident=margaret)
+    assert loan.device.asset_tag == "TAB-002" and loan.due_on.weekday() != 6  # never due on a Sunday
+    checks("41-03-lent-picked")
+
+    page.get_by_role("navigation", name="Menu").get_by_role("button", name="Sign out").click()
+    sign_in(page, world["coordinator"].user)
+    waiting = page.get_by_role("heading", name="Devices waiting for you").locator("xpath=following-sibling::div[1]")
+    expect(waiting).to_contain_text("1 waiting for a wipe")
+    checks("41-04-coordinator-home")
+    page.set_viewport_size({"width": 375, "height": 740})
+    checks("41-05-coordinator-home-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    waiting.get_by_role("link", name="waiting for a wipe").click()
+    expect(page.get_by_role("table", name="1 device found")).to_contain_text("CHR-003")
+    export = page.get_by_role("link", name="CSV")
+    expect(export).to_have_attribute("href", "/devices/export.csv?status=received")
+    expect(page.get_by_role("link", name="print their labels")).to_have_attribute(
+        "href", "/devices/labels/?status=received"
+    )
+    checks("41-06-stock-filtered-with-export")
+    page.set_viewport_size({"width": 375, "height": 740})
+    checks("41-07-stock-filtered-with-export-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    page.goto("/devices/policy/")
+    days = page.get_by_role("group", name=re.compile("^Which days are you open"))
+    expect(days.get_by_label("Saturday")).to_be_checked()
+    expect(days.get_by_label("Sunday")).not_to_be_checked()
+    days.get_by_label("Saturday").uncheck()
+    page.get_by_role("button", name="Save the policy").click()
+    expect(page.get_by_role("alert")).to_contain_text("The loan policy is saved.")
+    checks("41-08-policy-open-days")
+    page.set_viewport_size({"width": 375, "height": 740})
+    checks("41-09-policy-open-days-phone")
     checks.assert_all_clean()

@@ -84,6 +84,9 @@ def test_frontline_journey(page, checks, frontline):
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Register a resident").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Register a resident")
     checks("05-register")
+    page.set_viewport_size({"width": 375, "height": 740})
+    checks("05b-register-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_role("button", name="Register resident").click()
     expect(page).to_have_title(re.compile("^Error: Register a resident"))
     summary = page.locator(".govuk-error-summary")
@@ -108,14 +111,14 @@ def test_frontline_journey(page, checks, frontline):
 
     page.get_by_label("First name").fill("Winston")
     page.get_by_label("Last name").fill("Adeyemi")
-    date_of_birth(page, "3", "11", "1952")
+    date_of_birth(page, "3", "Nov", "52")  # a month by name and a two-digit year are understood
     page.get_by_label("Phone number").fill("07911 123456")
     page.get_by_label("How would they like us to contact them?").select_option(label="Phone call")
     page.get_by_label("Address line 1").fill("14 Lichfield Street")
     page.get_by_label("Town or city").fill("Wolverhampton")
     page.get_by_label("Postcode").fill("wv1 1dx")
-    page.get_by_label("Needs a device").check()
-    page.get_by_label("Wants help with digital skills").check()
+    page.get_by_label("A device to borrow").check()
+    page.get_by_label("Help with digital skills").check()
     page.get_by_role("button", name="Register resident").click()
 
     # Their page, with a success banner.
@@ -128,11 +131,34 @@ def test_frontline_journey(page, checks, frontline):
     expect(details).to_contain_text("WV1 1DX")
     expect(details).to_contain_text("Device. Digital skills.")
     expect(page.get_by_text("No consent recorded yet.")).to_be_visible()
+    # No consent yet: the page says what is missing before a loan or a voucher, with a link.
+    prompt = page.locator(".govuk-notification-banner", has_text="Before you lend a device or issue a voucher")
+    expect(prompt.get_by_role("link", name="Record their consent to keeping their details")).to_be_visible()
+    expect(prompt).not_to_contain_text("Add a phone number")  # they gave a phone and an address
     resident = Resident.objects.get(first_name="Winston", last_name="Adeyemi")
     assert resident.owning_organisation == frontline.organisation
     assert resident.date_of_birth == datetime.date(1952, 11, 3)
     assert resident.needs_device and resident.needs_skills and not resident.needs_connectivity
     checks("07-resident-registered")
+
+    # What was left for later: the page says what is still to ask, with links.
+    still = page.locator("#still-to-ask")
+    expect(still).to_contain_text("Equality monitoring")
+    expect(still).to_contain_text("Essential digital skills baseline")
+    still.get_by_role("link", name="Equality monitoring").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Equality monitoring")
+    checks("07b-equality")
+    page.get_by_label("Gender (optional)").select_option(label="Prefer not to say")
+    page.get_by_label("Employment status (optional)").select_option(label="Retired")
+    page.get_by_role("button", name="Save answers").click()
+    expect(page.get_by_role("alert")).to_contain_text("Equality monitoring answers are saved.")
+    expect(page.locator("#still-to-ask")).to_contain_text("Equality monitoring: 4 of 6 questions not asked")
+    resident.refresh_from_db()
+    assert (resident.gender, resident.employment_status) == ("prefer_not_to_say", "retired")
+    checks("07c-still-to-ask")
+    page.set_viewport_size({"width": 375, "height": 740})
+    checks("07d-still-to-ask-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     # A case note, from the form on the timeline.
     page.get_by_label("Add a case note").fill("Came in to the library asking about a tablet.\nBooked a skills session.")
@@ -146,27 +172,34 @@ def test_frontline_journey(page, checks, frontline):
     expect(latest).to_contain_text("Sam Worker, Alpha Council")
     checks("08-note-added")
 
-    # Consent, on its own page: the empty form's errors first.
-    page.get_by_role("button", name="Record consent").click()
+    # Consent, from the prompt: every purpose on one page; the empty form's errors first.
+    prompt.get_by_role("link", name="Record their consent to keeping their details").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Record consent")
     checks("09-consent")
-    page.get_by_role("button", name="Record consent").click()
+    page.get_by_role("button", name="Record their answers").click()
     summary = page.locator(".govuk-error-summary")
     expect(summary).to_be_focused()
-    expect(summary).to_contain_text("Choose what they are agreeing to")
-    expect(summary).to_contain_text("Choose how they gave their consent")
+    expect(summary).to_contain_text("Choose their answer for at least one purpose")
+    expect(summary).to_contain_text("Choose how they gave their answers")
     checks("10-consent-errors")
-    purpose = page.get_by_role("group", name=re.compile("^What are they agreeing to"))
-    purpose.get_by_label("Keeping their details to support them").check()
-    page.get_by_role("group", name=re.compile("^How did they give it")).get_by_label("Verbally, in person").check()
-    page.get_by_role("button", name="Record consent").click()
+    answers = {"Keeping their details to support them": "Yes, they agree",
+               "Sharing their details with partner organisations": "No, they do not agree",
+               "Contact by text message": "Yes, they agree"}  # fmt: skip
+    for purpose, answer in answers.items():
+        page.get_by_role("group", name=purpose).get_by_label(answer).check()
+    page.get_by_role("group", name=re.compile("^How did they answer")).get_by_label("Verbally, in person").check()
+    page.get_by_role("button", name="Record their answers").click()
     expect(page).to_have_url(re.compile(rf"/residents/{resident.pk}/#consent$"))
-    expect(page.get_by_role("alert")).to_contain_text("Consent recorded: Keeping their details to support them.")
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Consent recorded: Keeping their details to support them, Contact by text message. "
+        "Refused: Sharing their details with partner organisations."
+    )
     consents = page.get_by_role("table", name="Consent records")
-    expect(consents).to_contain_text("Keeping their details to support them")
-    expect(consents).to_contain_text("Given")
-    expect(page.locator(".app-timeline__item").first.get_by_role("heading")).to_have_text("Consent recorded")
-    assert resident.consents.filter(purpose="processing", withdrawn_at__isnull=True).count() == 1
+    expect(consents.get_by_role("row", name=re.compile("^Keeping their details"))).to_contain_text("Given")
+    expect(consents.get_by_role("row", name=re.compile("^Sharing their details"))).to_contain_text("Refused")
+    expect(page.locator(".govuk-notification-banner", has_text="Before you lend")).to_have_count(0)
+    assert resident.consents.current().filter(purpose="processing").count() == 1
+    assert resident.consents.get(purpose="sharing").refused
     checks("11-consent-recorded")
 
     # Home again: the note is among the latest.
@@ -219,12 +252,29 @@ def test_register_possible_duplicate_needs_confirmation(page, checks, frontline)
     assert Resident.objects.filter(last_name="Oduya").count() == 1
     checks("20-duplicate-warning")
 
-    # Submitting again without ticking the box still does not register them.
-    page.get_by_role("button", name="Register resident").click()
-    expect(page.get_by_role("alert", name="Possible existing record")).to_be_visible()
-    assert Resident.objects.filter(last_name="Oduya").count() == 1
+    # The box sits beside the button it unlocks, not at the top of a long form.
+    box = page.get_by_label("I have checked: this is a different person and needs a new record")
+    register = page.get_by_role("button", name="Register resident")
+    gap = register.bounding_box()["y"] - (box.bounding_box()["y"] + box.bounding_box()["height"])
+    assert 0 <= gap < 80, gap
 
-    page.get_by_label("I have checked: this is a different person and needs a new record").check()
+    # Submitting again without ticking the box does not register them, and says why, linking to the box.
+    register.click()
+    expect(page).to_have_title(re.compile("^Error: Register a resident"))
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_be_focused()
+    message = "Tick the box if this is a different person, or open the existing record instead"
+    expect(box).to_have_accessible_description(re.compile(r"Error:\s+" + re.escape(message)))
+    expect(page.get_by_role("region", name="Possible existing record")).to_contain_text("Margaret Oduya")
+    assert Resident.objects.filter(last_name="Oduya").count() == 1
+    summary.get_by_role("link", name=message).click()
+    expect(box).to_be_focused()
+    checks("20b-duplicate-not-ticked")
+    page.set_viewport_size({"width": 375, "height": 740})
+    checks("20c-duplicate-not-ticked-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    box.check()
     page.get_by_role("button", name="Register resident").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Margaret Oduya")
     expect(page.get_by_role("alert")).to_contain_text("Margaret Oduya is registered.")
@@ -263,9 +313,11 @@ def test_other_error_states(page, checks, frontline):
     page.get_by_role("link", name="Cancel").click()
 
     page.get_by_role("button", name="Record consent").click()
-    page.get_by_label("Sharing their details with partner organisations").check()
+    page.get_by_role("group", name="Sharing their details with partner organisations").get_by_label(
+        "Yes, they agree"
+    ).check()
     page.get_by_label("Signed paper form").check()
-    page.get_by_role("button", name="Record consent").click()
+    page.get_by_role("button", name="Record their answers").click()
     page.get_by_role("link", name="Withdraw consent for sharing their details with partner organisations").click()
     page.get_by_role("button", name="Withdraw consent").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("Choose how they withdrew their consent")
@@ -288,5 +340,86 @@ def test_other_error_states(page, checks, frontline):
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("Enter a correct email address and password.")
     checks("34-sign-in-error")
+
+    checks.assert_all_clean()
+
+
+def test_the_resident_page_prompts_for_what_a_loan_needs(page, checks, frontline):
+    """A resident registered with only an age band and a postcode: the page asks for consent and a way to reach
+    them, with links; a refusal is then said, with its date, rather than asked for again."""
+    resident = ResidentFactory(owning_organisation=frontline.organisation, first_name="Ada", last_name="Lovett",
+                               date_of_birth=None, age_band="65_74", unconsented=True, unreachable=True,
+                               postcode="WV1 1AA")  # fmt: skip
+    sign_in(page, frontline.user)
+    page.goto(f"/residents/{resident.pk}/")
+    prompt = page.locator(".govuk-notification-banner", has_text="Before you lend a device or issue a voucher")
+    expect(prompt.get_by_role("link", name="Record their consent to keeping their details")).to_be_visible()
+    expect(prompt.get_by_role("link", name="Add a phone number, email address or postal address")).to_be_visible()
+    checks("16-readiness-prompt")
+    page.set_viewport_size({"width": 375, "height": 740})
+    checks("17-phone-readiness-prompt")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    prompt.get_by_role("link", name="Add a phone number, email address or postal address").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Edit Ada Lovett's details")
+    page.get_by_label("Phone number").fill("07911 123456")
+    page.get_by_role("button", name="Save changes").click()
+    prompt = page.locator(".govuk-notification-banner", has_text="Before you lend a device or issue a voucher")
+    expect(prompt).not_to_contain_text("Add a phone number")
+    prompt.get_by_role("link", name="Record their consent to keeping their details").click()
+
+    page.get_by_role("group", name="Keeping their details to support them").get_by_label(
+        "No, they do not agree"
+    ).check()
+    page.get_by_label("Verbally, in person").check()
+    page.get_by_role("button", name="Record their answers").click()
+    expect(page.get_by_role("alert")).to_contain_text("Refused: Keeping their details to support them.")
+    refused = page.locator(".govuk-notification-banner", has_text="They cannot be lent a device or given a voucher")
+    today = datetime.date.today()
+    expect(refused).to_contain_text(f"They refused consent to keeping their details on {today:%-d %B %Y}.")
+    expect(refused.get_by_role("link", name="record their consent again")).to_be_visible()
+    expect(page.get_by_role("link", name="Record their consent to keeping their details")).to_have_count(0)
+    checks("18-consent-refused")
+    page.set_viewport_size({"width": 375, "height": 740})
+    checks("19-phone-consent-refused")
+
+    checks.assert_all_clean()
+
+
+def test_a_match_at_another_partner_is_not_named_and_goes_on_its_match_log(page, checks, frontline):
+    """Working for Beta Library, a made-up name with Alpha's resident's phone: the warning does not name Alpha
+    (no consent to sharing), and Alpha's coordinator sees the check on the match log."""
+    margaret = Resident.objects.get(last_name="Oduya")
+    sign_in(page, frontline.user)
+    page.get_by_label("Work as").select_option(label="Beta Library (frontline)")
+    page.get_by_role("button", name="Switch").click()
+    page.goto("/residents/register/")
+    page.get_by_label("First name").fill("Made")
+    page.get_by_label("Last name").fill("Up")
+    page.get_by_label("Age band, if they would rather not give their date of birth").select_option(label="25 to 34")
+    page.get_by_label("Phone number").fill(margaret.phone.as_national)
+    page.get_by_role("button", name="Register resident").click()
+    warning = page.get_by_role("alert", name="Possible existing record")
+    expect(warning).to_contain_text("This person may already be known to another partner: ask them.")
+    expect(warning).not_to_contain_text("Alpha Council")
+    expect(warning.get_by_role("link")).to_have_count(0)
+    checks("22-duplicate-elsewhere-not-named")
+    page.get_by_role("navigation", name="Menu").get_by_role("button", name="Sign out").click()
+
+    coordinator = MembershipFactory(organisation=frontline.organisation, role=choices.Role.COORDINATOR,
+                                    user__full_name="Cat Lead")  # fmt: skip
+    sign_in(page, coordinator.user)
+    page.get_by_role("link", name="Checks by other partners that matched your residents").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Checks by other partners that matched your residents")
+    log = page.get_by_role("table", name="1 check")
+    expect(log.get_by_role("link", name="Margaret Oduya")).to_be_visible()
+    expect(log).to_contain_text("Sam Worker")
+    expect(log).to_contain_text("Beta Library")
+    expect(log).to_contain_text("Same phone number")
+    expect(log).to_contain_text("They were not told your name")
+    expect(log).not_to_contain_text("Made")
+    checks("23-match-log")
+    page.set_viewport_size({"width": 375, "height": 740})
+    checks("24-phone-match-log")
 
     checks.assert_all_clean()

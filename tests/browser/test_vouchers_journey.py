@@ -113,6 +113,16 @@ def test_frontline_worker_issues_a_voucher_and_marks_it_activated(page, checks, 
     page.get_by_role("radio", name="Data voucher code (3 left)").check()
     page.get_by_role("button", name="Issue voucher").click()
 
+    # Asked to confirm: it uses their allowance.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Issue a data voucher code to Margaret Oduya?")
+    expect(page.locator(".govuk-warning-text")).to_contain_text("This uses their allowance.")
+    assert not Voucher.objects.filter(resident=resident).exists()
+    checks("56b-voucher-confirm")
+    page.set_viewport_size({"width": 375, "height": 740})
+    checks("56c-voucher-confirm-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_role("button", name="Yes, issue the voucher").click()
+
     # The code, whole, once.
     expect(page.get_by_role("heading", level=1)).to_have_text("Data voucher issued")
     expect(page.locator("#voucher-code")).to_have_text("NDB-7Q4X-9K2M-5521")
@@ -151,6 +161,7 @@ def test_frontline_worker_issues_a_voucher_and_marks_it_activated(page, checks, 
     # A second one is refused, with the rule on the form.
     page.get_by_role("radio", name="Data voucher code (2 left)").check()
     page.get_by_role("button", name="Issue voucher").click()
+    page.get_by_role("button", name="Yes, issue the voucher").click()
     expect(page).to_have_title(re.compile("^Error: Issue a data voucher to Margaret Oduya"))
     expect(page.get_by_role("alert").filter(has_text="There is a problem")).to_contain_text(
         "this batch allows 1 per resident every 183 days"

@@ -23,3 +23,5 @@ class DeviceFactory(DjangoModelFactory):
     owning_organisation = factory.SubFactory(OrganisationFactory)
     location = "Main office"
     status = DeviceStatus.READY
+    # Back from a loan (returned, or lost and found) means out on loan since its last wipe.
+    needs_wipe = factory.LazyAttribute(lambda device: device.status in (DeviceStatus.AWAITING_CHECK, DeviceStatus.LOST))

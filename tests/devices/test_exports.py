@@ -119,7 +119,7 @@ def test_an_exported_row_reads_back_through_the_import(org_a, stock):
     rows[1][0] = "NEW-001"
     out = io.StringIO(newline="")
     csv.writer(out).writerows(rows[:2])
-    check = imports.device_import_check(filename="edited.csv", content=out.getvalue().encode())
+    check = imports.device_import_check(organisation=org_a, filename="edited.csv", content=out.getvalue().encode())
     assert check.problems == []
     values = check.rows[0].values
     assert (values["kind"], values["accessories"], values["condition"]) == ("laptop", ["charger", "sim_tray_tool"],

@@ -162,8 +162,8 @@ def test_a_file_too_large_is_refused_before_it_is_read(coordinator, monkeypatch)
     assert "The selected file must be smaller than 1 MB" in page(response)
 
 
-def test_bad_rows_are_listed_with_line_column_and_reason_and_nothing_is_imported(coordinator, org_b):
-    DeviceFactory(owning_organisation=org_b, asset_tag="HELD-1")
+def test_bad_rows_are_listed_with_line_column_and_reason_and_nothing_is_imported(coordinator, org_a):
+    DeviceFactory(owning_organisation=org_a, asset_tag="HELD-1")
     rows = [["asset_tag", "kind", "Colour"], ["OK-1", "laptop", ""], ["HELD-1", "laptop", ""],
             ["X-2", "Desktop", ""], ["ok-1", "", ""]]  # fmt: skip
     response = upload(coordinator, rows)
@@ -221,9 +221,9 @@ def test_the_upload_waits_in_the_cache_for_30_minutes(coordinator, coordinator_a
     assert kept["filename"] == "stock.csv" and kept["user"] == coordinator_a.user.pk
 
 
-def test_confirm_checks_the_file_again(coordinator, org_b):
+def test_confirm_checks_the_file_again(coordinator, org_a):
     token = token_of(upload(coordinator, GOOD))
-    DeviceFactory(owning_organisation=org_b, asset_tag="WEB-3")  # taken since the preview
+    DeviceFactory(owning_organisation=org_a, asset_tag="WEB-3")  # taken since the preview, by a colleague
     response = coordinator.post(reverse("devices:device-import-confirm"), {"token": token})
     assert response.status_code == 200
     body = page(response)

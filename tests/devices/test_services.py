@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.http import Http404
 from django.utils import timezone
 
 from devices import services
@@ -36,7 +37,7 @@ def lend(actor, device, resident, **kwargs):
 def test_device_create_generates_a_tag_and_starts_received(actor_a):
     first = services.device_create(actor=actor_a, kind="tablet", make="Samsung")
     second = services.device_create(actor=actor_a, kind="tablet", asset_tag=" own-7 ")
-    assert first.asset_tag.startswith("DI-") and first.status == S.RECEIVED
+    assert first.asset_tag.startswith("AC-") and first.status == S.RECEIVED
     assert second.asset_tag == "OWN-7"
     assert DeviceEvent.objects.filter(device=first, action="receive", to_status=S.RECEIVED).exists()
 
@@ -79,7 +80,9 @@ def test_every_simple_move_is_allowed_exactly_when_the_table_says(actor_a, org_a
     else:
         with pytest.raises(DomainError) as error:
             services.device_transition(actor=actor_a, device=device, to_status=to_status)
-        assert error.value.code == "illegal_transition"
+        # Back from a loan, "ready" is refused for the want of a wipe (which it can have), not as a wrong move.
+        wipe_first = to_status == S.READY and from_status == S.AWAITING_CHECK
+        assert error.value.code == ("wipe_required" if wipe_first else "illegal_transition")
         assert device.asset_tag in error.value.message
         device.refresh_from_db()
         assert device.status == from_status
@@ -108,10 +111,12 @@ def test_wipe_only_from_received_returned_or_repair(actor_a, org_a):
     assert not device.wipes.exists()
 
 
-def test_loan_links_resident_to_lending_organisation_while_open(actor_b, org_b, resident_a):
+def test_loan_links_resident_to_lending_organisation_while_open(actor_b, org_b, resident_a, sharing):
     device = DeviceFactory(owning_organisation=org_b)
     assert not access.residents_visible_to(org_b).filter(pk=resident_a.pk).exists()
+    sharing.share(resident_a, org_b)  # a referral, say, so that B may lend
     loan = lend(actor_b, device, resident_a)
+    sharing.end(resident_a, org_b)
     assert access.residents_visible_to(org_b).filter(pk=resident_a.pk).exists()
     services.loan_return(actor=actor_b, loan=loan, condition="good")
     assert not access.residents_visible_to(org_b).filter(pk=resident_a.pk).exists()
@@ -120,7 +125,7 @@ def test_loan_links_resident_to_lending_organisation_while_open(actor_b, org_b, 
 def test_loan_uses_policy_length_and_records_agreement_and_timeline(actor_a, device, resident_a):
     policy = services.loan_policy_update(actor=actor_a, default_length_days=21, terms_version="v3")
     loan = lend(actor_a, device, resident_a, agreement_method="verbal_witnessed", witness_name="A. Khan")
-    assert loan.due_on == timezone.localdate() + timedelta(days=21)
+    assert loan.due_on == services.loan_due_date(policy, timezone.localdate(), 21)  # on or after 21 days, when open
     assert loan.agreement_terms_version == policy.terms_version == "v3"
     assert loan.witness_name == "A. Khan" and loan.agreement_accepted_at
     assert CaseEvent.objects.filter(resident=resident_a, kind="loan_started").exists()
@@ -138,7 +143,7 @@ def test_agreement_must_be_accepted(actor_a, device, resident_a):
 
 def test_due_date_cannot_exceed_policy(actor_a, device, resident_a):
     with pytest.raises(DomainError, match="at most 28 days"):
-        lend(actor_a, device, resident_a, due_on=timezone.localdate() + timedelta(days=29))
+        lend(actor_a, device, resident_a, due_on=timezone.localdate() + timedelta(days=40))
 
 
 def test_policy_limits_open_loans_per_resident(actor_a, org_a, resident_a):
@@ -154,7 +159,8 @@ def test_extensions_are_limited_by_policy_and_recorded(actor_a, device, resident
     loan = lend(actor_a, device, resident_a)
     first_due = loan.due_on
     loan = services.loan_extend(actor=actor_a, loan=loan, reason="Course runs longer")
-    assert loan.due_on == first_due + timedelta(days=14) and loan.extensions == 1
+    policy = services.loan_policy_for(loan.organisation)
+    assert loan.due_on == services.loan_due_date(policy, first_due, 14) and loan.extensions == 1
     services.loan_extend(actor=actor_a, loan=loan)
     with pytest.raises(DomainError, match="extended 2 times, the most your policy allows"):
         services.loan_extend(actor=actor_a, loan=loan)
@@ -211,17 +217,21 @@ def test_overdue_is_derived_from_the_due_date(actor_a, device, resident_a):
     assert list(loan_list(organisation=device.owning_organisation, status="due_this_week")) == []
 
 
-def test_another_organisation_cannot_lend_or_change_your_device(actor_b, device, resident_a):
+def test_another_organisation_cannot_lend_or_change_your_device(actor_b, org_b, device):
     with pytest.raises(DomainError, match="belongs to another organisation"):
-        lend(actor_b, device, resident_a)
+        lend(actor_b, device, ResidentFactory(owning_organisation=org_b))
     with pytest.raises(DomainError, match="belongs to another organisation"):
         services.device_transition(actor=actor_b, device=device, to_status=S.RETIRED)
 
 
-def test_another_organisation_cannot_close_your_loan(actor_a, actor_b, device, resident_a):
+def test_another_organisation_cannot_close_your_loan(actor_a, actor_b, org_b, device, resident_a, sharing):
     loan = lend(actor_a, device, resident_a)
+    with pytest.raises(Http404):  # B may not see the resident: the loan is as unknown as they are
+        services.loan_return(actor=actor_b, loan=loan, condition="good")
+    sharing.share(resident_a, org_b)
     with pytest.raises(DomainError, match="belongs to another organisation"):
         services.loan_return(actor=actor_b, loan=loan, condition="good")
+    assert Loan.objects.get(pk=loan.pk).is_open
 
 
 def test_database_allows_one_open_loan_per_device(actor_a, device, resident_a, org_a):
@@ -303,3 +313,100 @@ def test_a_device_on_loan_cannot_be_moved_to_awaiting_check_without_a_return(act
     lend(actor_a, device, resident_a)
     with pytest.raises(DomainError, match="cannot record a return"):
         services.device_transition(actor=actor_a, device=device, to_status=S.AWAITING_CHECK)
+
+
+# The wipe rule: a device that has been out on loan is wiped before it can be ready again.
+
+
+def _wipe(actor, device):
+    return services.device_wipe_record(actor=actor, device=device, method="factory_reset", wiped_on=date.today(),
+                                       operator="R. Patel")  # fmt: skip
+
+
+def _refused_for_a_wipe(actor, device):
+    with pytest.raises(DomainError) as error:
+        services.device_transition(actor=actor, device=device, to_status=S.READY)
+    assert error.value.code == "wipe_required"
+    assert error.value.message == (
+        f"{device.asset_tag} has been out on loan since it was last wiped, so it cannot be made ready to lend: "
+        "record a wipe first, so that no data of the last borrower reaches the next resident."
+    )
+
+
+def test_a_returned_device_cannot_be_made_ready_without_a_wipe(actor_a, device, resident_a):
+    services.loan_return(actor=actor_a, loan=lend(actor_a, device, resident_a), condition="good")
+    _refused_for_a_wipe(actor_a, device)
+    device.refresh_from_db()
+    assert device.status == S.AWAITING_CHECK and device.needs_wipe
+    assert not device.events.filter(to_status=S.READY, from_status=S.AWAITING_CHECK).exists()
+    _wipe(actor_a, device)
+    services.device_transition(actor=actor_a, device=device, to_status=S.READY)
+    device.refresh_from_db()
+    assert device.status == S.READY and not device.needs_wipe
+
+
+def test_a_device_found_again_must_be_wiped_before_it_is_ready(actor_a, device, resident_a):
+    services.loan_report_lost(actor=actor_a, loan=lend(actor_a, device, resident_a))
+    services.device_transition(actor=actor_a, device=device, to_status=S.AWAITING_CHECK)
+    _refused_for_a_wipe(actor_a, device)
+
+
+def test_a_device_back_from_repair_after_a_loan_must_be_wiped_before_it_is_ready(actor_a, device, resident_a):
+    services.loan_return(actor=actor_a, loan=lend(actor_a, device, resident_a), condition="poor")
+    services.device_transition(actor=actor_a, device=device, to_status=S.IN_REPAIR)
+    _refused_for_a_wipe(actor_a, device)
+    assert services.device_moves(Device.objects.get(pk=device.pk)) == {S.WIPED: "record a wipe", S.RETIRED: "retire"}
+    _wipe(actor_a, device)
+    services.device_transition(actor=actor_a, device=device, to_status=S.READY)
+
+
+def test_a_device_repaired_before_it_was_ever_lent_can_be_made_ready_again(actor_a, device):
+    services.device_transition(actor=actor_a, device=device, to_status=S.IN_REPAIR)
+    services.device_transition(actor=actor_a, device=device, to_status=S.READY)
+    device.refresh_from_db()
+    assert device.status == S.READY
+
+
+def test_the_database_refuses_a_ready_device_that_needs_a_wipe(actor_a, device, resident_a):
+    services.loan_return(actor=actor_a, loan=lend(actor_a, device, resident_a), condition="good")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Device.objects.filter(pk=device.pk).update(status=S.READY)
+
+
+def test_the_migration_flags_devices_lent_since_their_last_wipe(actor_a, org_a, resident_a):
+    import importlib
+
+    migration = importlib.import_module("devices.migrations.0006_device_wiped_before_ready")
+    returned = DeviceFactory(owning_organisation=org_a, asset_tag="RET-1")
+    services.loan_return(actor=actor_a, loan=lend(actor_a, returned, resident_a), condition="good")
+    rewiped = DeviceFactory(owning_organisation=org_a, asset_tag="WIP-1")
+    services.loan_return(actor=actor_a, loan=lend(actor_a, rewiped, resident_a), condition="good")
+    _wipe(actor_a, rewiped)
+    services.device_transition(actor=actor_a, device=rewiped, to_status=S.IN_REPAIR)
+    never_lent = DeviceFactory(owning_organisation=org_a, asset_tag="NEW-1", status=S.IN_REPAIR)
+    Device.objects.update(needs_wipe=False)  # as before the migration
+    with connection.cursor() as cursor:
+        cursor.execute(migration.FLAG_LENT_SINCE_LAST_WIPE)
+    flagged = set(Device.objects.filter(needs_wipe=True).values_list("asset_tag", flat=True))
+    assert flagged == {returned.asset_tag}
+    assert not never_lent.needs_wipe
+
+
+def test_generated_tags_carry_the_organisations_prefix(org_a, org_b):
+    from inclusion.models import Organisation
+
+    assert services.asset_tag_prefix(org_a) == "AC"  # Alpha Council
+    assert services.asset_tag_prefix(Organisation(name="City of Wolverhampton College")) == "CWC"
+    assert services.asset_tag_prefix(Organisation(name="Black Country Works")) == "BCW"
+    assert services.asset_tag_prefix(Organisation(name="Wolverhampton Central Library")) == "WCL"
+    assert services.asset_tag_prefix(Organisation(name="Partner Organisation 12")) == "PO12"
+    assert services.asset_tag_prefix(Organisation(name="Oxfam")) == "OXF"
+    assert services.asset_tag_prefix(Organisation(name="St. Mary's & the Hub")) == "SMH"
+    a_tags, b_tags = services.asset_tags_next(org_a, 2), services.asset_tags_next(org_b, 1)
+    assert [tag[:3] for tag in a_tags] == ["AC-", "AC-"] and b_tags[0].startswith("BL-")
+    assert len({tag[-6:] for tag in a_tags + b_tags}) == 3  # one sequence: unique across the scheme as well
+
+
+def test_the_same_tag_in_two_organisations_is_two_devices(actor_a, actor_b, device):
+    theirs = services.device_create(actor=actor_b, kind="laptop", asset_tag="lap-001")
+    assert theirs.asset_tag == device.asset_tag and theirs.owning_organisation == actor_b.organisation

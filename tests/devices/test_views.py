@@ -248,7 +248,7 @@ def test_add_a_device(coord, org_a):
 
 def test_add_a_device_without_a_tag_gets_the_next_one(coord):
     coord.post(reverse("devices:device-add"), VALID_DEVICE)
-    assert Device.objects.get().asset_tag.startswith("DI-")
+    assert Device.objects.get().asset_tag.startswith("AC-")  # Alpha Council's prefix
 
 
 @pytest.mark.parametrize(
@@ -387,7 +387,7 @@ def test_lend_a_device_from_the_resident_page(client_a, device, resident_a):
                              follow=True)  # fmt: skip
     loan = Loan.objects.get()
     assert loan.resident == resident_a and loan.device == device and loan.agreement_terms_version == "2026-01"
-    assert loan.due_on == TODAY() + timedelta(days=28)
+    assert loan.due_on == services.loan_due_date(services.loan_policy_for(device.owning_organisation), TODAY(), 28)
     assert response.redirect_chain[-1][0] == reverse("resident-detail", args=[resident_a.pk]) + "#devices"
     content = _content(response)
     assert f"is lent to Margaret Oduya, due back {loan.due_on:%-d %B %Y}." in content
@@ -438,7 +438,7 @@ def _later(days):
         ({"agreement_method": "telepathy"}, "agreement_method", "Choose how they accepted the loan agreement"),
         ({"agreement_method": "verbal_witnessed"}, "witness_name", "Enter the name of the witness"),
         ({"agreement_accepted": ""}, "agreement_accepted", "Confirm that they have accepted the loan agreement"),
-        (_later(29), "due_on", "Due date must be no later than"),
+        (_later(40), "due_on", "Due date must be no later than"),  # beyond 28 days, even moved to an open day
         (_later(-1), "due_on", "Due date must be today or in the future"),
         ({**_later(5), "due_on_1": "13"}, "due_on", "Due date must be a real date"),
         ({**_later(5), "due_on_2": ""}, "due_on", "Due date must include a year"),
@@ -566,7 +566,7 @@ def test_returning_a_closed_loan_goes_back_to_the_loan(client_a, actor_a, loan):
 
 def test_extend_a_loan(client_a, loan):
     page = client_a.get(reverse("devices:loan-extend", args=[loan.pk]))
-    new_due = loan.due_on + timedelta(days=14)
+    new_due = services.loan_due_date(services.loan_policy_for(loan.organisation), loan.due_on, 14)
     assert f"{new_due:%A} {new_due.day} {new_due:%B %Y}" in _content(page)
     response = client_a.post(reverse("devices:loan-extend", args=[loan.pk]), {"reason": "On a course"}, follow=True)
     assert f"now due back {new_due:%-d %B %Y}." in _content(response)
@@ -650,6 +650,7 @@ def test_gift_without_confirmation_saves_nothing(coord, loan, device):
 def loans(actor_a, org_a):
     """An overdue loan (due 12 days ago), another overdue (due 2 days ago), one due in 3 days, one in 20,
     one closed."""
+    services.loan_policy_update(actor=actor_a, max_backdate_days=60)  # recorded late, as the policy allows
     made = {}
     for name, started, due in [("OLD", -40, -12), ("LATE", -20, -2), ("SOON", -10, 3), ("LATER", 0, 20),
                                ("DONE", -5, 10)]:  # fmt: skip
@@ -684,9 +685,11 @@ def test_loans_page_tabs(client_a, loans, status, tags):
     assert [tag for _, tag in _tags(content)] == tags
 
 
-def test_closed_loan_to_a_resident_no_longer_shared_hides_their_name(client_b, actor_b, org_b, resident_a):
+def test_closed_loan_to_a_resident_no_longer_shared_hides_their_name(client_b, actor_b, org_b, resident_a, sharing):
     device = DeviceFactory(owning_organisation=org_b, asset_tag="B-1")
+    sharing.share(resident_a, org_b)
     loan = services.loan_create(actor=actor_b, device=device, resident=resident_a, agreement_method="on_screen")
+    sharing.end(resident_a, org_b)
     assert "Margaret Oduya" in _content(client_b.get(reverse("devices:loan-list"), {"status": "open"}))
     services.loan_return(actor=actor_b, loan=loan, condition="good")
     for url in (reverse("devices:loan-list") + "?status=closed", reverse("devices:loan-detail", args=[loan.pk]),
@@ -721,7 +724,8 @@ def test_navigation_has_devices_and_loans(client_a):
 # Loan policy
 
 VALID_POLICY = {"default_length_days": "42", "extension_days": "7", "max_extensions": "3",
-                "max_open_loans_per_resident": "2", "terms_version": "2026-04"}  # fmt: skip
+                "max_open_loans_per_resident": "2", "max_backdate_days": "14", "terms_version": "2026-04",
+                "open_days": ["0", "1", "2", "3", "4"], "closed_on_bank_holidays": "on"}  # fmt: skip
 
 
 def test_coordinator_edits_the_policy(coord, org_a):
@@ -729,7 +733,8 @@ def test_coordinator_edits_the_policy(coord, org_a):
     assert "The loan policy is saved." in _content(response)
     policy = LoanPolicy.objects.get(organisation=org_a)
     assert (policy.default_length_days, policy.extension_days, policy.max_extensions,
-            policy.max_open_loans_per_resident, policy.terms_version) == (42, 7, 3, 2, "2026-04")  # fmt: skip
+            policy.max_open_loans_per_resident, policy.max_backdate_days, policy.terms_version) == (
+        42, 7, 3, 2, 14, "2026-04")  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -742,6 +747,7 @@ def test_coordinator_edits_the_policy(coord, org_a):
         ({"extension_days": "181"}, "extension_days", "Extension length must be a whole number between 1 and 180"),
         ({"max_extensions": "-1"}, "max_extensions", "between 0 and 20"),
         ({"max_open_loans_per_resident": "0"}, "max_open_loans_per_resident", "between 1 and 10"),
+        ({"max_backdate_days": "366"}, "max_backdate_days", "Days back must be a whole number between 0 and 365"),
         ({"terms_version": ""}, "terms_version", "Enter the loan agreement version"),
         ({"terms_version": "x" * 21}, "terms_version", "20 characters or fewer"),
     ],
@@ -787,3 +793,21 @@ def test_a_lost_device_found_again_goes_back_to_be_checked(coord, coord_actor, l
     assert response.status_code == 200
     device.refresh_from_db()
     assert device.status == "awaiting_check"
+
+
+def test_a_returned_device_offers_a_wipe_and_not_ready_to_lend(coord, coord_actor, loan, device):
+    services.loan_return(actor=coord_actor, loan=loan, condition="good")
+    response = coord.get(reverse("devices:device-detail", args=[device.asset_tag]))
+    assert _buttons(response) == ["Record a wipe", "Send for repair", "Retire it"]
+    assert "It has been out on loan since it was last wiped: record a wipe before it is lent again." in _content(
+        response
+    )
+    page = coord.get(reverse("devices:device-status", args=[device.asset_tag]), {"to": "ready"})
+    assert [value for value, _ in page.context["form"].fields["to_status"].choices] == ["in_repair", "retired"]
+    response = coord.post(reverse("devices:device-status", args=[device.asset_tag]), {"to_status": "ready"})
+    _assert_form_error(
+        response, None, "LAP-001 has been out on loan since it was last wiped, so it cannot be made ready to lend: "
+        "record a wipe first, so that no data of the last borrower reaches the next resident."
+    )  # fmt: skip
+    device.refresh_from_db()
+    assert device.status == S.AWAITING_CHECK

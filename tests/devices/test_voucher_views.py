@@ -114,7 +114,7 @@ def test_import_preview_lists_every_bad_line_masked_and_imports_nothing(coordina
         assert f'govuk-table__cell--numeric">{line}</td>' in problems
     for line in (2, 9, 10):
         assert f'govuk-table__cell--numeric">{line}</td>' not in problems
-    assert "repeated (first on line 2)" in body and "already held" in body and "Luhn" in body
+    assert "repeated (first on line 2)" in body and "already in your stock" in body and "Luhn" in body
     assert "18 to 20 digits" in body and "Excel has shortened" in body and "malformed" in body
     # No whole code, even the malformed one the service quotes back.
     for secret in ("BAD CODE WITH SPACES 4321", "HELD-CODE-9999", "GOOD-CODE-0001", bad_iccid):
@@ -165,7 +165,7 @@ def test_import_confirm_checks_again_and_imports_nothing_if_the_codes_were_taken
     body = _body(response)
     assert response.status_code == 200
     assert "something had changed since the preview" in body
-    assert "already held" in body and "NDB-B-000002" not in body
+    assert "already in your stock" in body and "NDB-B-000002" not in body
     assert Voucher.objects.count() == 1
 
 
@@ -296,7 +296,9 @@ def test_issue_from_the_resident_page_shows_the_code_once_then_only_masked(clien
     page = _body(client_a.get(reverse("resident-detail", args=[resident_a.pk])))
     assert "Issue a data voucher" in page and "Data voucher code (3 left)" in page
 
-    response = client_a.post(reverse("devices:voucher-issue", args=[resident_a.pk]), {"kind": VoucherKind.DATA_CODE})
+    response = client_a.post(
+        reverse("devices:voucher-issue", args=[resident_a.pk]), {"kind": VoucherKind.DATA_CODE, "confirmed": "on"}
+    )
     voucher = Voucher.objects.get(resident=resident_a)
     assert response.status_code == 302 and response.url == reverse("devices:voucher-issued", args=[voucher.pk])
     confirmation = client_a.get(response.url)
@@ -314,7 +316,9 @@ def test_issue_from_the_resident_page_shows_the_code_once_then_only_masked(clien
 
 def test_issue_refusals_show_the_services_message_on_the_form(client_a, resident_a, batch_a, actor_a):
     _issued(actor_a, resident_a, batch_a)
-    response = client_a.post(reverse("devices:voucher-issue", args=[resident_a.pk]), {"kind": VoucherKind.DATA_CODE})
+    response = client_a.post(
+        reverse("devices:voucher-issue", args=[resident_a.pk]), {"kind": VoucherKind.DATA_CODE, "confirmed": "on"}
+    )
     body = _body(response)
     assert response.status_code == 200 and "govuk-error-summary" in body
     assert "this batch allows 1 per resident every 183 days" in body
@@ -322,10 +326,12 @@ def test_issue_refusals_show_the_services_message_on_the_form(client_a, resident
 
     Voucher.objects.filter(status=V.AVAILABLE).update(status=V.WITHDRAWN)
     other = ResidentFactory(owning_organisation=resident_a.owning_organisation)
-    response = client_a.post(reverse("devices:voucher-issue", args=[other.pk]), {"kind": VoucherKind.DATA_CODE})
+    response = client_a.post(
+        reverse("devices:voucher-issue", args=[other.pk]), {"kind": VoucherKind.DATA_CODE, "confirmed": "on"}
+    )
     assert "None left: every voucher of that kind has been issued" in _body(response)
 
-    response = client_a.post(reverse("devices:voucher-issue", args=[other.pk]), {})
+    response = client_a.post(reverse("devices:voucher-issue", args=[other.pk]), {"confirmed": "on"})
     assert "Choose what they need" in _body(response)
 
 
@@ -471,3 +477,14 @@ def test_voucher_export_masks_every_code_and_names_no_resident(
         assert voucher.code not in body and voucher.masked in body
     assert resident_a.last_name not in body and issued.code not in body
     assert client_a.get(reverse("devices:voucher-export-csv")).status_code == 403
+
+
+def test_import_over_the_hourly_limit_says_so_and_checks_nothing(coordinator_client, provider, settings):
+    settings.VOUCHER_IMPORTS_PER_HOUR = 1
+    coordinator_client.post(reverse("devices:voucher-import"), _import_form(provider, _csv("code\nNDB-Z-000001\n")))
+    response = coordinator_client.post(reverse("devices:voucher-import"),
+                                       _import_form(provider, _csv("code\nNDB-Z-000002\n")))  # fmt: skip
+    body = _body(response)
+    assert response.status_code == 200
+    assert "You have made 1 voucher import or check this hour, the most allowed. Try again after" in body
+    assert "Check the vouchers before you import them" not in body

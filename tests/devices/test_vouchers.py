@@ -57,7 +57,8 @@ def test_import_good_rows_creates_batch_and_vouchers(actor_a):
 
 def test_import_reports_every_bad_row_with_its_line_and_imports_nothing(actor_a):
     provider = ProviderFactory()
-    VoucherFactory(batch__provider=provider, provider=provider, code="HELD-0001")
+    VoucherFactory(batch__organisation=actor_a.organisation, batch__provider=provider, provider=provider,
+                   code="HELD-0001")  # fmt: skip
     bad_iccid = iccid(7)[:-1] + str((int(iccid(7)[-1]) + 1) % 10)
     rows = [
         ImportRow(line=2, code="GOOD-0001"),
@@ -75,7 +76,7 @@ def test_import_reports_every_bad_row_with_its_line_and_imports_nothing(actor_a)
     assert set(lines) == {3, 4, 5, 6, 7, 8}
     assert "repeated (first on line 2)" in lines[3]
     assert "malformed" in lines[4]
-    assert "already held" in lines[5]
+    assert lines[5] == "Code ending 0001 is already in your stock"
     assert "Luhn" in lines[6]
     assert "18 to 20 digits" in lines[7]
     assert "No code" in lines[8]
@@ -128,17 +129,18 @@ def test_out_of_stock_and_wrong_kind_are_refused_clearly(actor_a, org_a, residen
         voucher_issue(actor=actor_a, resident=resident_a, kind=VoucherKind.SIM_CARD)
 
 
-def test_another_organisations_stock_is_never_issued(actor_b, org_a, resident_a):
+def test_another_organisations_stock_is_never_issued(actor_b, org_a, org_b):
     VoucherFactory(batch__organisation=org_a)
     with pytest.raises(DomainError, match="no current batches"):
-        voucher_issue(actor=actor_b, resident=resident_a, kind=VoucherKind.DATA_CODE)
+        voucher_issue(actor=actor_b, resident=ResidentFactory(owning_organisation=org_b), kind=VoucherKind.DATA_CODE)
 
 
-def test_reveal_is_recorded_and_only_for_the_owning_organisation(actor_a, actor_b, org_a, resident_a):
+def test_reveal_is_recorded_and_only_for_the_owning_organisation(actor_a, actor_b, org_a, org_b, resident_a, sharing):
     VoucherFactory(batch__organisation=org_a, code="SECRET-123456")
     voucher = voucher_issue(actor=actor_a, resident=resident_a, kind=VoucherKind.DATA_CODE)
     assert voucher_reveal(actor=actor_a, voucher=voucher) == "SECRET-123456"
     assert CaseEvent.objects.filter(resident=resident_a, kind="voucher_revealed").count() == 1
+    sharing.share(resident_a, org_b)  # even one who may see the resident
     with pytest.raises(DomainError, match="another organisation"):
         voucher_reveal(actor=actor_b, voucher=voucher)
 
@@ -245,3 +247,63 @@ def test_two_batches_of_one_offer_do_not_give_a_resident_two_vouchers(actor_a, o
     voucher_issue(actor=actor_a, resident=resident_a, kind=VoucherKind.DATA_CODE)
     with pytest.raises(DomainError, match="this batch allows 1 per resident"):
         voucher_issue(actor=actor_a, resident=resident_a, kind=VoucherKind.DATA_CODE)
+
+
+# Codes are bearer secrets: an import must not confirm that another organisation holds one.
+
+
+def test_a_code_held_by_another_organisation_is_refused_without_saying_so(actor_a, actor_b, org_b):
+    provider = ProviderFactory()
+    VoucherFactory(batch__organisation=org_b, batch__provider=provider, provider=provider, code="THEIRS-796B")
+    theirs_iccid = iccid(796)
+    VoucherFactory(batch__organisation=org_b, batch__provider=provider, provider=provider, code="", iccid=theirs_iccid)
+    VoucherFactory(batch__organisation=actor_a.organisation, batch__provider=provider, provider=provider,
+                   code="MINE-0001")  # fmt: skip
+    rows = [ImportRow(line=2, code="THEIRS-796B"), ImportRow(line=3, iccid=theirs_iccid),
+            ImportRow(line=4, code="MINE-0001"), ImportRow(line=5, code="NEW-0001")]  # fmt: skip
+    report = voucher_batch_import(actor=actor_a, rows=rows, dry_run=True, **batch_details(provider))
+    assert report.errors == [
+        (2, "Code ending 796B cannot be imported: check it with the provider"),
+        (3, f"ICCID ending {theirs_iccid[-4:]} cannot be imported: check it with the provider"),
+        (4, "Code ending 0001 is already in your stock"),
+    ]
+
+
+def test_every_import_is_recorded_with_the_clashes_it_met(actor_a, org_b, org_a):
+    from devices.models import VoucherImportRecord
+
+    provider = ProviderFactory()
+    VoucherFactory(batch__organisation=org_b, batch__provider=provider, provider=provider, code="THEIRS-796B")
+    probe = [ImportRow(line=2, code="THEIRS-796B"), ImportRow(line=3, code="GUESS-0002")]
+    voucher_batch_import(actor=actor_a, rows=probe, dry_run=True, **batch_details(provider))
+    good = voucher_batch_import(actor=actor_a, rows=[ImportRow(line=2, code="NEW-0001")], dry_run=False,
+                                **batch_details(provider))  # fmt: skip
+    records = list(VoucherImportRecord.objects.order_by("pk").values_list(
+        "organisation", "user", "provider", "dry_run", "rows", "problems", "held_elsewhere", "batch"))  # fmt: skip
+    assert records == [
+        (org_a.pk, actor_a.user.pk, provider.pk, True, 2, 1, 1, None),
+        (org_a.pk, actor_a.user.pk, provider.pk, False, 1, 0, 0, good.batch.pk),
+    ]
+
+
+def test_imports_are_limited_per_person_per_hour(actor_a, org_a, settings):
+    from devices.models import VoucherImportRecord
+    from inclusion.ratelimit import RateLimited
+
+    settings.VOUCHER_IMPORTS_PER_HOUR = 2
+    provider = ProviderFactory()
+    for _ in range(2):
+        voucher_batch_import(actor=actor_a, rows=[ImportRow(line=2, code="GUESS-0001")], dry_run=True,
+                             **batch_details(provider))  # fmt: skip
+    with pytest.raises(RateLimited) as refused:
+        voucher_batch_import(actor=actor_a, rows=[ImportRow(line=2, code="GUESS-0002")], dry_run=True,
+                             **batch_details(provider))  # fmt: skip
+    assert refused.value.code == "throttled"
+    assert refused.value.message.startswith("You have made 2 voucher imports or checks this hour, the most allowed. "
+                                            "Try again after ")  # fmt: skip
+    assert 0 < refused.value.retry_after <= 3600
+    assert VoucherImportRecord.objects.count() == 2
+    # Another member of staff of the same organisation has their own allowance.
+    other = Actor.for_membership(MembershipFactory(organisation=org_a))
+    assert voucher_batch_import(actor=other, rows=[ImportRow(line=2, code="GUESS-0003")], dry_run=True,
+                                **batch_details(provider)).ok  # fmt: skip

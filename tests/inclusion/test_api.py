@@ -53,8 +53,8 @@ def error_attrs(response) -> set:
     return {error["attr"] for error in response.json()["errors"]}
 
 
-def assert_validation_error(response, *attrs):
-    assert response.status_code == 400, response.content
+def assert_validation_error(response, *attrs, status=400):
+    assert response.status_code == status, response.content
     body = response.json()
     assert body["type"] == "validation_error"
     assert error_attrs(response) == set(attrs)
@@ -302,14 +302,14 @@ def test_create_with_age_band_instead_of_date_of_birth(key_a):
     assert response.json()["age_band"] == "65_74"
 
 
-def test_create_ignores_an_attempt_to_choose_the_owner_or_id(key_a, org_b, org_a):
+def test_create_refuses_an_attempt_to_choose_the_owner_or_id(key_a, org_b, org_a):
+    """Fields the caller may not set are refused by name, not quietly dropped (issue 7, item 12)."""
     _, api = key_a
     sneaky_id = "00000000-0000-0000-0000-000000000001"
     response = api.post(RESIDENTS, valid_resident(owning_organisation="beta", id=sneaky_id), format="json")
-    assert response.status_code == 201, response.content
-    assert response.json()["owning_organisation"] == "alpha"
-    assert response.json()["id"] != sneaky_id
-    assert not Resident.objects.filter(owning_organisation=org_b).exists()
+    assert_validation_error(response, "owning_organisation", "id")
+    assert {error["code"] for error in response.json()["errors"]} == {"unknown_field"}
+    assert not Resident.objects.exists()
 
 
 # --- Invalid input ----------------------------------------------------------------------------------------
@@ -326,10 +326,7 @@ INVALID_INPUTS = {
     "NUL in first name": ({"first_name": "a\x00b"}, "first_name"),
     "NUL in accessibility needs": ({"accessibility_needs": "a\x00b"}, "accessibility_needs"),
     "missing first name": ({"first_name": None}, "first_name"),
-    "blank last name": ({"last_name": "   "}, "last_name"),
     "neither date of birth nor age band": ({"date_of_birth": None}, "date_of_birth"),
-    "future date of birth": ({"date_of_birth": "2999-01-01"}, "date_of_birth"),
-    "date of birth before 1900": ({"date_of_birth": "1850-01-01"}, "date_of_birth"),
     "malformed date of birth": ({"date_of_birth": "02/04/1958"}, "date_of_birth"),
     "bad email": ({"email": "not-an-email"}, "email"),
     "needs_device not a boolean": ({"needs_device": "perhaps"}, "needs_device"),
@@ -344,6 +341,24 @@ def test_create_invalid_input_is_400_naming_the_field_and_saves_nothing(key_a, c
     assert_validation_error(response, attr)
     assert not Resident.objects.exists()
     assert not CaseEvent.objects.exists()
+
+
+SEMANTIC_INPUTS = {
+    "future date of birth": ({"date_of_birth": "2999-01-01"}, "date_of_birth", "in_the_future"),
+    "date of birth before 1900": ({"date_of_birth": "1850-01-01"}, "date_of_birth", "out_of_range"),
+    "blank last name": ({"last_name": "   "}, "last_name", "blank"),
+    "unallocated phone": ({"phone": "01632 960000"}, "phone", "invalid_phone_number"),
+    "drama phone number": ({"phone": "07700 900123"}, "phone", "invalid_phone_number"),
+}
+
+
+@pytest.mark.parametrize("changes, attr, code", list(SEMANTIC_INPUTS.values()), ids=list(SEMANTIC_INPUTS))
+def test_create_refused_by_a_rule_the_schema_cannot_state_is_422(key_a, changes, attr, code):
+    _, api = key_a
+    response = api.post(RESIDENTS, valid_resident(**changes), format="json")
+    assert response.status_code == 422, response.content
+    assert [(error["attr"], error["code"]) for error in response.json()["errors"]] == [(attr, code)]
+    assert not Resident.objects.exists()
 
 
 def test_create_with_several_bad_fields_names_each_of_them(key_a):
@@ -456,7 +471,8 @@ def test_put_without_required_fields_is_400_and_changes_nothing(key_a, resident_
     _, api = key_a
     before = snapshot(resident_a)
     response = api.put(detail(resident_a), {"postcode": "WV3 3BD"}, format="json")
-    assert_validation_error(response, "first_name", "last_name")
+    # PUT replaces: the date of birth it leaves out is not taken from the resident either.
+    assert_validation_error(response, "first_name", "last_name", "date_of_birth")
     assert snapshot(resident_a) == before
 
 
@@ -470,11 +486,13 @@ def test_patch_invalid_input_is_400_naming_the_field_and_changes_nothing(key_a, 
     assert snapshot(resident_a) == before
 
 
-def test_patch_removing_the_date_of_birth_without_an_age_band_is_400(key_a, resident_a):
+def test_patch_removing_the_date_of_birth_without_an_age_band_is_422(key_a, resident_a):
+    """Whether a PATCH leaves either depends on what the resident has: a rule the schema cannot state."""
     _, api = key_a
     before = snapshot(resident_a)
     response = api.patch(detail(resident_a), {"date_of_birth": None}, format="json")
-    assert_validation_error(response, "date_of_birth")
+    assert_validation_error(response, "date_of_birth", status=422)
+    assert response.json()["errors"][0]["code"] == "date_of_birth_or_age_band"
     assert snapshot(resident_a) == before
 
 
@@ -569,14 +587,15 @@ def test_post_note_is_201_and_recorded_against_the_key(key_a, resident_a, org_a)
 
 
 @pytest.mark.parametrize(
-    "data",
-    [{}, {"body": ""}, {"body": "   \n  "}, {"body": None}, {"body": "x" * 5001}, {"body": "a\x00b"}],
+    "data, status",
+    [({}, 400), ({"body": ""}, 422), ({"body": "   \n  "}, 422), ({"body": None}, 400), ({"body": "x" * 5001}, 400),
+     ({"body": "a\x00b"}, 400)],
     ids=["missing", "empty", "whitespace", "null", "too long", "NUL"],
-)
-def test_bad_note_is_400_naming_body_and_saves_nothing(key_a, resident_a, data):
+)  # fmt: skip
+def test_bad_note_is_refused_naming_body_and_saves_nothing(key_a, resident_a, data, status):
     _, api = key_a
     response = api.post(notes(resident_a), data, format="json")
-    assert_validation_error(response, "body")
+    assert_validation_error(response, "body", status=status)
     assert not CaseEvent.objects.filter(resident=resident_a, kind=choices.EventKind.NOTE).exists()
 
 
@@ -656,15 +675,16 @@ def test_list_is_paginated_with_page_size(key_a, org_a):
     assert len(seen) == len(set(seen)) == 5
 
 
-def test_list_default_page_is_50_and_page_size_is_capped_at_200(key_a, org_a):
+def test_list_default_page_is_50_and_page_size_goes_up_to_200(key_a, org_a):
     _, api = key_a
     Resident.objects.bulk_create(ResidentFactory.build_batch(205, owning_organisation=org_a))
     default = api.get(RESIDENTS).json()
     assert default["count"] == 205
     assert len(default["results"]) == 50
-    capped = api.get(RESIDENTS, {"page_size": 1000}).json()
-    assert len(capped["results"]) == 200
-    assert capped["next"]
+    largest = api.get(RESIDENTS, {"page_size": 200}).json()
+    assert len(largest["results"]) == 200
+    assert largest["next"]
+    assert_validation_error(api.get(RESIDENTS, {"page_size": 1000}), "page_size")
 
 
 def test_list_page_beyond_the_end_is_404(key_a, resident_a):
@@ -696,8 +716,10 @@ def searchable(org_a, org_b):
         ({"q": "mark smith"}, {"mark"}),
         ({"q": "wv1 1"}, {"margaret"}),
         ({"q": "zzz"}, set()),
-        ({"postcode": "WV1"}, {"margaret", "mark"}),
-        ({"postcode": "wv11"}, {"margaret"}),
+        ({"postcode": "WV1"}, {"margaret"}),  # that district, not WV10
+        ({"postcode": "wv10"}, {"mark"}),
+        ({"postcode": "wv11"}, set()),  # the outward code WV11; WV1 1.. is "wv1 1"
+        ({"postcode": "wv1 1"}, {"margaret"}),
         ({"postcode": "wv1 1aa"}, {"margaret"}),
         ({"postcode": "b15"}, {"priya"}),
         ({"local_authority": "birmingham"}, {"priya"}),
@@ -894,3 +916,90 @@ def test_spectacular_validates_without_warnings(tmp_path):
     GENERATOR_STATS.reset()  # warnings from schemas generated earlier in this process would count
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"))
     assert (tmp_path / "schema.yml").read_text().startswith("openapi: 3")
+
+
+# The possible-duplicate check on registration: 409 with what may be shown, unless confirmed.
+
+
+def test_registering_someone_you_already_hold_is_409_naming_your_record(key_a, org_a):
+    _, api = key_a
+    ours = ResidentFactory(owning_organisation=org_a, phone="+447911123456")
+    response = api.post(RESIDENTS, valid_resident(), format="json")
+    assert response.status_code == 409, response.content
+    body = response.json()
+    assert body["type"] == "client_error"
+    assert body["errors"] == [{
+        "code": "possible_duplicate", "attr": None,
+        "detail": "This person may already have a record. Check the matches; to register them anyway, send "
+                  "confirm_new_person: true.",
+    }]  # fmt: skip
+    assert body["matches"] == [
+        {"resident": str(ours.pk), "organisation": "alpha", "reasons": ["same phone number"], "message": ""}
+    ]
+    assert Resident.objects.count() == 1
+
+
+def test_a_match_at_another_organisation_is_409_without_naming_it_or_the_person(key_a, org_b):
+    """The privacy rules of the staff web: no name, no id, and the organisation only with consent to sharing."""
+    _, api = key_a
+    theirs = ResidentFactory(owning_organisation=org_b, phone="+447911123456", first_name="Zebedee")
+    response = api.post(RESIDENTS, valid_resident(), format="json")
+    assert response.status_code == 409
+    assert response.json()["matches"] == [{
+        "resident": None, "organisation": None, "reasons": [],
+        "message": "This person may already be known to another partner: ask them.",
+    }]  # fmt: skip
+    assert str(theirs.pk) not in response.content.decode() and "Zebedee" not in response.content.decode()
+    from ..factories import ConsentFactory
+
+    ConsentFactory(resident=theirs, purpose="sharing")
+    named = api.post(RESIDENTS, valid_resident(), format="json").json()["matches"]
+    assert named == [{"resident": None, "organisation": "beta", "reasons": [],
+                      "message": "A possible existing record at Beta Library."}]  # fmt: skip
+
+
+def test_every_cross_organisation_match_from_the_api_is_recorded_with_its_key(key_a, org_b):
+    from inclusion.models import CrossOrganisationMatch
+
+    row, api = key_a
+    theirs = ResidentFactory(owning_organisation=org_b, phone="+447911123456")
+    api.post(RESIDENTS, valid_resident(), format="json")
+    match = CrossOrganisationMatch.objects.get()
+    assert (match.api_key, match.user, match.resident) == (row, None, theirs)
+
+
+def test_confirm_new_person_registers_anyway(key_a, org_a):
+    _, api = key_a
+    ResidentFactory(owning_organisation=org_a, phone="+447911123456")
+    response = api.post(RESIDENTS, valid_resident(confirm_new_person=True), format="json")
+    assert response.status_code == 201, response.content
+    assert "confirm_new_person" not in response.json()
+    assert Resident.objects.count() == 2
+
+
+def test_confirm_new_person_must_be_a_boolean(key_a):
+    _, api = key_a
+    assert_validation_error(api.post(RESIDENTS, valid_resident(confirm_new_person="perhaps"), format="json"),
+                            "confirm_new_person")  # fmt: skip
+    assert not Resident.objects.exists()
+
+
+def test_registrations_over_the_hourly_limit_of_checks_are_429(key_a, settings):
+    _, api = key_a
+    settings.DUPLICATE_CHECKS_PER_HOUR = 1
+    assert api.post(RESIDENTS, valid_resident(), format="json").status_code == 201
+    refused = api.post(RESIDENTS, valid_resident(first_name="Grace", phone="", email=""), format="json")
+    assert refused.status_code == 429
+    assert refused.json()["errors"][0]["code"] == "throttled" and int(refused["Retry-After"]) > 0
+    assert Resident.objects.count() == 1
+
+
+def test_schema_documents_the_duplicate_check(key_a):
+    schema = APIClient().get("/api/schema/", {"format": "json"}).json()
+    responses = schema["paths"]["/api/v1/residents/"]["post"]["responses"]
+    assert {"201", "409", "429"} <= set(responses)
+    conflict = responses["409"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert "matches" in schema["components"]["schemas"][conflict]["properties"]
+    request = schema["paths"]["/api/v1/residents/"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    request_name = request["$ref"].rsplit("/", 1)[-1]
+    assert "confirm_new_person" in schema["components"]["schemas"][request_name]["properties"]

@@ -71,11 +71,15 @@ def _assert_nothing_left(work, before: set[int]):
     def new():
         return [p for p in _embedded_servers(work / "data") if p.pid not in before]
 
+    # PostgreSQL removes its postmaster.pid once it has really stopped (a stopping postmaster may still be
+    # listed as a zombie process for a moment): both must be gone.
+    pid_file = work / "data" / "test-postgres" / "postmaster.pid"
     deadline = time.monotonic() + 15
-    while new() and time.monotonic() < deadline:
+    while (new() or pid_file.exists()) and time.monotonic() < deadline:
         time.sleep(0.2)
     left = [" ".join(p.cmdline()) for p in new()]
     assert left == [], f"left running: {left}"
+    assert not pid_file.exists(), "the embedded PostgreSQL did not finish stopping"
 
 
 @pytest.mark.parametrize(("selected", "expected_code"), [("test_passes", 0), ("test_fails", 1)])

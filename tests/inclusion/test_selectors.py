@@ -5,8 +5,9 @@ from datetime import date
 import pytest
 
 from inclusion.selectors import names_similar, resident_possible_duplicates, resident_search
+from inclusion.services import consent_withdraw
 
-from ..factories import ResidentFactory
+from ..factories import ConsentFactory, ResidentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -95,11 +96,36 @@ def test_duplicate_same_postcode_and_similar_name(org_a):
     )
 
 
-def test_duplicate_at_another_organisation_shows_only_the_organisation(org_a, org_b):
-    ResidentFactory(owning_organisation=org_b, phone="+447911123456", first_name="Jane", last_name="Smith")
-    ResidentFactory(owning_organisation=org_b, email="same@example.com", first_name="Jane", last_name="Smith")
-    found = resident_possible_duplicates(organisation=org_a, first_name="Jane", last_name="Smith",
-                                         phone="+447911123456", email="same@example.com")  # fmt: skip
-    assert len(found) == 1
-    assert found[0].resident is None and found[0].reasons == []
-    assert found[0].organisation_name == "Beta Library"
+def test_a_match_at_another_organisation_names_neither_the_person_nor_the_organisation(org_a, org_b):
+    theirs = ResidentFactory(owning_organisation=org_b, phone="+447911123456", first_name="Jane", last_name="Smith")
+    found = resident_possible_duplicates(organisation=org_a, first_name="Made", last_name="Up", phone="+447911123456")
+    assert [(m.resident, m.organisation_name, m.reasons, m.matched_id) for m in found] == [
+        (None, None, [], theirs.pk)
+    ]  # fmt: skip
+
+
+def test_a_match_at_another_organisation_names_it_when_the_person_consented_to_sharing(org_a, org_b):
+    theirs = ResidentFactory(owning_organisation=org_b, phone="+447911123456")
+    ConsentFactory(resident=theirs, purpose="sharing")
+    found = resident_possible_duplicates(organisation=org_a, first_name="A", last_name="B", phone="+447911123456")
+    assert [(m.resident, m.organisation_name, m.reasons) for m in found] == [(None, "Beta Library", [])]
+
+
+def test_a_withdrawn_consent_to_sharing_does_not_name_the_organisation(org_a, org_b, actor_b):
+    theirs = ResidentFactory(owning_organisation=org_b, phone="+447911123456")
+    consent = ConsentFactory(resident=theirs, purpose="sharing")
+    consent_withdraw(actor=actor_b, consent=consent, channel="phone")
+    found = resident_possible_duplicates(organisation=org_a, first_name="A", last_name="B", phone="+447911123456")
+    assert [m.organisation_name for m in found] == [None]
+
+
+def test_across_organisations_only_strong_evidence_matches(org_a, org_b):
+    """Date of birth with a close name, or the same phone or email: a postcode and a similar name is not
+    enough to tell someone at another partner that a person is known there."""
+    ResidentFactory(owning_organisation=org_b, first_name="Jane", last_name="Smith", postcode="WV1 1AA",
+                    date_of_birth=date(1970, 5, 1))  # fmt: skip
+    assert resident_possible_duplicates(organisation=org_a, first_name="Jane", last_name="Smith",
+                                        postcode="WV1 1AA") == []  # fmt: skip
+    found = resident_possible_duplicates(organisation=org_a, first_name="Jayne", last_name="Smith",
+                                         date_of_birth=date(1970, 5, 1))  # fmt: skip
+    assert len(found) == 1 and found[0].resident is None

@@ -28,7 +28,7 @@ def test_register_normalises_postcode_and_email_and_writes_timeline(actor_a):
     )  # fmt: skip
     resident.refresh_from_db()
     assert resident.postcode == "WV1 1AA"
-    assert resident.postcode_key == "WV11AA"
+    assert resident.postcode_key == "WV1 1AA"  # the space kept: WV1 is not WV11
     assert resident.email == "jan@example.com"
     assert str(resident.phone) == "+447911123456"
     assert resident.owning_organisation == actor_a.organisation
@@ -106,7 +106,7 @@ def test_consent_is_recorded_once_per_purpose(actor_a, resident_a):
     assert consent.wording_version and consent.is_current
     with pytest.raises(DomainError, match="Consent for sharing their details with partner organisations is already"):
         consent_record(actor=actor_a, resident=resident_a, purpose="sharing", channel="verbal")
-    assert Consent.objects.filter(resident=resident_a).count() == 1
+    assert Consent.objects.filter(resident=resident_a, purpose="sharing").count() == 1
 
 
 def test_withdrawn_consent_is_kept_and_can_be_given_again(actor_a, resident_a):
@@ -117,7 +117,7 @@ def test_withdrawn_consent_is_kept_and_can_be_given_again(actor_a, resident_a):
     with pytest.raises(DomainError, match="already been withdrawn"):
         consent_withdraw(actor=actor_a, consent=consent, channel="phone")
     again = consent_record(actor=actor_a, resident=resident_a, purpose="contact_sms", channel="paper")
-    assert Consent.objects.filter(resident=resident_a).count() == 2 and again.is_current
+    assert Consent.objects.filter(resident=resident_a, purpose="contact_sms").count() == 2 and again.is_current
     kinds = list(CaseEvent.objects.filter(resident=resident_a).values_list("kind", flat=True))
     assert kinds.count(choices.EventKind.CONSENT_RECORDED) == 2
     assert kinds.count(choices.EventKind.CONSENT_WITHDRAWN) == 1
@@ -131,3 +131,36 @@ def test_unknown_consent_purpose_is_refused(actor_a, resident_a):
 def test_deactivated_membership_is_inactive(staff_a):
     membership_deactivate(membership=staff_a)
     assert staff_a.active is False and staff_a.deactivated_at is not None
+
+
+# The possible-duplicate check across the scheme: recorded, and limited per person.
+
+
+def test_a_duplicate_check_records_every_match_at_another_organisation(actor_a, org_a, org_b):
+    from inclusion.models import CrossOrganisationMatch
+    from inclusion.services import resident_duplicate_check
+
+    from ..factories import ResidentFactory
+
+    theirs = ResidentFactory(owning_organisation=org_b, phone="+447911123456")
+    ResidentFactory(owning_organisation=org_a, phone="+447911123456")  # ours: no record needed
+    shown = resident_duplicate_check(actor=actor_a, first_name="Made", last_name="Up", phone="+447911123456")
+    assert len(shown) == 2
+    match = CrossOrganisationMatch.objects.get()
+    assert (match.organisation, match.user, match.api_key, match.resident, match.owning_organisation) == (
+        org_a, actor_a.user, None, theirs, org_b)  # fmt: skip
+    assert (match.reasons, match.organisation_named) == (["same phone number"], False)
+
+
+def test_duplicate_checks_are_limited_per_person_per_hour(actor_a, settings):
+    from inclusion.ratelimit import RateLimited
+    from inclusion.services import resident_duplicate_check
+
+    settings.DUPLICATE_CHECKS_PER_HOUR = 2
+    for _ in range(2):
+        resident_duplicate_check(actor=actor_a, first_name="A", last_name="B", phone="+447911123456")
+    with pytest.raises(RateLimited) as refused:
+        resident_duplicate_check(actor=actor_a, first_name="A", last_name="B", phone="+447911123456")
+    assert refused.value.message.startswith(
+        "You have made 2 checks for an existing record this hour, the most allowed. Try again after "
+    )

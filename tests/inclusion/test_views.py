@@ -2,12 +2,13 @@
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from inclusion import choices
 from inclusion.models import CaseEvent, Consent, Resident
 from inclusion.services import consent_record, membership_deactivate
 
-from ..factories import MembershipFactory, ResidentFactory, UserFactory
+from ..factories import ConsentFactory, MembershipFactory, ResidentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -122,7 +123,7 @@ def test_register_a_resident(client_a, org_a):
         ({"email": "not-an-email"}, "email", "Enter an email address like name@example.com"),
         ({"date_of_birth_2": "2999"}, "date_of_birth", "Date of birth must be in the past"),
         ({"date_of_birth_0": "", "date_of_birth_1": "", "date_of_birth_2": ""}, "age_band", "Enter a date of birth"),
-        ({"gender": "martian"}, "gender", "Select a valid choice"),
+        ({"local_authority": "atlantis"}, "local_authority", "Select a valid choice"),  # gender: on its own page
         ({"first_name": "x" * 101}, "first_name", "at most 100 characters"),
         ({"first_name": "a\x00b"}, "first_name", "Null characters are not allowed"),
     ],
@@ -156,19 +157,62 @@ def test_register_warns_of_a_possible_duplicate_and_needs_confirmation(client_a,
     assert Resident.objects.count() == 2
 
 
-def test_duplicate_at_another_organisation_names_only_the_organisation(client_a, org_b):
+def test_a_made_up_name_with_another_partners_clients_phone_does_not_name_the_partner(client_a, org_b):
+    """The case the issue found: it said "a possible existing record at <organisation>" to anyone."""
+    other = ResidentFactory(owning_organisation=org_b, phone="+447911123456")
+    data = {**VALID_REGISTRATION, "first_name": "Made", "last_name": "Up"}
+    content = client_a.post(reverse("resident-register"), data).content.decode()
+    assert "This person may already be known to another partner: ask them." in content
+    assert "Beta Library" not in content and str(other.pk) not in content and "same phone" not in content
+    assert Resident.objects.count() == 1
+
+
+def test_duplicate_at_another_organisation_names_it_only_with_consent_to_sharing(client_a, org_b):
     other = ResidentFactory(owning_organisation=org_b, first_name="Grace", last_name="Adeyemi",
                             date_of_birth="1957-07-14", postcode="WV6 0QQ")  # fmt: skip
+    ConsentFactory(resident=other, purpose="sharing")
     content = client_a.post(reverse("resident-register"), VALID_REGISTRATION).content.decode()
     assert "A possible existing record at Beta Library" in content
     assert str(other.pk) not in content and "same date of birth" not in content
 
 
+def test_registering_over_the_hourly_limit_of_checks_says_so_and_registers_nobody(client_a, settings):
+    settings.DUPLICATE_CHECKS_PER_HOUR = 1
+    client_a.post(reverse("resident-register"), VALID_REGISTRATION)
+    response = client_a.post(reverse("resident-register"), {**VALID_REGISTRATION, "last_name": "Other"})
+    content = response.content.decode()
+    assert "You have made 1 check for an existing record this hour, the most allowed." in content
+    assert "There is a problem" in content
+    assert list(Resident.objects.values_list("last_name", flat=True)) == ["Adeyemi"]
+
+
+def test_coordinators_see_which_other_partners_matched_their_residents(client, org_a, org_b, actor_b):
+    from inclusion.services import resident_duplicate_check
+
+    ours = ResidentFactory(owning_organisation=org_a, first_name="Zebedee", last_name="Quartermaine",
+                           phone="+447911123456")  # fmt: skip
+    resident_duplicate_check(actor=actor_b, first_name="Made", last_name="Up", phone="+447911123456")
+    coordinator = MembershipFactory(organisation=org_a, role=choices.Role.COORDINATOR)
+    client.force_login(coordinator.user)
+    response = client.get(reverse("duplicate-matches"))
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert reverse("resident-detail", args=[ours.pk]) in content and "Zebedee Quartermaine" in content
+    assert "Beta Library" in content and escape(actor_b.user.full_name) in content and "Same phone number" in content
+    assert "Made" not in content  # what they typed is theirs, not ours
+    # The other organisation's coordinator sees nothing of it; frontline staff do not see the page.
+    other = MembershipFactory(organisation=org_b, role=choices.Role.COORDINATOR)
+    client.force_login(other.user)
+    assert "Zebedee" not in client.get(reverse("duplicate-matches")).content.decode()
+    client.force_login(MembershipFactory(organisation=org_a, role=choices.Role.FRONTLINE).user)
+    assert client.get(reverse("duplicate-matches")).status_code == 403
+
+
 def test_resident_page_shows_details_consent_and_timeline(client_a, actor_a, resident_a):
-    consent_record(actor=actor_a, resident=resident_a, purpose="processing", channel="paper")
+    consent_record(actor=actor_a, resident=resident_a, purpose="sharing", channel="paper")
     content = client_a.get(reverse("resident-detail", args=[resident_a.pk])).content.decode()
     assert "Margaret Oduya" in content and "WV1 1AA" in content
-    assert "Keeping their details to support them" in content
+    assert "Sharing their details with partner organisations" in content
     assert "Consent recorded" in content
 
 
@@ -203,32 +247,32 @@ def test_bad_note_shows_the_error_and_saves_nothing(client_a, resident_a, body, 
 
 def test_record_consent(client_a, resident_a):
     response = client_a.post(
-        reverse("consent-record", args=[resident_a.pk]), {"purpose": "sharing", "channel": "verbal"}, follow=True
+        reverse("consent-record", args=[resident_a.pk]), {"sharing": "given", "channel": "verbal"}, follow=True
     )
     assert "Consent recorded: Sharing their details with partner organisations." in response.content.decode()
-    assert Consent.objects.get(resident=resident_a).channel == "verbal"
+    assert Consent.objects.get(resident=resident_a, purpose="sharing").channel == "verbal"
 
 
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"channel": "verbal"}, "Choose what they are agreeing to"),
-        ({"purpose": "sharing"}, "Choose how they gave their consent"),
-        ({"purpose": "marketing", "channel": "verbal"}, "Select a valid choice"),
+        ({"channel": "verbal"}, "Choose their answer for at least one purpose"),
+        ({"sharing": "given"}, "Choose how they gave their answers"),
+        ({"sharing": "maybe", "channel": "verbal"}, "Select a valid choice"),
     ],
 )
 def test_bad_consent_shows_the_error_and_saves_nothing(client_a, resident_a, data, message):
     response = client_a.post(reverse("consent-record", args=[resident_a.pk]), data)
     assert message in response.content.decode()
-    assert not Consent.objects.exists()
+    assert Consent.objects.count() == 1  # the resident's processing consent, from before
 
 
-def test_recording_current_consent_twice_is_refused_on_the_form(client_a, actor_a, resident_a):
-    consent_record(actor=actor_a, resident=resident_a, purpose="sharing", channel="paper")
+def test_a_purpose_with_a_current_consent_is_not_offered_or_recorded_again(client_a, resident_a):
     response = client_a.post(
-        reverse("consent-record", args=[resident_a.pk]), {"purpose": "sharing", "channel": "paper"}
+        reverse("consent-record", args=[resident_a.pk]), {"processing": "given", "channel": "paper"}
     )
-    assert "is already recorded" in response.content.decode()
+    assert "Choose their answer for at least one purpose" in response.content.decode()
+    assert "They have already agreed to" in response.content.decode()
     assert Consent.objects.count() == 1
 
 
@@ -247,5 +291,5 @@ def test_withdraw_consent(client_a, actor_a, resident_a):
 
 def test_error_summary_links_go_to_inputs_that_exist(client_a, resident_a):
     content = client_a.post(reverse("consent-record", args=[resident_a.pk]), {}).content.decode()
-    assert 'href="#id_purpose_1"' in content and 'id="id_purpose_1"' in content
+    assert 'href="#id_sharing_1"' in content and 'id="id_sharing_1"' in content
     assert 'href="#id_channel_1"' in content and 'id="id_channel_1"' in content

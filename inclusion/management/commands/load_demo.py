@@ -162,7 +162,7 @@ class Command(BaseCommand):
                     devices.device_transition(actor=actor, device=device, to_status="ready")
                 made.append(device)
             for number, resident in enumerate(residents[:3]):
-                started = today - timedelta(days=35 if number == 0 else 7)
+                started = today - timedelta(days=30 if number == 0 else 7)
                 devices.loan_create(actor=actor, device=made[number], resident=resident,
                                     agreement_method="signed_paper", started_on=started,
                                     due_on=started + timedelta(days=28))  # fmt: skip

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inclusion', '0003_alter_caseevent_kind'),
+        ('inclusion', '0009_resident_phone_refuses_drama_numbers'),
     ]
 
     operations = [
