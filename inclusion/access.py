@@ -21,7 +21,8 @@ from .models import Membership, Organisation, Resident
 
 
 class Capability(enum.StrEnum):
-    """What a member of staff may do. Each has the sentence a refused page shows."""
+    """What a member of staff may do. A page that needs one says, to anyone without it, who may and what they
+    can do instead (CAPABILITY_REFUSALS)."""
 
     SEE_RESIDENTS = "see_residents"
     LEND = "lend"
@@ -33,18 +34,33 @@ class Capability(enum.StrEnum):
 
     @property
     def refusal(self) -> str:
-        return CAPABILITY_REFUSALS[self]
+        return CAPABILITY_REFUSALS[self][0]
+
+    @property
+    def instead(self) -> str:
+        return CAPABILITY_REFUSALS[self][1]
 
 
+ASK = "If you need something from it, ask your organisation's coordinator."
 CAPABILITY_REFUSALS = {
-    Capability.SEE_RESIDENTS: "Your role sees reports only, not residents' records.",
-    Capability.LEND: "Lending devices and issuing vouchers is for frontline staff and coordinators.",
-    Capability.MANAGE_STOCK: "Managing stock and the loan policy is for coordinators and administrators.",
-    Capability.MANAGE_REFERRALS: "Managing your services and referrals in bulk is for coordinators and administrators.",
-    Capability.SEE_REPORTS: "Reports are for coordinators, viewers and administrators.",
-    Capability.OVERSEE: "Seeing who did what with your organisation's residents is for coordinators and administrators.",
-    Capability.ADMINISTER: "This is for administrators.",
-}
+    Capability.SEE_RESIDENTS: ("Your role is for reports only, so you cannot see residents' records.", ASK),
+    Capability.LEND: ("Only frontline staff, coordinators and administrators can lend devices and issue vouchers.",
+                      ASK),
+    Capability.MANAGE_STOCK: (
+        "Only coordinators and administrators can manage devices and data vouchers: adding, importing and "
+        "exporting stock, recording wipes, changing a device's status, printing labels, giving a device away, "
+        "the voucher stock and the loan policy.",
+        "Frontline staff lend devices, issue vouchers, extend loans and take devices back. If something needs "
+        "changing, ask your organisation's coordinator.",
+    ),
+    Capability.MANAGE_REFERRALS: (
+        "Only coordinators and administrators can manage your organisation's services and answer referrals in bulk.",
+        ASK,
+    ),
+    Capability.SEE_REPORTS: ("Only coordinators, viewers and administrators can see reports.", ASK),
+    Capability.OVERSEE: ("Only coordinators and administrators can see this page.", ASK),
+    Capability.ADMINISTER: ("Only administrators can see this page.", ASK),
+}  # fmt: skip
 
 C = Capability
 # The one table of who may do what. A viewer sees reports only, never a resident.
@@ -128,17 +144,3 @@ def resident_check_visible(organisation: Organisation, resident: Resident | obje
     if locked is None or not Resident.objects.filter(residents_visible_q(organisation), pk=pk).exists():
         raise Http404(NO_SUCH_RESIDENT)
     return locked
-
-
-# Until every view uses inclusion.web.staff_view (issue 8's conversion), the two old names stay as
-# spellings of membership_can.
-def membership_can_see_residents(membership: Membership | None) -> bool:
-    return membership_can(membership, Capability.SEE_RESIDENTS)
-
-
-def membership_can_manage_stock(membership: Membership | None) -> bool:
-    return membership_can(membership, Capability.MANAGE_STOCK)
-
-
-def membership_is_coordinator(membership: Membership | None) -> bool:
-    return membership_can(membership, Capability.OVERSEE)

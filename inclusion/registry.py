@@ -65,8 +65,9 @@ class ResidentSection:
     """One app's part of the resident page.
 
     `context(request, resident)` returns the template's context, or None to leave the section out (a
-    role that may not use it, say). The template is included with that context plus `resident`,
-    `membership` and `is_owner`. Sections render in `order`, left column then right (`column`).
+    role that may not use it, say). The template is rendered with that context, `resident`, `is_owner`
+    and what every page has (`membership`, `can`). Sections render in `order` below the resident's
+    details. `actions(request, resident)` gives buttons for the top of the page: [(label, url)].
     """
 
     key: str
@@ -74,7 +75,7 @@ class ResidentSection:
     template: str
     context: Callable[[HttpRequest, Resident], dict[str, Any] | None]
     order: int = 50
-    column: str = "main"  # "main" (left, beside the details) or "side" (right, above the timeline)
+    actions: Callable[[HttpRequest, Resident], list[tuple[str, str]]] | None = None
 
 
 _resident_sections: dict[str, ResidentSection] = {}

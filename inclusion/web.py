@@ -26,7 +26,7 @@ from django.core.paginator import Page, Paginator
 from django.http import HttpRequest
 from django.shortcuts import render
 
-from .access import Capability, membership_can
+from .access import Capability, membership_can, resident_get_visible
 from .actors import Actor
 from .errors import DomainError
 
@@ -60,6 +60,12 @@ def staff_view(capability: Capability | None = Capability.SEE_RESIDENTS, *, load
         return wrapper
 
     return decorator
+
+
+def load_resident(request: HttpRequest, pk, **kwargs) -> dict:
+    """A staff_view loader for URLs naming a resident (`<uuid:pk>`): the resident the membership's organisation
+    may see (inclusion.access), else 404."""
+    return {"resident": resident_get_visible(request.membership.organisation, pk), **kwargs}
 
 
 def actor_for(request: HttpRequest) -> Actor:
