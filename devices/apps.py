@@ -10,8 +10,9 @@ class DevicesConfig(AppConfig):
         the partner API's routes."""
         from inclusion import registry
 
-        from . import resident_sections
+        from . import demo, resident_sections
         from .api.urls import register as register_api_routes
+        from .events import LoanEventKind, VoucherEventKind
         from .selectors import resident_open_loan_ids
 
         # A loan shares the resident with the lending organisation while it is open.
@@ -25,3 +26,14 @@ class DevicesConfig(AppConfig):
             context=resident_sections.vouchers_section, order=30,
         ))  # fmt: skip
         registry.register_api_routes(register_api_routes)
+        registry.register_resident_data(
+            registry.ResidentData(name="loans", title="Device loans", export=resident_sections.loans_export, order=20)
+        )
+        registry.register_resident_data(
+            registry.ResidentData(
+                name="vouchers", title="Data vouchers", export=resident_sections.vouchers_export, order=30
+            )
+        )
+        registry.register_demo(demo.demo_load)
+        registry.register_event_kinds(LoanEventKind)
+        registry.register_event_kinds(VoucherEventKind)

@@ -1,5 +1,6 @@
-"""The devices app's parts of the resident page (registered in devices/apps.py): their loans, their data
-vouchers with the issue form, and the "Lend a device" button."""
+"""The devices app's parts of a resident's record (registered in devices/apps.py): its sections of the
+resident page (their loans, their data vouchers with the issue form, the "Lend a device" button) and what
+it holds about them for a subject access request (loans, and vouchers with their codes masked)."""
 
 from django.urls import reverse
 
@@ -33,3 +34,27 @@ def lend_action(request, resident) -> list[tuple[str, str]]:
     if not membership_can(request.membership, Capability.LEND):
         return []
     return [("Lend a device", reverse("devices:loan-create", kwargs={"pk": resident.pk}))]
+
+
+def loans_export(resident) -> list[dict]:
+    from .models import Loan
+
+    return [
+        {"device": loan.device.asset_tag, "description": loan.device.description, "lent_by": loan.organisation.name,
+         "started_on": loan.started_on.isoformat(), "due_on": loan.due_on.isoformat(),
+         "agreement": loan.agreement_method, "outcome": loan.outcome or "open",
+         "closed_at": loan.closed_at.isoformat() if loan.closed_at else None, "notes": loan.closing_notes}
+        for loan in Loan.objects.filter(resident=resident).select_related("device", "organisation").order_by("id")
+    ]  # fmt: skip
+
+
+def vouchers_export(resident) -> list[dict]:
+    from .models import Voucher
+
+    return [
+        {"voucher": voucher.masked, "provider": voucher.provider.name, "kind": voucher.batch.kind,
+         "issued_by": voucher.batch.organisation.name, "status": voucher.status,
+         "issued_at": voucher.issued_at.isoformat() if voucher.issued_at else None}
+        for voucher in Voucher.objects.filter(resident=resident)
+        .select_related("provider", "batch", "batch__organisation").order_by("id")
+    ]  # fmt: skip

@@ -137,10 +137,15 @@ def resident_check_visible(organisation: Organisation, resident: Resident | obje
     is (Http404, "No such resident"), so the answer never confirms that they exist.
 
     `resident` is a Resident or its id. Precondition: inside transaction.atomic (select_for_update needs
-    one). Lock order: the resident first, before devices, loans and vouchers (see docs/decisions.md).
+    one). Lock order: inclusion/locks.py (the resident before its consents, devices, loans and vouchers).
     """
+    from .locks import lock_one
+
     pk = getattr(resident, "pk", resident)
-    locked = Resident.objects.select_for_update(of=("self",)).filter(pk=pk).first()
-    if locked is None or not Resident.objects.filter(residents_visible_q(organisation), pk=pk).exists():
+    try:
+        locked = lock_one(Resident, pk)
+    except Resident.DoesNotExist:
+        raise Http404(NO_SUCH_RESIDENT) from None
+    if not Resident.objects.filter(residents_visible_q(organisation), pk=pk).exists():
         raise Http404(NO_SUCH_RESIDENT)
     return locked

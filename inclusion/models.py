@@ -392,7 +392,7 @@ class AuditEvent(models.Model):
     api_key = models.ForeignKey(OrganisationAPIKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     action = models.CharField(max_length=60, help_text="What was done, e.g. loan_policy.update")
     object_type = models.CharField(max_length=60)
-    object_id = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=150)
     object_repr = models.CharField(max_length=200)
     before = models.JSONField(default=dict, blank=True)
     after = models.JSONField(default=dict, blank=True)

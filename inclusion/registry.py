@@ -10,6 +10,7 @@ What an app can register:
 - **timeline event kinds**: the kinds of case timeline entry it writes, with their labels. CaseEvent.kind
   has no database choices, so an app adds a kind without a migration of the core.
 - **resident data**: what it holds about a resident, for subject access (export) and erasure (anonymise).
+- **demo data**: what `manage.py load_demo` adds for it, after the core's partners, staff and residents.
 
     # devices/apps.py
     def ready(self):
@@ -155,3 +156,19 @@ def register_resident_data(data: ResidentData) -> None:
 
 def resident_data_providers() -> list[ResidentData]:
     return sorted(_resident_data.values(), key=lambda data: (data.order, data.name))
+
+
+# Demo data (manage.py load_demo)
+
+_demo_loaders: list[Callable[[dict], None]] = []
+
+
+def register_demo(loader: Callable[[dict], None]) -> None:
+    """`loader(organisations)` adds the app's demo data for the demo partners (a dict by slug). It runs in the
+    command's transaction after the core's, and again on every run: it must top up, never duplicate."""
+    if loader not in _demo_loaders:
+        _demo_loaders.append(loader)
+
+
+def demo_loaders() -> list[Callable[[dict], None]]:
+    return list(_demo_loaders)

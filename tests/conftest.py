@@ -17,6 +17,21 @@ def pytest_report_header(config):
 
 
 @pytest.fixture(autouse=True)
+def _lock_order_base(request):
+    """The test's own transaction is not a service's: inclusion.locks checks the order of row locks within
+    each transaction a service opens inside it."""
+    if request.node.get_closest_marker("django_db") is None and "db" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("_django_db_helper")
+    from django.db import connection
+
+    connection.inclusion_lock_base = len(connection.atomic_blocks)
+    yield
+    connection.inclusion_lock_base = 0
+
+
+@pytest.fixture(autouse=True)
 def _fresh_axes_and_cache(settings):
     from django.core.cache import cache
 

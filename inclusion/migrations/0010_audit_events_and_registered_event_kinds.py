@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('action', models.CharField(help_text='What was done, e.g. loan_policy.update', max_length=60)),
                 ('object_type', models.CharField(max_length=60)),
-                ('object_id', models.CharField(max_length=64)),
+                ('object_id', models.CharField(max_length=150)),
                 ('object_repr', models.CharField(max_length=200)),
                 ('before', models.JSONField(blank=True, default=dict)),
                 ('after', models.JSONField(blank=True, default=dict)),
