@@ -10,7 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
 from inclusion.calendar import DAY_NAMES
-from inclusion.forms import DateField, ErrorAnchors, date_error
+from inclusion.forms.base import DateField, GOVUKForm, GOVUKModelForm, choices_without_blank
 
 from .models import (
     ACCESSORIES,
@@ -33,18 +33,6 @@ TAG_INPUT = {"autocomplete": "off", "spellcheck": "false", "autocapitalize": "ch
 ACCESSORY_CHOICES = [(name, accessory_label(name)) for name in ACCESSORIES]
 
 
-def _gds_max_length_messages(form) -> None:
-    """GOV.UK wording for text that is too long: "Make must be 100 characters or fewer"."""
-    for field in form.fields.values():
-        if isinstance(field, forms.CharField) and field.max_length:
-            label = str(field.label).removesuffix(" (optional)")
-            field.error_messages["max_length"] = f"{label} must be {field.max_length} characters or fewer"
-
-
-def _no_blank(field) -> None:
-    field.choices = [choice for choice in field.choices if choice[0] != ""]
-
-
 def _date_hint(day) -> str:
     return f"{day:%A} {day.day} {day:%B %Y}"
 
@@ -52,7 +40,7 @@ def _date_hint(day) -> str:
 # Stock
 
 
-class DeviceFilterForm(ErrorAnchors, forms.Form):
+class DeviceFilterForm(GOVUKForm):
     """The stock list's filters (GET)."""
 
     q = forms.CharField(label="Asset tag or serial number", required=False, max_length=100)
@@ -74,7 +62,7 @@ class DeviceFilterForm(ErrorAnchors, forms.Form):
         )  # fmt: skip
 
 
-class DeviceForm(ErrorAnchors, forms.ModelForm):
+class DeviceForm(GOVUKModelForm):
     """A device's details. The add form also takes an asset tag (DeviceAddForm)."""
 
     accessories = forms.MultipleChoiceField(
@@ -119,11 +107,10 @@ class DeviceForm(ErrorAnchors, forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in ("kind", "source", "condition"):
             self.fields[name].widget = forms.RadioSelect()
-            _no_blank(self.fields[name])
+            choices_without_blank(self.fields[name])
         self.fields["location"].widget.attrs["list"] = "device-locations"
         self.fields["serial_number"].widget.attrs.update(autocomplete="off", spellcheck="false")
         self.locations = list(locations)
-        _gds_max_length_messages(self)
         self.helper = FormHelper()
         self.helper.label_size = Size.SMALL
         self.helper.legend_size = Size.SMALL
@@ -170,7 +157,7 @@ class DeviceAddForm(DeviceForm):
         return " ".join(self.cleaned_data["asset_tag"].split()).upper()
 
 
-class WipeForm(ErrorAnchors, forms.Form):
+class WipeForm(GOVUKForm):
     method = forms.ChoiceField(
         label="How was it wiped?",
         choices=WipeMethod.choices,
@@ -195,7 +182,6 @@ class WipeForm(ErrorAnchors, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _gds_max_length_messages(self)
         self.helper = FormHelper()
         self.helper.label_size = Size.SMALL
         self.helper.legend_size = Size.SMALL
@@ -218,7 +204,7 @@ MOVE_LABELS = {
 }
 
 
-class DeviceStatusForm(ErrorAnchors, forms.Form):
+class DeviceStatusForm(GOVUKForm):
     to_status = forms.ChoiceField(
         label="What is happening to it?",
         choices=list(MOVE_LABELS.items()),
@@ -239,7 +225,6 @@ class DeviceStatusForm(ErrorAnchors, forms.Form):
     def __init__(self, *args, allowed: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         self.allowed = allowed
-        _gds_max_length_messages(self)
         self.helper = FormHelper()
         self.helper.label_size = Size.SMALL
         self.helper.legend_size = Size.SMALL
@@ -258,7 +243,7 @@ class DeviceStatusForm(ErrorAnchors, forms.Form):
 # Loans
 
 
-class LendForm(ErrorAnchors, forms.Form):
+class LendForm(GOVUKForm):
     asset_tag = forms.CharField(
         label="Asset tag",
         help_text="Type the tag on the device's label, or scan its barcode",
@@ -303,7 +288,6 @@ class LendForm(ErrorAnchors, forms.Form):
             f"Leave blank to lend for {policy.default_length_days} days, until {_date_hint(self.longest_due_on)}"
             f"{' (the next day you are open)' if moved else ''}. It cannot be later than that."
         )
-        _gds_max_length_messages(self)
         self.helper = FormHelper()
         self.helper.label_size = Size.SMALL
         self.helper.legend_size = Size.SMALL
@@ -331,13 +315,13 @@ class LendForm(ErrorAnchors, forms.Form):
             self.add_error("witness_name", "Enter the name of the witness to a verbal agreement")
         due_on = cleaned.get("due_on")
         if due_on and due_on < timezone.localdate():
-            date_error(self, "due_on", "Due date must be today or in the future")
+            self.add_refusal("due_on", "Due date must be today or in the future")
         elif due_on and due_on > self.longest_due_on:
-            date_error(self, "due_on", f"Due date must be no later than {_date_hint(self.longest_due_on)}")
+            self.add_refusal("due_on", f"Due date must be no later than {_date_hint(self.longest_due_on)}")
         return cleaned
 
 
-class ReturnForm(ErrorAnchors, forms.Form):
+class ReturnForm(GOVUKForm):
     condition = forms.ChoiceField(
         label="What condition did it come back in?",
         choices=Condition.choices,
@@ -370,7 +354,6 @@ class ReturnForm(ErrorAnchors, forms.Form):
             fields.append(Field.checkboxes("accessories_returned", legend_size=Size.SMALL))
         else:
             del self.fields["accessories_returned"]
-        _gds_max_length_messages(self)
         self.helper = FormHelper()
         self.helper.label_size = Size.SMALL
         self.helper.legend_size = Size.SMALL
@@ -382,7 +365,7 @@ class ReturnForm(ErrorAnchors, forms.Form):
         )
 
 
-class ExtendForm(ErrorAnchors, forms.Form):
+class ExtendForm(GOVUKForm):
     reason = forms.CharField(
         label="Why does it need extending?",
         help_text="For example, still on the skills course until the end of the month",
@@ -392,14 +375,13 @@ class ExtendForm(ErrorAnchors, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _gds_max_length_messages(self)
         self.helper = FormHelper()
         self.helper.label_size = Size.SMALL
         self.helper.legend_size = Size.SMALL
         self.helper.layout = Layout(Field.text("reason"), Submit("submit", "Extend the loan"))
 
 
-class ReportLostForm(ErrorAnchors, forms.Form):
+class ReportLostForm(GOVUKForm):
     stolen = forms.TypedChoiceField(
         label="Was it stolen?",
         choices=[("yes", "Yes"), ("no", "No, it was lost")],
@@ -420,7 +402,6 @@ class ReportLostForm(ErrorAnchors, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _gds_max_length_messages(self)
         self.helper = FormHelper()
         self.helper.label_size = Size.SMALL
         self.helper.legend_size = Size.SMALL
@@ -438,7 +419,7 @@ class ReportLostForm(ErrorAnchors, forms.Form):
         return cleaned
 
 
-class GiftForm(ErrorAnchors, forms.Form):
+class GiftForm(GOVUKForm):
     notes = forms.CharField(
         label="Why are they keeping it? (optional)",
         max_length=2000,
@@ -451,7 +432,6 @@ class GiftForm(ErrorAnchors, forms.Form):
         super().__init__(*args, **kwargs)
         confirm = f"{resident_name} keeps {device.description} ({device.asset_tag}); it leaves our stock for good"
         self.fields["confirm"].label = confirm
-        _gds_max_length_messages(self)
         self.helper = FormHelper()
         self.helper.label_size = Size.SMALL
         self.helper.legend_size = Size.SMALL
@@ -462,7 +442,7 @@ class GiftForm(ErrorAnchors, forms.Form):
         )
 
 
-class LoanPolicyForm(ErrorAnchors, forms.ModelForm):
+class LoanPolicyForm(GOVUKModelForm):
     open_days = forms.TypedMultipleChoiceField(
         label="Which days are you open to take devices back?",
         help_text="A due date worked out for a loan or an extension moves on to the next of these days",
@@ -513,7 +493,6 @@ class LoanPolicyForm(ErrorAnchors, forms.ModelForm):
             field.error_messages.update(required=f"Enter {noun.lower()} as a number", invalid=message)
             field.widget = forms.TextInput(attrs={"inputmode": "numeric", "spellcheck": "false"})
         self.fields["terms_version"].error_messages["required"] = "Enter the loan agreement version"
-        _gds_max_length_messages(self)
         self.helper = FormHelper()
         self.helper.label_size = Size.SMALL
         self.helper.legend_size = Size.SMALL

@@ -8,20 +8,20 @@ and the confirmation, under a random token, for IMPORT_KEEP_SECONDS (inclusion.u
 from crispy_forms_gds.helper import FormHelper
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from inclusion import uploads
-from inclusion.access import membership_can_manage_stock
-from inclusion.actors import Actor
+from inclusion.access import Capability
 from inclusion.errors import DomainError
-from inclusion.views import staff_view
-from inclusion.views import stock_manager_view as inclusion_stock_manager_view
+from inclusion.forms.base import GOVUKForm
+from inclusion.web import actor_for, staff_view
 
 from . import exports, imports, labels, selectors, services
 from .models import Condition, DeviceKind, DeviceStatus
+from .views import load_device
 
 IMPORT_KEEP_SECONDS = uploads.KEEP_SECONDS
 PREVIEW_ROWS = 500  # rows listed on the preview page; all of them are imported
@@ -29,7 +29,7 @@ UPLOAD_PURPOSE = "devices:import"  # the cache key's prefix (inclusion.uploads)
 FILTERS = ("status", "kind", "location", "q")
 
 
-class DeviceImportForm(forms.Form):
+class DeviceImportForm(GOVUKForm):
     file = forms.FileField(
         label="Upload a file",
         help_text=f"A CSV or Excel (.xlsx) file, smaller than {imports.MAX_BYTES // 2**20} MB, with a heading row",
@@ -51,15 +51,11 @@ class DeviceImportForm(forms.Form):
         return upload
 
 
-stock_manager_view = inclusion_stock_manager_view("devices/io_no_access.html")
+stock_manager_view = staff_view(Capability.MANAGE_STOCK)
 
 
 def _refuse(request):
-    return render(request, "devices/io_no_access.html", status=403)
-
-
-def _actor(request) -> Actor:
-    return Actor.for_membership(request.membership)
+    return render(request, "inclusion/no_access.html", {"capability": Capability.MANAGE_STOCK}, status=403)
 
 
 # Import
@@ -100,7 +96,7 @@ def device_import_confirm(request):
         messages.error(request, uploads.EXPIRED)
         return redirect("devices:device-import")
     try:
-        devices = services.device_import(actor=_actor(request), filename=upload.filename, content=upload.content)
+        devices = services.device_import(actor=actor_for(request), filename=upload.filename, content=upload.content)
     except imports.DeviceImportRefused as refused:
         # Something changed since the preview (a tag taken meanwhile): show what, on the same page.
         return _preview(request, refused.check, token="", rechecked=True)
@@ -203,16 +199,11 @@ def device_export_xlsx(request):
 
 
 @require_GET
-@staff_view(residents=False)
-def device_label(request, asset_tag):
-    organisation = request.membership.organisation
-    device = selectors.device_get(organisation=organisation, asset_tag=asset_tag)
-    if device is None:
-        raise Http404("No such device")  # before the role check: another organisation's device is 404 to all
-    if not membership_can_manage_stock(request.membership):
-        return _refuse(request)
+@staff_view(Capability.MANAGE_STOCK, load=load_device)
+def device_label(request, device):
     label = _label(device)
-    return render(request, "devices/label.html", {"sheets": [[label]], "single": device, "organisation": organisation})
+    return render(request, "devices/label.html", {"sheets": [[label]], "single": device,
+                                                  "organisation": request.membership.organisation})  # fmt: skip
 
 
 @require_GET

@@ -15,13 +15,13 @@ from django.utils import timezone
 from inclusion.access import resident_check_visible
 from inclusion.actors import Actor
 from inclusion.calendar import next_open_day
-from inclusion.choices import EventKind
 from inclusion.errors import DomainError
-from inclusion.events import case_event_record
+from inclusion.events import audit_record, case_event_record, changed_values
+from inclusion.locks import lock_one
 from inclusion.models import Organisation, Resident
 from inclusion.services import resident_check_ready
 
-from .events import device_event_record
+from .events import LoanEventKind, device_event_record
 from .models import (
     AgreementMethod,
     Condition,
@@ -85,7 +85,7 @@ def _refuse(device: Device, to_status: str) -> DomainError:
 
 
 def _lock_device(device: Device) -> Device:
-    return Device.objects.select_for_update().get(pk=device.pk)
+    return lock_one(Device, device.pk)
 
 
 def _move(device: Device, to_status: str, *, actor: Actor, note: str = "", data: dict | None = None, **changes):
@@ -199,20 +199,33 @@ def device_transition(*, actor: Actor, device: Device, to_status: str, note: str
     return _move(device, to_status, actor=actor, note=note)
 
 
+POLICY_FIELDS = ("default_length_days", "extension_days", "max_extensions", "max_open_loans_per_resident",
+                 "max_backdate_days", "terms_version", "open_days", "closed_on_bank_holidays")  # fmt: skip
+
+
 @transaction.atomic
 def loan_policy_update(*, actor: Actor, **values) -> LoanPolicy:
-    policy = loan_policy_for(actor.organisation)
-    policy = LoanPolicy.objects.select_for_update().get(pk=policy.pk)
+    """Change the actor's organisation's loan policy (made with the defaults the first time); an audit event
+    keeps the values before and after."""
+    unknown = set(values) - set(POLICY_FIELDS)
+    if unknown:
+        raise DomainError(f"Unknown loan policy fields: {', '.join(sorted(unknown))}")
+    LoanPolicy.objects.get_or_create(organisation=actor.organisation)
+    policy = lock_one(LoanPolicy, LoanPolicy.objects.get(organisation=actor.organisation).pk)
+    before = {field: getattr(policy, field) for field in POLICY_FIELDS}
     for field, value in values.items():
         setattr(policy, field, value)
     policy.full_clean()
     policy.save()
+    changed_before, changed_after = changed_values(before, {field: getattr(policy, field) for field in POLICY_FIELDS})
+    if changed_after:
+        audit_record(actor=actor, action="loan_policy.update", obj=policy, before=changed_before, after=changed_after)
     return policy
 
 
 def loan_policy_for(organisation: Organisation) -> LoanPolicy:
-    policy, _ = LoanPolicy.objects.get_or_create(organisation=organisation)
-    return policy
+    """The organisation's loan policy; its defaults, unsaved, if it has never changed them (a read never writes)."""
+    return LoanPolicy.objects.filter(organisation=organisation).first() or LoanPolicy(organisation=organisation)
 
 
 def loan_due_date(policy: LoanPolicy, start: date, days: int) -> date:
@@ -288,7 +301,7 @@ def loan_create(
     except IntegrityError:
         raise DomainError(f"{device.asset_tag} is already on loan.", field="device", code="already_on_loan") from None
     _move(device, S.ON_LOAN, actor=actor, note=notes, data={"loan": loan.pk, "due_on": str(due_on)})
-    case_event_record(resident=resident, actor=actor, kind=EventKind.LOAN_STARTED,
+    case_event_record(resident=resident, actor=actor, kind=LoanEventKind.LOAN_STARTED,
                       summary=f"Lent {device.description} ({device.asset_tag}), due back {due_on:%-d %B %Y}",
                       body=notes, data={"loan": loan.pk, "device": device.asset_tag})  # fmt: skip
     return loan
@@ -298,8 +311,8 @@ def _lock_loan(loan: Loan, actor: Actor) -> tuple[Loan, Device]:
     """Lock the resident (checking the organisation may still see them), the device, then the loan (the same
     order everywhere), and check the loan is still open."""
     resident_check_visible(actor.organisation, loan.resident_id)
-    device = Device.objects.select_for_update().get(pk=loan.device_id)
-    loan = Loan.objects.select_for_update().select_related("resident").get(pk=loan.pk)
+    device = lock_one(Device, loan.device_id)
+    loan = lock_one(Loan, loan.pk, related=("resident",))
     if loan.organisation_id != actor.organisation.pk:
         raise DomainError("This loan belongs to another organisation.", code="not_your_loan")
     if not loan.is_open:
@@ -339,7 +352,7 @@ def loan_extend(*, actor: Actor, loan: Loan, reason: str = "") -> Loan:
                                  extended_by=actor.user)  # fmt: skip
     device_event_record(device=device, actor=actor, action="extend loan", note=reason,
                         data={"loan": loan.pk, "due_on": str(loan.due_on)})  # fmt: skip
-    case_event_record(resident=loan.resident, actor=actor, kind=EventKind.LOAN_EXTENDED,
+    case_event_record(resident=loan.resident, actor=actor, kind=LoanEventKind.LOAN_EXTENDED,
                       summary=f"Loan of {device.asset_tag} extended to {loan.due_on:%-d %B %Y}", body=reason,
                       data={"loan": loan.pk})  # fmt: skip
     return loan
@@ -373,7 +386,7 @@ def loan_return(
     summary = f"Returned {device.asset_tag} ({Condition(condition).label.lower()})"
     if missing:
         summary += f"; missing: {accessories_in_sentence(missing)}"
-    case_event_record(resident=loan.resident, actor=actor, kind=EventKind.LOAN_RETURNED, summary=summary, body=notes,
+    case_event_record(resident=loan.resident, actor=actor, kind=LoanEventKind.LOAN_RETURNED, summary=summary, body=notes,
                       data={"loan": loan.pk})  # fmt: skip
     return loan
 
@@ -389,7 +402,7 @@ def loan_report_lost(
            stolen=stolen)  # fmt: skip
     _move(device, S.LOST, actor=actor, note=notes, data={"loan": loan.pk, "stolen": stolen,
                                                          "police_reference": loan.police_reference})  # fmt: skip
-    case_event_record(resident=loan.resident, actor=actor, kind=EventKind.LOAN_LOST,
+    case_event_record(resident=loan.resident, actor=actor, kind=LoanEventKind.LOAN_LOST,
                       summary=f"{device.asset_tag} reported {what}" + (f" (police ref {police_reference})"
                                                                         if police_reference else ""),
                       body=notes, data={"loan": loan.pk})  # fmt: skip
@@ -402,7 +415,7 @@ def loan_gift(*, actor: Actor, loan: Loan, notes: str = "") -> Loan:
     loan, device = _lock_loan(loan, actor)
     _close(loan, actor=actor, outcome=LoanOutcome.GIFTED, notes=notes)
     _move(device, S.GIFTED, actor=actor, note=notes, gifted_to=loan.resident, data={"loan": loan.pk})
-    case_event_record(resident=loan.resident, actor=actor, kind=EventKind.LOAN_GIFTED,
+    case_event_record(resident=loan.resident, actor=actor, kind=LoanEventKind.LOAN_GIFTED,
                       summary=f"{device.description} ({device.asset_tag}) given to keep", body=notes,
                       data={"loan": loan.pk})  # fmt: skip
     return loan

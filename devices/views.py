@@ -3,31 +3,28 @@ extensions, loss and gifts, the loans list and the loan policy.
 
 Each view fetches through a selector scoped to the membership's organisation (another organisation's device
 or loan is 404), checks the form, calls one service and redirects with a confirmation. Frontline staff lend
-and take returns; coordinators and administrators also manage stock and the policy (stock_view).
+and take returns; coordinators and administrators also manage stock and the policy (Capability.MANAGE_STOCK).
 """
 
-from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
 from inclusion import selectors as resident_selectors
-from inclusion.access import membership_can_manage_stock, resident_get_visible
+from inclusion.access import Capability, membership_can
 from inclusion.calendar import DAY_NAMES
 from inclusion.errors import DomainError
-from inclusion.forms import SearchForm
-from inclusion.views import _actor, _apply_errors, _posted, staff_view
+from inclusion.forms.residents import SearchForm
+from inclusion.web import actor_for, form_refuse, load_resident, paginate, posted, staff_view
 
 from . import selectors, services
 from .forms import (
     MOVE_LABELS,
-    DateField,
     DeviceAddForm,
     DeviceFilterForm,
     DeviceForm,
@@ -39,7 +36,6 @@ from .forms import (
     ReportLostForm,
     ReturnForm,
     WipeForm,
-    date_error,
 )
 from .models import AgreementMethod, DeviceStatus, accessories_in_sentence
 from .services import TRANSITIONS
@@ -48,36 +44,21 @@ S = DeviceStatus
 PAGE_SIZE = 50
 
 
-def stock_view(view):
-    """A staff page for coordinators and administrators only; frontline staff get 403. Another organisation's
-    device or loan is still 404 first, as everywhere, so the answer never depends on the role."""
-
-    @staff_view()
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not membership_can_manage_stock(request.membership):
-            if "asset_tag" in kwargs:
-                _device(request, kwargs["asset_tag"])
-            if "loan_pk" in kwargs:
-                _loan(request, kwargs["loan_pk"])
-            return render(request, "devices/stock_only.html", status=403)
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def _device(request, asset_tag):
+def load_device(request, asset_tag, **kwargs) -> dict:
+    """staff_view loader: the organisation's device with this tag, else 404."""
     device = selectors.device_get(organisation=request.membership.organisation, asset_tag=asset_tag)
     if device is None:
         raise Http404("No such device")
-    return device
+    return {"device": device, **kwargs}
 
 
-def _loan(request, loan_pk):
+def load_loan(request, loan_pk, **kwargs) -> dict:
+    """staff_view loader: the organisation's loan, marked with whether its resident may still be seen, else 404."""
     loan = selectors.loan_get(organisation=request.membership.organisation, pk=loan_pk)
     if loan is None:
         raise Http404("No such loan")
-    return selectors.loans_mark_resident_visible(organisation=request.membership.organisation, loans=[loan])[0]
+    loan = selectors.loans_mark_resident_visible(organisation=request.membership.organisation, loans=[loan])[0]
+    return {"loan": loan, **kwargs}
 
 
 def _device_typed(organisation, tag: str):
@@ -86,17 +67,6 @@ def _device_typed(organisation, tag: str):
     if device is None and " " in tag:
         device = selectors.device_get(organisation=organisation, asset_tag=tag.replace(" ", ""))
     return device
-
-
-def _refused(form, error, aliases: dict[str, str] | None = None) -> None:
-    """A service's refusal on the form: on the field it names (renamed by `aliases`), else above the form."""
-    if isinstance(error, DomainError):
-        field = (aliases or {}).get(error.field, error.field)
-        if field in form.fields and isinstance(form.fields[field], DateField):
-            date_error(form, field, error.message)
-            return
-        error = DomainError(error.message, field=field, code=error.code)
-    _apply_errors(form, error)
 
 
 def _date(value) -> str:
@@ -118,9 +88,7 @@ def device_list(request):
         device = only_tag and _device_typed(organisation, " ".join(filters["q"].split()))
         if device:
             return redirect("devices:device-detail", asset_tag=device.asset_tag)
-    page = Paginator(selectors.device_list(organisation=organisation, **filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = paginate(request, selectors.device_list(organisation=organisation, **filters))
     # The export and the labels sheet take the same filters (devices/io_views.py): they get what is shown.
     filter_query = urlencode({name: value for name, value in filters.items() if value})
     return render(
@@ -133,7 +101,6 @@ def device_list(request):
             "counts": selectors.device_counts_by_status(organisation=organisation),
             "status_filter": filters["status"],
             "filter_query": f"?{filter_query}" if filter_query else "",
-            "can_manage": membership_can_manage_stock(request.membership),
         },
     )
 
@@ -197,16 +164,15 @@ def _history(device) -> list:
     return events
 
 
-@staff_view()
-def device_detail(request, asset_tag):
+@staff_view(load=load_device)
+def device_detail(request, device):
     organisation = request.membership.organisation
-    device = _device(request, asset_tag)
     loans = selectors.loans_mark_resident_visible(
         organisation=organisation, loans=selectors.device_loans(device=device)
     )
     current = next((loan for loan in loans if loan.is_open), None)
     last_closed = next((loan for loan in loans if not loan.is_open), None)
-    can_manage = membership_can_manage_stock(request.membership)
+    can_manage = membership_can(request.membership, Capability.MANAGE_STOCK)
     return render(
         request,
         "devices/device_detail.html",
@@ -221,51 +187,48 @@ def device_detail(request, asset_tag):
             "wipe_first": device.needs_wipe and S.WIPED in TRANSITIONS[device.status],
             "wipes": selectors.device_wipes(device=device),
             "actions": _device_actions(device, current, can_manage=can_manage),
-            "can_manage": can_manage,
         },
     )
 
 
-@stock_view
+@staff_view(Capability.MANAGE_STOCK)
 def device_add(request):
     locations = selectors.device_locations(organisation=request.membership.organisation)
-    form = DeviceAddForm(_posted(request), locations=locations)
+    form = DeviceAddForm(posted(request), locations=locations)
     if request.method == "POST" and form.is_valid():
         try:
-            device = services.device_create(actor=_actor(request), **form.cleaned_data)
+            device = services.device_create(actor=actor_for(request), **form.cleaned_data)
         except (DomainError, ValidationError) as error:
-            _refused(form, error)
+            form_refuse(form, error)
         else:
             messages.success(request, f"{device.asset_tag} is added to your stock. Record a wipe before it is lent.")
             return redirect("devices:device-detail", asset_tag=device.asset_tag)
     return render(request, "devices/device_form.html", {"form": form, "adding": True})
 
 
-@stock_view
-def device_edit(request, asset_tag):
-    device = _device(request, asset_tag)
+@staff_view(Capability.MANAGE_STOCK, load=load_device)
+def device_edit(request, device):
     locations = selectors.device_locations(organisation=request.membership.organisation)
-    form = DeviceForm(_posted(request), instance=device, locations=locations)
+    form = DeviceForm(posted(request), instance=device, locations=locations)
     if request.method == "POST" and form.is_valid():
         try:
-            services.device_update(actor=_actor(request), device=device, **form.cleaned_data)
+            services.device_update(actor=actor_for(request), device=device, **form.cleaned_data)
         except (DomainError, ValidationError) as error:
-            _refused(form, error)
+            form_refuse(form, error)
         else:
             messages.success(request, f"The details of {device.asset_tag} are saved.")
             return redirect("devices:device-detail", asset_tag=device.asset_tag)
     return render(request, "devices/device_form.html", {"form": form, "device": device})
 
 
-@stock_view
-def device_wipe(request, asset_tag):
-    device = _device(request, asset_tag)
-    form = WipeForm(_posted(request))
+@staff_view(Capability.MANAGE_STOCK, load=load_device)
+def device_wipe(request, device):
+    form = WipeForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            services.device_wipe_record(actor=_actor(request), device=device, **form.cleaned_data)
+            services.device_wipe_record(actor=actor_for(request), device=device, **form.cleaned_data)
         except (DomainError, ValidationError) as error:
-            _refused(form, error)
+            form_refuse(form, error)
         else:
             messages.success(request, f"Wipe recorded. {device.asset_tag} is wiped: mark it ready once it is checked.")
             return redirect("devices:device-detail", asset_tag=device.asset_tag)
@@ -276,20 +239,19 @@ def device_wipe(request, asset_tag):
     )
 
 
-@stock_view
-def device_status(request, asset_tag):
+@staff_view(Capability.MANAGE_STOCK, load=load_device)
+def device_status(request, device):
     """Mark ready, send for repair, retire or write off: one small form posting to_status and a note."""
-    device = _device(request, asset_tag)
     allowed = services.device_transition_moves(device)
     chosen = request.GET.get("to")
     form = DeviceStatusForm(
-        _posted(request), allowed=allowed, initial={"to_status": chosen if chosen in allowed else None}
+        posted(request), allowed=allowed, initial={"to_status": chosen if chosen in allowed else None}
     )
     if request.method == "POST" and form.is_valid():
         try:
-            device = services.device_transition(actor=_actor(request), device=device, **form.cleaned_data)
+            device = services.device_transition(actor=actor_for(request), device=device, **form.cleaned_data)
         except (DomainError, ValidationError) as error:
-            _refused(form, error)
+            form_refuse(form, error)
         else:
             if device.status == S.AWAITING_CHECK:
                 messages.success(request, f"{device.asset_tag} is back in stock, waiting to be checked.")
@@ -300,10 +262,9 @@ def device_status(request, asset_tag):
     return render(request, "devices/device_status.html", {"form": form, "device": device})
 
 
-@staff_view()
-def device_lend(request, asset_tag):
+@staff_view(load=load_device)
+def device_lend(request, device):
     """Lend this device, from its page: find the resident, then the lend form with the tag filled in."""
-    device = _device(request, asset_tag)
     form = SearchForm(request.GET or None)
     results, searched = [], False
     if device.status == S.READY and form.is_valid() and form.cleaned_data["q"]:
@@ -325,13 +286,12 @@ def device_lend(request, asset_tag):
 # Loans
 
 
-@staff_view()
-def loan_create(request, pk):
+@staff_view(Capability.LEND, load=load_resident)
+def loan_create(request, resident):
     """Lend a device to a resident: scan or type its tag, record the agreement, optionally a due date."""
     organisation = request.membership.organisation
-    resident = resident_get_visible(organisation, pk)
     policy = services.loan_policy_for(organisation)
-    form = LendForm(_posted(request), policy=policy, initial={"asset_tag": request.GET.get("tag", "")})
+    form = LendForm(posted(request), policy=policy, initial={"asset_tag": request.GET.get("tag", "")})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         device = _device_typed(organisation, data["asset_tag"])
@@ -343,12 +303,12 @@ def loan_create(request, pk):
             verbal = data["agreement_method"] == AgreementMethod.VERBAL_WITNESSED
             try:
                 loan = services.loan_create(
-                    actor=_actor(request), device=device, resident=resident,
+                    actor=actor_for(request), device=device, resident=resident,
                     agreement_method=data["agreement_method"], agreement_accepted=data["agreement_accepted"],
                     witness_name=data["witness_name"] if verbal else "", due_on=data["due_on"], notes=data["notes"],
                 )  # fmt: skip
             except (DomainError, ValidationError) as error:
-                _refused(form, error, {"device": "asset_tag"})
+                form_refuse(form, error, {"device": "asset_tag"})
             else:
                 messages.success(
                     request,
@@ -386,7 +346,7 @@ def loan_list(request):
         loans = selectors.loan_list(organisation=organisation, status=status)
         if status == "closed":
             loans = loans.order_by("-closed_at", "-id")  # the latest first
-        page = Paginator(loans, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = paginate(request, loans)
         page.object_list = selectors.loans_mark_resident_visible(organisation=organisation, loans=page.object_list)
         heading = {"overdue": "Overdue", "due_this_week": "Due back this week"}.get(status, LOAN_VIEWS.get(status))
         count = page.paginator.count
@@ -395,9 +355,8 @@ def loan_list(request):
     return render(request, "devices/loan_list.html", context)
 
 
-@staff_view()
-def loan_detail(request, loan_pk):
-    loan = _loan(request, loan_pk)
+@staff_view(load=load_loan)
+def loan_detail(request, loan):
     policy = services.loan_policy_for(request.membership.organisation)
     return render(
         request,
@@ -411,7 +370,6 @@ def loan_detail(request, loan_pk):
             "accessories_lent": accessories_in_sentence(loan.accessories_lent),
             "accessories_returned": accessories_in_sentence(loan.accessories_returned),
             "accessories_missing": accessories_in_sentence(loan.accessories_missing),
-            "can_manage": membership_can_manage_stock(request.membership),
         },
     )
 
@@ -421,22 +379,21 @@ def _closed(request, loan):
     return redirect("devices:loan-detail", loan_pk=loan.pk)
 
 
-@staff_view()
-def loan_return(request, loan_pk):
-    loan = _loan(request, loan_pk)
+@staff_view(load=load_loan)
+def loan_return(request, loan):
     if not loan.is_open:
         return _closed(request, loan)
     device = loan.device
-    form = ReturnForm(_posted(request), device=device)
+    form = ReturnForm(posted(request), device=device)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             services.loan_return(
-                actor=_actor(request), loan=loan, condition=data["condition"], returned_on=data["returned_on"],
+                actor=actor_for(request), loan=loan, condition=data["condition"], returned_on=data["returned_on"],
                 accessories_returned=data.get("accessories_returned", []), notes=data["notes"],
             )  # fmt: skip
         except (DomainError, ValidationError) as error:
-            _refused(form, error)
+            form_refuse(form, error)
         else:
             loan.refresh_from_db()
             message = f"{device.asset_tag} is back. It is waiting to be checked and wiped before it is lent again."
@@ -447,18 +404,17 @@ def loan_return(request, loan_pk):
     return render(request, "devices/loan_return.html", {"form": form, "loan": loan, "device": device})
 
 
-@staff_view()
-def loan_extend(request, loan_pk):
-    loan = _loan(request, loan_pk)
+@staff_view(load=load_loan)
+def loan_extend(request, loan):
     if not loan.is_open:
         return _closed(request, loan)
     policy = services.loan_policy_for(request.membership.organisation)
-    form = ExtendForm(_posted(request))
+    form = ExtendForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            loan = services.loan_extend(actor=_actor(request), loan=loan, **form.cleaned_data)
+            loan = services.loan_extend(actor=actor_for(request), loan=loan, **form.cleaned_data)
         except (DomainError, ValidationError) as error:
-            _refused(form, error)
+            form_refuse(form, error)
         else:
             messages.success(request, f"Loan extended: {loan.device.asset_tag} is now due back {_date(loan.due_on)}.")
             return redirect("devices:loan-detail", loan_pk=loan.pk)
@@ -473,17 +429,16 @@ def loan_extend(request, loan_pk):
     )  # fmt: skip
 
 
-@staff_view()
-def loan_report_lost(request, loan_pk):
-    loan = _loan(request, loan_pk)
+@staff_view(load=load_loan)
+def loan_report_lost(request, loan):
     if not loan.is_open:
         return _closed(request, loan)
-    form = ReportLostForm(_posted(request))
+    form = ReportLostForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            services.loan_report_lost(actor=_actor(request), loan=loan, **form.cleaned_data)
+            services.loan_report_lost(actor=actor_for(request), loan=loan, **form.cleaned_data)
         except (DomainError, ValidationError) as error:
-            _refused(form, error)
+            form_refuse(form, error)
         else:
             what = "stolen" if form.cleaned_data["stolen"] else "lost"
             messages.success(request, f"{loan.device.asset_tag} is recorded as {what}. The loan is closed.")
@@ -491,18 +446,17 @@ def loan_report_lost(request, loan_pk):
     return render(request, "devices/loan_report_lost.html", {"form": form, "loan": loan, "device": loan.device})
 
 
-@stock_view
-def loan_gift(request, loan_pk):
-    loan = _loan(request, loan_pk)
+@staff_view(Capability.MANAGE_STOCK, load=load_loan)
+def loan_gift(request, loan):
     if not loan.is_open:
         return _closed(request, loan)
     name = loan.resident.display_name
-    form = GiftForm(_posted(request), device=loan.device, resident_name=name)
+    form = GiftForm(posted(request), device=loan.device, resident_name=name)
     if request.method == "POST" and form.is_valid():
         try:
-            services.loan_gift(actor=_actor(request), loan=loan, notes=form.cleaned_data["notes"])
+            services.loan_gift(actor=actor_for(request), loan=loan, notes=form.cleaned_data["notes"])
         except (DomainError, ValidationError) as error:
-            _refused(form, error)
+            form_refuse(form, error)
         else:
             messages.success(request, f"{loan.device.asset_tag} is given to {name} to keep. The loan is closed.")
             return redirect("devices:loan-detail", loan_pk=loan.pk)
@@ -512,16 +466,16 @@ def loan_gift(request, loan_pk):
 @staff_view()
 def loan_policy(request):
     """Everyone who lends sees the policy; coordinators and administrators change it."""
-    can_manage = membership_can_manage_stock(request.membership)
+    can_manage = membership_can(request.membership, Capability.MANAGE_STOCK)
     if request.method == "POST" and not can_manage:
-        return render(request, "devices/stock_only.html", status=403)
+        return render(request, "inclusion/no_access.html", {"capability": Capability.MANAGE_STOCK}, status=403)
     policy = services.loan_policy_for(request.membership.organisation)
-    form = LoanPolicyForm(_posted(request), instance=policy) if can_manage else None
+    form = LoanPolicyForm(posted(request), instance=policy) if can_manage else None
     if form is not None and request.method == "POST" and form.is_valid():
         try:
-            services.loan_policy_update(actor=_actor(request), **form.cleaned_data)
+            services.loan_policy_update(actor=actor_for(request), **form.cleaned_data)
         except (DomainError, ValidationError) as error:
-            _refused(form, error)
+            form_refuse(form, error)
         else:
             messages.success(request, "The loan policy is saved. It applies to new loans and extensions.")
             return redirect("devices:loan-policy")

@@ -5,12 +5,10 @@ and the voucher list's filters. Validation and the messages staff see; saving is
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import HTML, Field, Fieldset, Layout, Size, Submit
 from django import forms
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
-from inclusion.forms import ErrorAnchors
+from inclusion.forms.base import DateField, GOVUKForm, whole_number
 
-from .forms import DateField
 from .models import VoucherBatch, VoucherKind, VoucherStatus
 from .templatetags.vouchers import batch_name
 from .voucher_imports import COLUMNS, MAX_BYTES
@@ -19,18 +17,10 @@ from .voucher_selectors import provider_list
 REASON_MAX_LENGTH = 300  # Voucher.failure_reason
 
 
-def _whole_number(field, low: int, high: int, noun: str) -> None:
-    """GOV.UK wording for a number: "Most per resident must be a whole number between 1 and 20"."""
-    message = f"{noun} must be a whole number between {low} and {high}"
-    field.validators = [MinValueValidator(low, message), MaxValueValidator(high, message)]
-    field.error_messages.update(required=f"Enter {noun.lower()} as a number", invalid=message)
-    field.widget = forms.TextInput(attrs={"inputmode": "numeric", "spellcheck": "false", "autocomplete": "off"})
-
-
 # Import
 
 
-class VoucherBatchImportForm(ErrorAnchors, forms.Form):
+class VoucherBatchImportForm(GOVUKForm):
     """A delivery from a provider: its details, eligibility rule and the provider's file of codes."""
 
     provider = forms.ModelChoiceField(
@@ -113,7 +103,7 @@ class VoucherBatchImportForm(ErrorAnchors, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["provider"].queryset = provider_list()  # the active ones now, not at import time
         for name, (low, high, noun) in self.LIMITS.items():
-            _whole_number(self.fields[name], low, high, noun)
+            whole_number(self.fields[name], low, high, noun)
         self.fields["reference"].error_messages["max_length"] = (
             f"The reference must be {self.fields['reference'].max_length} characters or fewer"
         )
@@ -164,7 +154,7 @@ class VoucherBatchImportForm(ErrorAnchors, forms.Form):
 # Issuing
 
 
-class VoucherIssueForm(ErrorAnchors, forms.Form):
+class VoucherIssueForm(GOVUKForm):
     """One step from the resident's page: the kind they need and, if it matters, the provider. The choices
     are what the organisation has in current batches (`stock`, from voucher_stock)."""
 
@@ -218,7 +208,7 @@ class VoucherIssueForm(ErrorAnchors, forms.Form):
 # Marking what happened
 
 
-class VoucherActionForm(ErrorAnchors, forms.Form):
+class VoucherActionForm(GOVUKForm):
     """An action on one voucher, remembering which page it was started from ("resident" for theirs)."""
 
     return_to = forms.ChoiceField(

@@ -18,13 +18,14 @@ from django.utils import timezone
 
 from inclusion.access import resident_check_visible
 from inclusion.actors import Actor
-from inclusion.choices import EventKind
 from inclusion.errors import DomainError
 from inclusion.events import case_event_record
+from inclusion.locks import lock_one, lock_rows
 from inclusion.models import Organisation, Resident
 from inclusion.ratelimit import rate_limit_take
 from inclusion.services import resident_check_ready
 
+from .events import VoucherEventKind
 from .models import Provider, Voucher, VoucherBatch, VoucherImportRecord, VoucherKind, VoucherStatus
 
 logger = logging.getLogger(__name__)
@@ -260,13 +261,14 @@ def voucher_issue(
         eligible, reason = _eligible_batches(actor=actor, resident=resident, kind=kind, provider=provider)
     if not eligible:
         raise DomainError(reason or "No batch can serve this resident.", field="kind", code="not_eligible")
-    voucher = (
+    # The queue: the first free voucher, soonest-expiring batch first; one being issued by someone else is skipped.
+    taken = lock_rows(
         Voucher.objects.filter(batch_id__in=eligible, status=V.AVAILABLE)
         .order_by("batch__expires_on", "id")
-        .select_for_update(skip_locked=True, of=("self",))
-        .select_related("batch", "batch__provider")
-        .first()
+        .select_related("batch", "batch__provider")[:1],
+        skip_locked=True,
     )
+    voucher = taken[0] if taken else None
     if voucher is None:
         raise DomainError("None left: every voucher of that kind has been issued. Ask your coordinator to import "
                           "more.", field="kind", code="out_of_stock")  # fmt: skip
@@ -278,7 +280,7 @@ def voucher_issue(
     voucher.replacement_for = replacement_for
     voucher.save()
     what = f"{voucher.batch.provider} {voucher.batch.get_kind_display()}"
-    case_event_record(resident=resident, actor=actor, kind=EventKind.VOUCHER_ISSUED,
+    case_event_record(resident=resident, actor=actor, kind=VoucherEventKind.VOUCHER_ISSUED,
                       summary=f"Issued {what} {voucher.masked}" + (" (replacement)" if replacement_for else ""),
                       data={"voucher": voucher.pk})  # fmt: skip
     return voucher
@@ -289,11 +291,7 @@ def _lock_voucher(voucher: Voucher, actor: Actor) -> Voucher:
     voucher: the resident first, as everywhere."""
     if voucher.resident_id:
         resident_check_visible(actor.organisation, voucher.resident_id)
-    locked = (
-        Voucher.objects.select_for_update(of=("self",))
-        .select_related("batch", "batch__provider", "resident")
-        .get(pk=voucher.pk)
-    )
+    locked = lock_one(Voucher, voucher.pk, related=("batch", "batch__provider", "resident"))
     if locked.batch.organisation_id != actor.organisation.pk:
         raise DomainError("This voucher belongs to another organisation.", code="not_your_voucher")
     if locked.resident_id != voucher.resident_id:
@@ -309,7 +307,7 @@ def voucher_reveal(*, actor: Actor, voucher: Voucher) -> str:
         voucher = _lock_voucher(voucher, actor)
         if voucher.resident is None:
             raise DomainError("Only an issued voucher's code can be shown.", code="not_issued")
-        case_event_record(resident=voucher.resident, actor=actor, kind=EventKind.VOUCHER_REVEALED,
+        case_event_record(resident=voucher.resident, actor=actor, kind=VoucherEventKind.VOUCHER_REVEALED,
                           summary=f"Code {voucher.masked} shown to {actor}", data={"voucher": voucher.pk})  # fmt: skip
     return voucher.identifier
 
@@ -326,7 +324,7 @@ def voucher_activate(*, actor: Actor, voucher: Voucher) -> Voucher:
     _check(voucher, {V.ISSUED}, "marked activated")
     voucher.status, voucher.activated_at = V.ACTIVATED, timezone.now()
     voucher.save()
-    case_event_record(resident=voucher.resident, actor=actor, kind=EventKind.VOUCHER_ACTIVATED,
+    case_event_record(resident=voucher.resident, actor=actor, kind=VoucherEventKind.VOUCHER_ACTIVATED,
                       summary=f"Voucher {voucher.masked} activated", data={"voucher": voucher.pk})  # fmt: skip
     return voucher
 
@@ -341,7 +339,7 @@ def voucher_fail(*, actor: Actor, voucher: Voucher, reason: str, replace: bool =
         raise DomainError("Say what went wrong.", field="reason", code="required")
     voucher.status, voucher.failed_at, voucher.failure_reason = V.FAILED, timezone.now(), reason.strip()[:300]
     voucher.save()
-    case_event_record(resident=voucher.resident, actor=actor, kind=EventKind.VOUCHER_FAILED,
+    case_event_record(resident=voucher.resident, actor=actor, kind=VoucherEventKind.VOUCHER_FAILED,
                       summary=f"Voucher {voucher.masked} did not work", body=reason, data={"voucher": voucher.pk})  # fmt: skip
     if not replace:
         return None
@@ -363,7 +361,7 @@ def voucher_withdraw(*, actor: Actor, voucher: Voucher, reason: str = "") -> Vou
     voucher.failure_reason = reason.strip()[:300]
     voucher.save()
     if voucher.resident:
-        case_event_record(resident=voucher.resident, actor=actor, kind=EventKind.VOUCHER_WITHDRAWN,
+        case_event_record(resident=voucher.resident, actor=actor, kind=VoucherEventKind.VOUCHER_WITHDRAWN,
                           summary=f"Voucher {voucher.masked} withdrawn", body=reason, data={"voucher": voucher.pk})  # fmt: skip
     return voucher
 

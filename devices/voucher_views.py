@@ -17,7 +17,6 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,10 +26,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from inclusion import uploads
-from inclusion.access import membership_can_manage_stock, resident_get_visible
+from inclusion.access import Capability, membership_can, resident_get_visible
 from inclusion.errors import DomainError
-from inclusion.views import _actor, _apply_errors, _posted, staff_view
-from inclusion.views import stock_manager_view as inclusion_stock_manager_view
+from inclusion.web import actor_for, form_refuse, paginate, posted, staff_view
 
 from . import exports
 from . import voucher_selectors as selectors
@@ -63,11 +61,11 @@ UPLOAD_PURPOSE = "devices:voucher-import"  # the cache key's prefix (inclusion.u
 JUST_ISSUED = "devices:vouchers-just-issued"
 
 
-stock_manager_view = inclusion_stock_manager_view("devices/voucher_no_access.html")
+stock_manager_view = staff_view(Capability.MANAGE_STOCK)
 
 
 def _refuse(request):
-    return render(request, "devices/voucher_no_access.html", status=403)
+    return render(request, "inclusion/no_access.html", {"capability": Capability.MANAGE_STOCK}, status=403)
 
 
 def _voucher(request, voucher_pk) -> Voucher:
@@ -141,7 +139,7 @@ def voucher_batch_detail(request, batch_pk):
     batch = selectors.voucher_batch_get(organisation=organisation, pk=batch_pk)
     if batch is None:
         raise Http404("No such batch")  # before the role check: another organisation's batch is 404 for all
-    if not membership_can_manage_stock(request.membership):
+    if not membership_can(request.membership, Capability.MANAGE_STOCK):
         return _refuse(request)
     form = VoucherFilterForm(request.GET or None, batches=None)
     status = form.cleaned_data["status"] if form.is_valid() else ""
@@ -156,7 +154,7 @@ def voucher_batch_detail(request, batch_pk):
 
 
 def _page(request, vouchers):
-    page = Paginator(vouchers, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, vouchers)
     page.object_list = selectors.vouchers_mark_resident_visible(
         organisation=request.membership.organisation, vouchers=page.object_list
     )
@@ -168,14 +166,14 @@ def _page(request, vouchers):
 
 @stock_manager_view
 def voucher_import(request):
-    form = VoucherBatchImportForm(_posted(request), request.FILES or None)
+    form = VoucherBatchImportForm(posted(request), request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         content = upload.read()
         try:
             read, problems = _check(request, form, upload.name, content)
         except DomainError as error:  # the hourly limit
-            _apply_errors(form, error)
+            form_refuse(form, error)
             return _import_page(request, form)
         if read.file_error:
             form.add_error("file", read.file_error)
@@ -215,16 +213,16 @@ def voucher_import_confirm(request):
     try:
         read, problems = _check(request, form, upload.filename, upload.content)
     except DomainError as error:  # the hourly limit
-        _apply_errors(form, error)
+        form_refuse(form, error)
         return _import_page(request, form, rechecked=True)
     if read.file_error or problems:
         if read.file_error:
             form.add_error("file", read.file_error)
         return _import_page(request, form, read=read, problems=problems, rechecked=True)
     try:
-        report = voucher_batch_import(actor=_actor(request), rows=read.rows, dry_run=False, **form.batch_details())
+        report = voucher_batch_import(actor=actor_for(request), rows=read.rows, dry_run=False, **form.batch_details())
     except DomainError as error:
-        _apply_errors(form, error)
+        form_refuse(form, error)
         return _import_page(request, form, rechecked=True)
     if not report.ok:  # changed between our check and the service's
         problems = sorted(problems_masked(report.errors, read.rows))
@@ -241,7 +239,7 @@ def _check(request, form, filename: str, content: bytes) -> tuple[VoucherFile, l
         return read, []
     errors = []
     if read.rows:
-        report = voucher_batch_import(actor=_actor(request), rows=read.rows, dry_run=True, **form.batch_details())
+        report = voucher_batch_import(actor=actor_for(request), rows=read.rows, dry_run=True, **form.batch_details())
         errors = report.errors
     return read, sorted(problems_masked(read.problems + errors, read.rows))
 
@@ -285,7 +283,7 @@ def voucher_issue_for_resident(request, pk):
     organisation = request.membership.organisation
     resident = resident_get_visible(organisation, pk)
     form = VoucherIssueForm(
-        _posted(request), stock=selectors.voucher_stock(organisation=organisation), action=request.path, heading=True
+        posted(request), stock=selectors.voucher_stock(organisation=organisation), action=request.path, heading=True
     )
     if request.method == "POST" and form.is_valid():
         kind, provider = form.cleaned_data["kind"], form.cleaned_data["provider"]
@@ -298,16 +296,16 @@ def voucher_issue_for_resident(request, pk):
                 "months": round(allowance["window_days"] / 30.44) if allowance else 0,
             })  # fmt: skip
         try:
-            voucher = voucher_issue(actor=_actor(request), resident=resident, kind=kind, provider=provider)
+            voucher = voucher_issue(actor=actor_for(request), resident=resident, kind=kind, provider=provider)
         except DomainError as error:
-            _apply_errors(form, error)
+            form_refuse(form, error)
         else:
             _just_issued_add(request, voucher)
             return redirect("devices:voucher-issued", voucher_pk=voucher.pk)
     return render(
         request,
         "devices/voucher_issue.html",
-        {"form": form, "resident": resident, "can_manage": membership_can_manage_stock(request.membership)},
+        {"form": form, "resident": resident},
     )
 
 
@@ -343,7 +341,7 @@ def voucher_show_code(request, voucher_pk):
     """Show a code again (a POST: each time goes on the resident's timeline)."""
     voucher = _voucher(request, voucher_pk)
     try:
-        code = voucher_reveal(actor=_actor(request), voucher=voucher)
+        code = voucher_reveal(actor=actor_for(request), voucher=voucher)
     except DomainError as error:
         messages.error(request, error.message)
         return redirect(_back_url(request, voucher))
@@ -367,7 +365,6 @@ def voucher_detail(request, voucher_pk):
         {
             "voucher": voucher,
             "replaced_by": replaced_by,
-            "can_manage": membership_can_manage_stock(request.membership),
             "can_withdraw": _may_withdraw(request, voucher),
         },
     )
@@ -376,14 +373,14 @@ def voucher_detail(request, voucher_pk):
 def _may_withdraw(request, voucher: Voucher) -> bool:
     """Staff withdraw an issued voucher; taking one out of stock is for those who manage stock."""
     return voucher.status == V.ISSUED or (
-        voucher.status == V.AVAILABLE and membership_can_manage_stock(request.membership)
+        voucher.status == V.AVAILABLE and membership_can(request.membership, Capability.MANAGE_STOCK)
     )
 
 
 def _action_form(request, form_class):
     """The action's form; on GET it carries on where the page was opened from (?return_to=resident)."""
     return_to = "resident" if request.GET.get("return_to") == "resident" else ""
-    return form_class(_posted(request), initial={"return_to": return_to})
+    return form_class(posted(request), initial={"return_to": return_to})
 
 
 def _action_page(request, voucher, form, template: str):
@@ -396,9 +393,9 @@ def voucher_mark_activated(request, voucher_pk):
     form = _action_form(request, VoucherActivateForm)
     if request.method == "POST" and form.is_valid():
         try:
-            voucher_activate(actor=_actor(request), voucher=voucher)
+            voucher_activate(actor=actor_for(request), voucher=voucher)
         except DomainError as error:
-            _apply_errors(form, error)
+            form_refuse(form, error)
         else:
             messages.success(request, f"{_describe(voucher)} is marked as activated.")
             return redirect(_back_url(request, voucher))
@@ -411,9 +408,9 @@ def voucher_mark_failed(request, voucher_pk):
     form = _action_form(request, VoucherFailForm)
     if request.method == "POST" and form.is_valid():
         try:
-            replacement = voucher_fail(actor=_actor(request), voucher=voucher, reason=form.cleaned_data["reason"])
+            replacement = voucher_fail(actor=actor_for(request), voucher=voucher, reason=form.cleaned_data["reason"])
         except DomainError as error:
-            _apply_errors(form, error)
+            form_refuse(form, error)
         else:
             if replacement is None:
                 messages.error(request, f"{_describe(voucher)} is marked as not working. There was no replacement "
@@ -429,14 +426,14 @@ def voucher_mark_failed(request, voucher_pk):
 @staff_view()
 def voucher_mark_withdrawn(request, voucher_pk):
     voucher = _voucher(request, voucher_pk)
-    if voucher.status == V.AVAILABLE and not membership_can_manage_stock(request.membership):
+    if voucher.status == V.AVAILABLE and not membership_can(request.membership, Capability.MANAGE_STOCK):
         return _refuse(request)
     form = _action_form(request, VoucherWithdrawForm)
     if request.method == "POST" and form.is_valid():
         try:
-            voucher_withdraw(actor=_actor(request), voucher=voucher, reason=form.cleaned_data["reason"])
+            voucher_withdraw(actor=actor_for(request), voucher=voucher, reason=form.cleaned_data["reason"])
         except DomainError as error:
-            _apply_errors(form, error)
+            form_refuse(form, error)
         else:
             messages.success(request, f"{_describe(voucher)} is withdrawn.")
             return redirect(_back_url(request, voucher))

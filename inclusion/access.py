@@ -1,49 +1,95 @@
-"""Who may see which residents: the one rule, used by every page, endpoint, task and report.
+"""Who may see which residents, and what each role may do: the two rules every page, endpoint, task and
+report goes through.
 
-An organisation sees the residents it registered, and another organisation's resident only while
-something links them: an open loan, an active referral... Apps that create such links register a
-provider here (in their AppConfig.ready), returning the ids of residents linked to an organisation:
+**Residents.** An organisation sees the residents it registered, and another organisation's resident
+only while something links them: an open loan, an active referral... Apps register those links in
+inclusion/registry.py (in their AppConfig.ready); the rule below is built from them.
 
-    access.register_resident_link("open loans", lambda organisation: Loan.objects.filter(
-        organisation=organisation, returned_at__isnull=True).values("resident_id"))
-
-Roles: a viewer sees reports only, never residents.
+**Roles.** What a membership's role may do is the table ROLE_CAPABILITIES below, checked by
+`membership_can` (and, on the staff web, by inclusion.web.staff_view).
 """
 
-from collections.abc import Callable
+import enum
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from . import registry
 from .choices import Role
 from .models import Membership, Organisation, Resident
 
-LinkProvider = Callable[[Organisation], QuerySet]
-_link_providers: dict[str, LinkProvider] = {}
 
-ROLES_THAT_SEE_RESIDENTS = frozenset({Role.FRONTLINE, Role.COORDINATOR, Role.ADMINISTRATOR})
+class Capability(enum.StrEnum):
+    """What a member of staff may do. A page that needs one says, to anyone without it, who may and what they
+    can do instead (CAPABILITY_REFUSALS)."""
+
+    SEE_RESIDENTS = "see_residents"
+    LEND = "lend"
+    MANAGE_STOCK = "manage_stock"
+    MANAGE_REFERRALS = "manage_referrals"
+    SEE_REPORTS = "see_reports"
+    OVERSEE = "oversee"
+    ADMINISTER = "administer"
+
+    @property
+    def refusal(self) -> str:
+        return CAPABILITY_REFUSALS[self][0]
+
+    @property
+    def instead(self) -> str:
+        return CAPABILITY_REFUSALS[self][1]
 
 
-def register_resident_link(name: str, provider: LinkProvider) -> None:
-    """Let residents linked to an organisation by `name` (e.g. "open loans") be seen by it."""
-    _link_providers[name] = provider
+ASK = "If you need something from it, ask your organisation's coordinator."
+CAPABILITY_REFUSALS = {
+    Capability.SEE_RESIDENTS: ("Your role is for reports only, so you cannot see residents' records.", ASK),
+    Capability.LEND: ("Only frontline staff, coordinators and administrators can lend devices and issue vouchers.",
+                      ASK),
+    Capability.MANAGE_STOCK: (
+        "Only coordinators and administrators can manage devices and data vouchers: adding, importing and "
+        "exporting stock, recording wipes, changing a device's status, printing labels, giving a device away, "
+        "the voucher stock and the loan policy.",
+        "Frontline staff lend devices, issue vouchers, extend loans and take devices back. If something needs "
+        "changing, ask your organisation's coordinator.",
+    ),
+    Capability.MANAGE_REFERRALS: (
+        "Only coordinators and administrators can manage your organisation's services and answer referrals in bulk.",
+        ASK,
+    ),
+    Capability.SEE_REPORTS: ("Only coordinators, viewers and administrators can see reports.", ASK),
+    Capability.OVERSEE: ("Only coordinators and administrators can see this page.", ASK),
+    Capability.ADMINISTER: ("Only administrators can see this page.", ASK),
+}  # fmt: skip
+
+C = Capability
+# The one table of who may do what. A viewer sees reports only, never a resident.
+ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
+    Role.FRONTLINE: frozenset({C.SEE_RESIDENTS, C.LEND}),
+    Role.COORDINATOR: frozenset(
+        {C.SEE_RESIDENTS, C.LEND, C.MANAGE_STOCK, C.MANAGE_REFERRALS, C.SEE_REPORTS, C.OVERSEE}
+    ),
+    Role.VIEWER: frozenset({C.SEE_REPORTS}),
+    Role.ADMINISTRATOR: frozenset(Capability),
+}
 
 
-def unregister_resident_link(name: str) -> None:
-    _link_providers.pop(name, None)
+def membership_can(membership: Membership | None, capability: Capability) -> bool:
+    """Whether an active membership's role includes `capability` (ROLE_CAPABILITIES)."""
+    return bool(membership and membership.active and capability in ROLE_CAPABILITIES.get(membership.role, ()))
 
 
-def registered_resident_links() -> dict[str, LinkProvider]:
-    """The links registered now, by name (a copy)."""
-    return dict(_link_providers)
+def membership_capabilities(membership: Membership | None) -> frozenset[Capability]:
+    if not (membership and membership.active):
+        return frozenset()
+    return ROLE_CAPABILITIES.get(membership.role, frozenset())
 
 
 def residents_visible_q(organisation: Organisation) -> Q:
     """The condition on Resident that says what `organisation` may see. Best for one resident (a pk
     lookup); for searches and lists use residents_visible_to, which stays on the indexes."""
     condition = Q(owning_organisation=organisation)
-    for provider in _link_providers.values():
+    for provider in registry.resident_links().values():
         condition |= Q(pk__in=provider(organisation))
     return condition
 
@@ -63,7 +109,7 @@ def residents_visible_to(
     """
     matching = matching or Q()
     parts = [Resident.objects.filter(matching, owning_organisation=organisation)]
-    for provider in _link_providers.values():
+    for provider in registry.resident_links().values():
         parts.append(Resident.objects.filter(matching, pk__in=provider(organisation)))
     parts = [part.order_by(*RESIDENT_ORDER)[:first] if first else part for part in parts]
     parts = [part.values("pk") for part in parts]
@@ -91,29 +137,15 @@ def resident_check_visible(organisation: Organisation, resident: Resident | obje
     is (Http404, "No such resident"), so the answer never confirms that they exist.
 
     `resident` is a Resident or its id. Precondition: inside transaction.atomic (select_for_update needs
-    one). Lock order: the resident first, before devices, loans and vouchers (see docs/decisions.md).
+    one). Lock order: inclusion/locks.py (the resident before its consents, devices, loans and vouchers).
     """
+    from .locks import lock_one
+
     pk = getattr(resident, "pk", resident)
-    locked = Resident.objects.select_for_update(of=("self",)).filter(pk=pk).first()
-    if locked is None or not Resident.objects.filter(residents_visible_q(organisation), pk=pk).exists():
+    try:
+        locked = lock_one(Resident, pk)
+    except Resident.DoesNotExist:
+        raise Http404(NO_SUCH_RESIDENT) from None
+    if not Resident.objects.filter(residents_visible_q(organisation), pk=pk).exists():
         raise Http404(NO_SUCH_RESIDENT)
     return locked
-
-
-def membership_can_see_residents(membership: Membership | None) -> bool:
-    return bool(membership and membership.active and membership.role in ROLES_THAT_SEE_RESIDENTS)
-
-
-ROLES_THAT_COORDINATE = frozenset({Role.COORDINATOR, Role.ADMINISTRATOR})
-ROLES_THAT_MANAGE_STOCK = ROLES_THAT_COORDINATE
-
-
-def membership_can_manage_stock(membership: Membership | None) -> bool:
-    """Coordinators manage stock and loan policy; frontline staff lend and take returns."""
-    return bool(membership and membership.active and membership.role in ROLES_THAT_MANAGE_STOCK)
-
-
-def membership_is_coordinator(membership: Membership | None) -> bool:
-    """Coordinators (and administrators) see what concerns the organisation as a whole, such as which other
-    partners' checks matched its residents."""
-    return bool(membership and membership.active and membership.role in ROLES_THAT_COORDINATE)

@@ -6,7 +6,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import CaseEvent, Consent, Membership, Organisation, OrganisationAPIKey, Resident, User
+from .models import AuditEvent, CaseEvent, Consent, Membership, Organisation, OrganisationAPIKey, Resident, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -86,6 +86,25 @@ class CaseEventAdmin(admin.ModelAdmin):
     list_display = ["occurred_at", "kind", "summary", "organisation"]
     list_filter = ["kind", "organisation"]
     raw_id_fields = ["resident"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Changes that belong to no resident (loan policies, memberships, API keys, stock taken out of use): read only."""
+
+    list_display = ["occurred_at", "action", "object_repr", "organisation", "actor_label"]
+    list_filter = ["action", "organisation"]
+    search_fields = ["object_repr", "object_id"]
+    readonly_fields = [field.name for field in AuditEvent._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -163,7 +163,8 @@ class ConsentChannel(models.TextChoices):
 
 
 class EventKind(models.TextChoices):
-    """Kinds of case timeline entry. Later apps add theirs here so the timeline has one vocabulary."""
+    """The core's kinds of case timeline entry. Each app registers its own kinds in inclusion.registry
+    (devices: devices/events.py), so the timeline has one vocabulary without the core knowing the apps."""
 
     NOTE = "note", "Note"
     REGISTERED = "registered", "Registered"
@@ -171,15 +172,3 @@ class EventKind(models.TextChoices):
     CONSENT_RECORDED = "consent_recorded", "Consent recorded"
     CONSENT_WITHDRAWN = "consent_withdrawn", "Consent withdrawn"
     CONSENT_REFUSED = "consent_refused", "Consent refused"
-    # Device loans (devices app)
-    LOAN_STARTED = "loan_started", "Device lent"
-    LOAN_EXTENDED = "loan_extended", "Loan extended"
-    LOAN_RETURNED = "loan_returned", "Device returned"
-    LOAN_LOST = "loan_lost", "Device reported lost or stolen"
-    LOAN_GIFTED = "loan_gifted", "Device gifted"
-    # Data vouchers (devices app)
-    VOUCHER_ISSUED = "voucher_issued", "Data voucher issued"
-    VOUCHER_REVEALED = "voucher_revealed", "Voucher code shown"
-    VOUCHER_ACTIVATED = "voucher_activated", "Voucher activated"
-    VOUCHER_FAILED = "voucher_failed", "Voucher failed"
-    VOUCHER_WITHDRAWN = "voucher_withdrawn", "Voucher withdrawn"

@@ -295,7 +295,9 @@ class CaseEvent(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     author = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     api_key = models.ForeignKey(OrganisationAPIKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    kind = models.CharField(max_length=40, choices=choices.EventKind.choices)
+    # No database choices: each app registers its kinds and their labels in inclusion.registry, so an app
+    # adds a kind without a migration of the core.
+    kind = models.CharField(max_length=40)
     summary = models.CharField(max_length=300)
     body = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
@@ -307,6 +309,12 @@ class CaseEvent(models.Model):
 
     def __str__(self):
         return self.summary
+
+    @property
+    def kind_label(self) -> str:
+        from .registry import event_kind_label
+
+        return event_kind_label(self.kind)
 
     @property
     def author_label(self):
@@ -371,3 +379,39 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self):
         return f"Idempotency-Key {self.key} ({self.api_key})"
+
+
+class AuditEvent(models.Model):
+    """A change that belongs to no resident's timeline: a loan policy, a membership, an API key, stock taken
+    out of use. Who (member of staff or API key), when, what, and the values before and after.
+    Written by the services (inclusion.events.audit_record) in the same transaction as the change;
+    administrators read them in the admin."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    api_key = models.ForeignKey(OrganisationAPIKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(max_length=60, help_text="What was done, e.g. loan_policy.update")
+    object_type = models.CharField(max_length=60)
+    object_id = models.CharField(max_length=150)
+    object_repr = models.CharField(max_length=200)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    occurred_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["organisation", "-occurred_at"], name="audit_organisation_time"),
+            models.Index(fields=["object_type", "object_id"], name="audit_object"),
+        ]
+
+    def __str__(self):
+        return f"{self.action}: {self.object_repr}"
+
+    @property
+    def actor_label(self):
+        if self.actor_id:
+            return str(self.actor)
+        if self.api_key_id:
+            return f"API: {self.api_key.name}"
+        return "System"

@@ -357,3 +357,42 @@ def cross_organisation_matches(*, organisation: Organisation) -> QuerySet[CrossO
         .select_related("resident", "organisation", "user", "api_key")
         .order_by("-checked_at", "-id")
     )
+
+
+# What the scheme holds about a resident (subject access): each app registers its part (inclusion.registry).
+
+
+def resident_export_details(resident: Resident) -> dict:
+    from .services import RESIDENT_FIELDS
+
+    details = {field: getattr(resident, field) for field in RESIDENT_FIELDS}
+    details["phone"] = str(details["phone"] or "")
+    details["date_of_birth"] = details["date_of_birth"].isoformat() if details["date_of_birth"] else None
+    return {"id": str(resident.pk), "owning_organisation": resident.owning_organisation.name,
+            "registered_at": resident.created_at.isoformat(), **details}  # fmt: skip
+
+
+def resident_export_consents(resident: Resident) -> list[dict]:
+    return [
+        {"purpose": consent.purpose, "answer": "refused" if consent.refused else "given",
+         "wording_version": consent.wording_version, "channel": consent.channel,
+         "organisation": consent.organisation.name, "given_at": consent.given_at.isoformat(),
+         "withdrawn_at": consent.withdrawn_at.isoformat() if consent.withdrawn_at else None}
+        for consent in resident_consents(resident=resident)
+    ]  # fmt: skip
+
+
+def resident_export_timeline(resident: Resident) -> list[dict]:
+    return [
+        {"kind": event.kind, "what": event.kind_label, "summary": event.summary, "note": event.body,
+         "by": event.author_label, "organisation": event.organisation.name, "at": event.occurred_at.isoformat()}
+        for event in resident_timeline(resident=resident)
+    ]  # fmt: skip
+
+
+def resident_subject_access(*, resident: Resident) -> dict:
+    """Everything the scheme holds about a resident, from every app (UK GDPR subject access): a JSON-ready
+    dict keyed by each registered part's name. Codes and secrets come masked."""
+    from .registry import resident_data_providers
+
+    return {data.name: data.export(resident) for data in resident_data_providers()}

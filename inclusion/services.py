@@ -13,7 +13,8 @@ from .access import resident_check_visible
 from .actors import Actor
 from .choices import ConsentAnswer, ConsentPurpose, EventKind
 from .errors import DomainError
-from .events import case_event_record
+from .events import audit_record, case_event_record
+from .locks import lock_one
 from .models import (
     CaseEvent,
     Consent,
@@ -216,7 +217,7 @@ def consent_withdraw(*, actor: Actor, consent: Consent, channel: str, note: str 
     """Record that consent was withdrawn. The consent row stays, marked withdrawn, for the record.
     Refused as unknown (Http404) if the actor's organisation may no longer see the resident."""
     resident_check_visible(actor.organisation, consent.resident_id)
-    consent = Consent.objects.select_for_update().get(pk=consent.pk)
+    consent = lock_one(Consent, consent.pk)
     if consent.refused:
         raise DomainError("This consent was refused, so there is nothing to withdraw", code="refused")
     if consent.withdrawn_at:
@@ -268,21 +269,34 @@ def resident_check_ready(*, resident: Resident, receiving: str) -> None:
 
 
 @transaction.atomic
-def membership_deactivate(*, membership: Membership) -> Membership:
-    """Remove a member of staff's access to an organisation, from their next request."""
+@transaction.atomic
+def membership_deactivate(*, membership: Membership, actor: Actor | None = None) -> Membership:
+    """Remove a member of staff's access to an organisation, from their next request (the middleware looks
+    memberships up on every request). An audit event records who did it."""
     Membership.objects.filter(pk=membership.pk).update(active=False, deactivated_at=timezone.now())
     membership.refresh_from_db()
+    audit_record(actor=actor or Actor(organisation=membership.organisation), action="membership.deactivate",
+                 obj=membership, before={"active": True}, after={"active": False})  # fmt: skip
     return membership
 
 
-def api_key_create(*, organisation: Organisation, name: str) -> tuple[OrganisationAPIKey, str]:
+@transaction.atomic
+def api_key_create(
+    *, organisation: Organisation, name: str, actor: Actor | None = None
+) -> tuple[OrganisationAPIKey, str]:
     """Create a key for a partner system. Returns the key row and the key itself, which is never stored."""
-    return OrganisationAPIKey.objects.create_key(name=name, organisation=organisation)
+    api_key, key = OrganisationAPIKey.objects.create_key(name=name, organisation=organisation)
+    audit_record(actor=actor or Actor(organisation=organisation), action="api_key.create", obj=api_key,
+                 after={"name": name, "prefix": api_key.prefix})  # fmt: skip
+    return api_key, key
 
 
-def api_key_revoke(*, api_key: OrganisationAPIKey) -> OrganisationAPIKey:
+@transaction.atomic
+def api_key_revoke(*, api_key: OrganisationAPIKey, actor: Actor | None = None) -> OrganisationAPIKey:
     OrganisationAPIKey.objects.filter(pk=api_key.pk).update(revoked=True)
     api_key.refresh_from_db()
+    audit_record(actor=actor or Actor(organisation=api_key.organisation), action="api_key.revoke", obj=api_key,
+                 before={"revoked": False}, after={"revoked": True})  # fmt: skip
     return api_key
 
 

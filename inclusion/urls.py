@@ -6,7 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import views
-from .forms import LoginForm
+from .forms.residents import LoginForm
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -3,32 +3,20 @@
 Each view: check the form, call one service, redirect with a confirmation; reads come from selectors.
 """
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from devices.selectors import loans_for_resident
-from devices.voucher_forms import VoucherIssueForm
-from devices.voucher_selectors import voucher_stock, vouchers_for_resident
-
-from . import selectors, services
-from .access import (
-    membership_can_manage_stock,
-    membership_can_see_residents,
-    membership_is_coordinator,
-    resident_get_visible,
-)
-from .actors import Actor
+from . import registry, selectors, services
+from .access import Capability, membership_can
 from .choices import ConsentPurpose
 from .errors import DomainError
-from .forms import (
+from .forms.residents import (
     ConsentForm,
     ConsentWithdrawForm,
     EqualityForm,
@@ -40,71 +28,17 @@ from .forms import (
 )
 from .middleware import SESSION_KEY
 from .models import Consent
+from .web import actor_for, form_refuse, load_resident, paginate, posted, staff_view
 
 
-def staff_view(*, residents: bool = True):
-    """Signed in, with an active membership; `residents` views also need a role that sees residents."""
-
-    def decorator(view):
-        @login_required
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if request.membership is None:
-                return render(request, "inclusion/no_access.html", status=403)
-            if residents and not membership_can_see_residents(request.membership):
-                return render(request, "inclusion/no_access.html", {"reports_only": True}, status=403)
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
-def stock_manager_view(refused_template: str):
-    """Coordinators and administrators only (access.membership_can_manage_stock); anyone else gets a 403
-    page that explains, in `refused_template`, who can do it instead."""
-
-    def decorator(view):
-        @staff_view(residents=False)
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if not membership_can_manage_stock(request.membership):
-                return render(request, refused_template, status=403)
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
-def _posted(request):
-    """The submitted data, or None on GET. (An empty POST is still a submission, to be validated.)"""
-    return request.POST if request.method == "POST" else None
-
-
-def _actor(request) -> Actor:
-    return Actor.for_membership(request.membership)
-
-
-def _apply_errors(form, error) -> None:
-    """Put a service's refusal on the form, on the field it names where it names one."""
-    if isinstance(error, DomainError):
-        form.add_error(error.field if error.field in form.fields else None, error.message)
-    elif isinstance(error, ValidationError) and hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages if isinstance(error, ValidationError) else str(error))
-
-
-@staff_view(residents=False)
+@staff_view(capability=None)
 def home(request):
     organisation = request.membership.organisation
     context = {
         "figures": selectors.dashboard_figures(organisation=organisation),
         "search_form": SearchForm(),
     }
-    if membership_can_see_residents(request.membership):
+    if membership_can(request.membership, Capability.SEE_RESIDENTS):
         context["recent_notes"] = selectors.recent_notes(organisation=organisation)
     return render(request, "inclusion/home.html", context)
 
@@ -139,26 +73,26 @@ def resident_search(request):
 @staff_view()
 def resident_register(request):
     duplicates = []
-    form = RegisterResidentForm(_posted(request))
+    form = RegisterResidentForm(posted(request))
     if request.method == "POST" and form.is_valid():
         details = {k: v for k, v in form.cleaned_data.items() if k not in ("confirm_new", "duplicates_seen")}
         try:
             duplicates = services.resident_duplicate_check(
-                actor=_actor(request), first_name=details["first_name"], last_name=details["last_name"],
+                actor=actor_for(request), first_name=details["first_name"], last_name=details["last_name"],
                 date_of_birth=details.get("date_of_birth"), phone=details.get("phone") or "",
                 email=details.get("email", ""), postcode=details.get("postcode", ""),
             )  # fmt: skip
         except DomainError as error:  # the hourly limit on checks
-            _apply_errors(form, error)
+            form_refuse(form, error)
         else:
             if duplicates and not form.cleaned_data["confirm_new"] and form.cleaned_data["duplicates_seen"]:
                 # Pressed Register again without ticking the box: say so, rather than show the same page again.
                 form.add_error("confirm_new", form.CONFIRM_NEEDED)
             elif not duplicates or form.cleaned_data["confirm_new"]:
                 try:
-                    resident = services.resident_register(actor=_actor(request), **details)
+                    resident = services.resident_register(actor=actor_for(request), **details)
                 except (DomainError, ValidationError) as error:
-                    _apply_errors(form, error)
+                    form_refuse(form, error)
                 else:
                     messages.success(request, f"{resident.display_name} is registered.")
                     return redirect("resident-detail", pk=resident.pk)
@@ -167,18 +101,25 @@ def resident_register(request):
     )
 
 
-@staff_view()
+@staff_view(Capability.OVERSEE)
 def duplicate_matches(request):
     """Coordinators: other partners' possible-duplicate checks that matched our residents."""
-    if not membership_is_coordinator(request.membership):
-        return render(request, "inclusion/coordinators_only.html", status=403)
-    page = Paginator(selectors.cross_organisation_matches(organisation=request.membership.organisation), 50)
-    return render(request, "inclusion/duplicate_matches.html", {"page": page.get_page(request.GET.get("page"))})
+    page = paginate(request, selectors.cross_organisation_matches(organisation=request.membership.organisation))
+    return render(request, "inclusion/duplicate_matches.html", {"page": page})
 
 
-@staff_view()
-def resident_detail(request, pk):
-    resident = resident_get_visible(request.membership.organisation, pk)
+@staff_view(load=load_resident)
+def resident_detail(request, resident):
+    """The resident's page: their details, consent and timeline, and each app's section (inclusion.registry)."""
+    is_owner = resident.owning_organisation_id == request.membership.organisation_id
+    sections, actions = [], []
+    for section in registry.resident_sections():
+        context = section.context(request, resident)
+        if context is not None:
+            context = {**context, "resident": resident, "is_owner": is_owner}
+            sections.append((section, render_to_string(section.template, context, request=request)))
+        if section.actions is not None:
+            actions += section.actions(request, resident)
     return render(
         request,
         "inclusion/resident_detail.html",
@@ -189,27 +130,21 @@ def resident_detail(request, pk):
             "consents": selectors.resident_consents(resident=resident),
             "readiness": selectors.resident_readiness(resident=resident),
             "note_form": NoteForm(),
-            "is_owner": resident.owning_organisation_id == request.membership.organisation_id,
-            "loans": loans_for_resident(organisation=request.membership.organisation, resident=resident),
-            "vouchers": vouchers_for_resident(organisation=request.membership.organisation, resident=resident),
-            "voucher_issue_form": VoucherIssueForm(
-                stock=voucher_stock(organisation=request.membership.organisation),
-                action=reverse("devices:voucher-issue", kwargs={"pk": resident.pk}),
-            ),
-            "can_manage_stock": membership_can_manage_stock(request.membership),
+            "is_owner": is_owner,
+            "sections": sections,
+            "section_actions": actions,
         },
     )
 
 
-@staff_view()
-def resident_edit(request, pk):
-    resident = resident_get_visible(request.membership.organisation, pk)
-    form = ResidentForm(_posted(request), instance=resident)
+@staff_view(load=load_resident)
+def resident_edit(request, resident):
+    form = ResidentForm(posted(request), instance=resident)
     if request.method == "POST" and form.is_valid():
         try:
-            services.resident_update(actor=_actor(request), resident=resident, **form.cleaned_data)
+            services.resident_update(actor=actor_for(request), resident=resident, **form.cleaned_data)
         except (DomainError, ValidationError) as error:
-            _apply_errors(form, error)
+            form_refuse(form, error)
         else:
             messages.success(request, "Their details are saved.")
             return redirect("resident-detail", pk=resident.pk)
@@ -223,15 +158,14 @@ LATER_QUESTIONS = {
 }
 
 
-def _later_questions(request, pk, which: str):
+def _later_questions(request, resident, which: str):
     form_class, heading, saved = LATER_QUESTIONS[which]
-    resident = resident_get_visible(request.membership.organisation, pk)
-    form = form_class(_posted(request), instance=resident)
+    form = form_class(posted(request), instance=resident)
     if request.method == "POST" and form.is_valid():
         try:
-            services.resident_update(actor=_actor(request), resident=resident, **form.cleaned_data)
+            services.resident_update(actor=actor_for(request), resident=resident, **form.cleaned_data)
         except (DomainError, ValidationError) as error:
-            _apply_errors(form, error)
+            form_refuse(form, error)
         else:
             messages.success(request, saved)
             return redirect("resident-detail", pk=resident.pk)
@@ -239,46 +173,44 @@ def _later_questions(request, pk, which: str):
                                                                  "heading": heading})  # fmt: skip
 
 
-@staff_view()
-def resident_equality(request, pk):
-    return _later_questions(request, pk, "equality")
+@staff_view(load=load_resident)
+def resident_equality(request, resident):
+    return _later_questions(request, resident, "equality")
 
 
-@staff_view()
-def resident_skills(request, pk):
-    return _later_questions(request, pk, "skills")
+@staff_view(load=load_resident)
+def resident_skills(request, resident):
+    return _later_questions(request, resident, "skills")
 
 
-@staff_view()
-def note_add(request, pk):
-    resident = resident_get_visible(request.membership.organisation, pk)
-    form = NoteForm(_posted(request))
+@staff_view(load=load_resident)
+def note_add(request, resident):
+    form = NoteForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            services.note_add(actor=_actor(request), resident=resident, body=form.cleaned_data["body"])
+            services.note_add(actor=actor_for(request), resident=resident, body=form.cleaned_data["body"])
         except DomainError as error:
-            _apply_errors(form, error)
+            form_refuse(form, error)
         else:
             messages.success(request, "Note added.")
             return redirect(reverse("resident-detail", kwargs={"pk": resident.pk}) + "#timeline")
     return render(request, "inclusion/note_form.html", {"form": form, "resident": resident})
 
 
-@staff_view()
-def consent_record(request, pk):
+@staff_view(load=load_resident)
+def consent_record(request, resident):
     """Their answers for every purpose without a current consent, in one form ("no" kept as a refusal)."""
-    resident = resident_get_visible(request.membership.organisation, pk)
     latest = selectors.resident_latest_answers(resident=resident)
     current = [answer for answer in latest.values() if answer.is_current]
     purposes = [purpose for purpose in ConsentPurpose.values if not (purpose in latest and latest[purpose].is_current)]
     refused_on = {purpose: timezone.localdate(a.given_at) for purpose, a in latest.items() if a.refused}
-    form = ConsentForm(_posted(request), purposes=purposes, refused_on=refused_on)
+    form = ConsentForm(posted(request), purposes=purposes, refused_on=refused_on)
     if request.method == "POST" and purposes and form.is_valid():
         try:
-            recorded = services.consents_record(actor=_actor(request), resident=resident, answers=form.answers,
+            recorded = services.consents_record(actor=actor_for(request), resident=resident, answers=form.answers,
                                                 channel=form.cleaned_data["channel"])  # fmt: skip
         except DomainError as error:
-            _apply_errors(form, error)
+            form_refuse(form, error)
         else:
             given = [c.get_purpose_display() for c in recorded if not c.refused]
             refused = [c.get_purpose_display() for c in recorded if c.refused]
@@ -290,16 +222,19 @@ def consent_record(request, pk):
     return render(request, "inclusion/consent_form.html", {"form": form, "resident": resident, "current": current})
 
 
-@staff_view()
-def consent_withdraw(request, pk, consent_pk):
-    resident = resident_get_visible(request.membership.organisation, pk)
-    consent = get_object_or_404(Consent, pk=consent_pk, resident=resident)
-    form = ConsentWithdrawForm(_posted(request))
+def _load_consent(request, pk, consent_pk):
+    resident = load_resident(request, pk)["resident"]
+    return {"resident": resident, "consent": get_object_or_404(Consent, pk=consent_pk, resident=resident)}
+
+
+@staff_view(load=_load_consent)
+def consent_withdraw(request, resident, consent):
+    form = ConsentWithdrawForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            services.consent_withdraw(actor=_actor(request), consent=consent, **form.cleaned_data)
+            services.consent_withdraw(actor=actor_for(request), consent=consent, **form.cleaned_data)
         except DomainError as error:
-            _apply_errors(form, error)
+            form_refuse(form, error)
         else:
             messages.success(request, f"Consent withdrawn: {consent.get_purpose_display()}.")
             return redirect(reverse("resident-detail", kwargs={"pk": resident.pk}) + "#consent")

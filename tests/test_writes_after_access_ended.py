@@ -18,7 +18,7 @@ from django.http import Http404
 from devices import services as devices
 from devices import voucher_services as vouchers
 from devices.models import Device, DeviceStatus, Loan, Voucher, VoucherStatus
-from inclusion import access
+from inclusion import access, registry
 from inclusion import services as core
 from inclusion.models import CaseEvent, Consent
 
@@ -141,10 +141,10 @@ def unshared(org_a, org_b, actor_b, sharing):
     sharing.share(resident, org_b)
     loan = _lend(actor_b, DeviceFactory(owning_organisation=org_b, asset_tag="B-3"), resident)
     sharing.end(resident, org_b)
-    provider = access.registered_resident_links()["open loans"]
-    access.unregister_resident_link("open loans")
+    provider = registry.resident_links()["open loans"]
+    registry.unregister_resident_link("open loans")
     yield {"resident": resident, "loan": loan}
-    access.register_resident_link("open loans", provider)
+    registry.register_resident_link("open loans", provider)
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from django import template
 
 from devices.models import DeviceStatus
 from devices.selectors import device_counts_by_status, loan_counts
-from inclusion.access import membership_can_manage_stock
+from inclusion.access import Capability, membership_can
 
 register = template.Library()
 
@@ -25,7 +25,7 @@ def loan_figures(organisation):
 
 @register.inclusion_tag("devices/includes/device_work.html")
 def device_work(membership):
-    if not membership_can_manage_stock(membership):
+    if not membership_can(membership, Capability.MANAGE_STOCK):
         return {"show": False}
     counts = {status: count for status, _, count in device_counts_by_status(organisation=membership.organisation)}
     return {"show": True, "waiting": [(status, counts[status], words) for status, words in WAITING.items()]}

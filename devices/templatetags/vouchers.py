@@ -6,7 +6,7 @@ from django import template
 
 from devices.models import VoucherBatch, VoucherKind
 from devices.voucher_selectors import voucher_stock_labelled
-from inclusion.access import membership_can_manage_stock
+from inclusion.access import Capability, membership_can
 
 register = template.Library()
 
@@ -31,6 +31,6 @@ def batch_name(batch: VoucherBatch) -> str:
 
 @register.inclusion_tag("devices/voucher_home_stock.html")
 def voucher_stock_summary(membership):
-    if not membership_can_manage_stock(membership):
+    if not membership_can(membership, Capability.MANAGE_STOCK):
         return {"show": False}
     return {"show": True, "voucher_stock": voucher_stock_labelled(organisation=membership.organisation)}

@@ -22,6 +22,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
+from ..locks import lock_rows
 from ..models import IdempotencyRecord, OrganisationAPIKey
 from ..services import idempotency_records_purge
 from .exceptions import IdempotencyKeyReused
@@ -73,7 +74,7 @@ def run_once(
                                expires_at=now + timedelta(seconds=settings.IDEMPOTENCY_KEY_TTL))],
             ignore_conflicts=True,
         )  # fmt: skip
-        record = IdempotencyRecord.objects.select_for_update().get(api_key=api_key, key=key)
+        [record] = lock_rows(IdempotencyRecord.objects.filter(api_key=api_key, key=key))
         if record.status_code is not None:  # finished by an earlier request
             if record.fingerprint != request_fingerprint:
                 raise IdempotencyKeyReused()

@@ -1,15 +1,15 @@
-"""/api/v1/: the partner API. Later apps register their viewsets on this router."""
+"""/api/v1/: the partner API. The core's routes, then each app's (registered in inclusion.registry)."""
 
 from rest_framework.routers import DefaultRouter
 
-from devices.api import urls as devices_api
-
+from .. import registry
 from .views import OrganisationViewSet, ResidentViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("residents", ResidentViewSet, basename="resident")
 router.register("organisations", OrganisationViewSet, basename="organisation")
-devices_api.register(router)
+for register in registry.api_route_registrars():
+    register(router)
 
 urlpatterns = router.urls

@@ -239,6 +239,9 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# inclusion/locks.py refuses a row lock taken out of the global order (a deadlock waiting to happen).
+LOCK_ORDER_CHECKS = env.bool("LOCK_ORDER_CHECKS", default=DEBUG)
+
 # Scheme settings
 CONSENT_WORDING_VERSION = env("CONSENT_WORDING_VERSION", default="2026-01")
 # Hourly limits per person (a member of staff or an API key), counted in Redis: see inclusion/ratelimit.py.

@@ -13,11 +13,11 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from devices.events import VoucherEventKind
 from devices.models import Voucher, VoucherKind, VoucherStatus
 from devices.voucher_services import voucher_issue
 from inclusion import choices
 from inclusion.actors import Actor
-from inclusion.choices import EventKind
 from inclusion.models import CaseEvent
 
 from ..devices.voucher_factories import ProviderFactory, VoucherBatchFactory, VoucherFactory, iccid
@@ -156,7 +156,7 @@ def test_frontline_worker_issues_a_voucher_and_marks_it_activated(page, checks, 
 
     voucher = Voucher.objects.get(resident=resident)
     assert voucher.status == VoucherStatus.ACTIVATED
-    assert CaseEvent.objects.filter(resident=resident, kind=EventKind.VOUCHER_REVEALED).count() == 1
+    assert CaseEvent.objects.filter(resident=resident, kind=VoucherEventKind.VOUCHER_REVEALED).count() == 1
 
     # A second one is refused, with the rule on the form.
     page.get_by_role("radio", name="Data voucher code (2 left)").check()

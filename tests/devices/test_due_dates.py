@@ -42,8 +42,7 @@ def test_default_due_date_moves_on_to_the_next_open_day(policy, start, days, due
 
 
 def test_an_organisation_open_every_day_and_on_bank_holidays_keeps_the_date(actor_a, policy):
-    services.loan_policy_update(actor=actor_a, open_days=list(range(7)), closed_on_bank_holidays=False)
-    policy.refresh_from_db()
+    policy = services.loan_policy_update(actor=actor_a, open_days=list(range(7)), closed_on_bank_holidays=False)
     assert services.loan_due_date(policy, date(2026, 11, 29), 28) == date(2026, 12, 27)
 
 

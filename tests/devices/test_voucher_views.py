@@ -13,12 +13,12 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook
 
+from devices.events import VoucherEventKind
 from devices.models import Voucher, VoucherBatch, VoucherKind, VoucherStatus
 from devices.voucher_imports import voucher_file_read
 from devices.voucher_services import ImportRow, voucher_activate, voucher_batch_import, voucher_issue
 from inclusion import choices
 from inclusion.actors import Actor
-from inclusion.choices import EventKind
 from inclusion.models import CaseEvent
 
 from ..factories import MembershipFactory, ResidentFactory
@@ -341,7 +341,7 @@ def test_show_code_reveals_it_and_records_it_on_the_timeline(client_a, resident_
     response = client_a.post(reverse("devices:voucher-show-code", args=[voucher.pk]), {"return_to": "resident"})
     body = _body(response)
     assert response.status_code == 200 and voucher.code in body and "no-store" in response["Cache-Control"]
-    event = CaseEvent.objects.get(resident=resident_a, kind=EventKind.VOUCHER_REVEALED)
+    event = CaseEvent.objects.get(resident=resident_a, kind=VoucherEventKind.VOUCHER_REVEALED)
     assert voucher.masked in event.summary and voucher.code not in event.summary
     assert voucher.code not in _body(client_a.get(reverse("resident-detail", args=[resident_a.pk])))
 
@@ -442,16 +442,16 @@ def test_another_organisations_voucher_and_batch_are_404(client_b, org_b, reside
     assert "National Databank" not in stock and voucher.masked not in stock
     voucher.refresh_from_db()
     assert voucher.status == V.ISSUED
-    assert not CaseEvent.objects.filter(kind=EventKind.VOUCHER_REVEALED).exists()
+    assert not CaseEvent.objects.filter(kind=VoucherEventKind.VOUCHER_REVEALED).exists()
 
 
 def test_a_shared_residents_vouchers_from_another_organisation_are_listed_without_actions(
     client_a, org_b, resident_a, provider
 ):
     """B lent to A's resident, so B may see them and issue one; A sees it listed, but cannot act on it."""
-    from inclusion import access
+    from inclusion import registry
 
-    access.register_resident_link("test link", lambda organisation: [resident_a.pk] if organisation == org_b else [])
+    registry.register_resident_link("test link", lambda organisation: [resident_a.pk] if organisation == org_b else [])
     try:
         batch_b = VoucherBatchFactory(organisation=org_b, provider=provider)
         VoucherFactory(batch=batch_b, code="BETA-SECRET-0001")
@@ -461,7 +461,7 @@ def test_a_shared_residents_vouchers_from_another_organisation_are_listed_withou
         assert voucher.masked in body and f"by {org_b}" in body and voucher.code not in body
         assert reverse("devices:voucher-show-code", args=[voucher.pk]) not in body
     finally:
-        access.unregister_resident_link("test link")
+        registry.unregister_resident_link("test link")
 
 
 def test_voucher_export_masks_every_code_and_names_no_resident(

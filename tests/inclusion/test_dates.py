@@ -1,4 +1,4 @@
-"""The one date field the staff forms share (inclusion.forms.DateField): month names and two-digit years."""
+"""The one date field the staff forms share (inclusion.forms.base.DateField): month names and two-digit years."""
 
 from datetime import date
 
@@ -6,7 +6,7 @@ import pytest
 from django import forms
 from django.utils import timezone
 
-from inclusion.forms import DateField, month_number
+from inclusion.forms.base import DateField, month_number
 
 
 @pytest.mark.parametrize(

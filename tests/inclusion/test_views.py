@@ -124,7 +124,7 @@ def test_register_a_resident(client_a, org_a):
         ({"date_of_birth_2": "2999"}, "date_of_birth", "Date of birth must be in the past"),
         ({"date_of_birth_0": "", "date_of_birth_1": "", "date_of_birth_2": ""}, "age_band", "Enter a date of birth"),
         ({"local_authority": "atlantis"}, "local_authority", "Select a valid choice"),  # gender: on its own page
-        ({"first_name": "x" * 101}, "first_name", "at most 100 characters"),
+        ({"first_name": "x" * 101}, "first_name", "First name must be 100 characters or fewer"),
         ({"first_name": "a\x00b"}, "first_name", "Null characters are not allowed"),
     ],
 )

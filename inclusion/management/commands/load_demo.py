@@ -1,8 +1,9 @@
 """Load a demo modelled on a borough scheme. Safe to run again: it tops up, never duplicates.
 
 Four partners (a council that leads the scheme, an employment-support charity, a college and a
-library), a login per role, 200 residents with realistic UK names and West Midlands postcodes, and
-for each partner a dozen devices (some on loan, one overdue) and a batch of data vouchers.
+library), a login per role and 200 residents with realistic UK names and West Midlands postcodes; then
+each app's own demo data, registered in inclusion.registry (devices: a dozen devices per partner, some on
+loan and one overdue, and a batch of data vouchers).
 """
 
 import random
@@ -12,8 +13,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from faker import Faker
 
-from inclusion import choices
+from inclusion import choices, registry
 from inclusion.actors import Actor
+from inclusion.locks import ordering_exempt
 from inclusion.models import Membership, Organisation, Resident, User
 from inclusion.services import consent_record, note_add, resident_register
 
@@ -50,11 +52,14 @@ class Command(BaseCommand):
     help = "Load (or top up) the demo scheme: partners, a login per role, 200 residents."
 
     def handle(self, *args, **options):
-        with transaction.atomic():
+        # All or nothing, in one transaction that locks many residents and devices: no other process writes
+        # while the demo loads, so the lock order (inclusion/locks.py) is not needed here.
+        with transaction.atomic(), ordering_exempt("the demo loads in one transaction, alone"):
             organisations = self._organisations()
             self._staff(organisations)
             created = self._residents(organisations)
-            self._stock(organisations)
+            for load in registry.demo_loaders():  # each app's own demo data (devices, referrals...)
+                load(organisations)
         self.stdout.write(
             self.style.SUCCESS(f"Demo loaded: {len(organisations)} organisations, {created} new residents.")
         )
@@ -125,50 +130,3 @@ class Command(BaseCommand):
                 note_add(actor=actor, resident=resident, body="Came to the drop-in; talked through what they need.")
             created += 1
         return created
-
-    def _stock(self, organisations):
-        """Devices and vouchers, made through the real services so their histories look real."""
-        from datetime import timedelta
-
-        from django.utils import timezone
-
-        from devices import services as devices
-        from devices.models import Device, Provider
-        from devices.voucher_services import ImportRow, voucher_batch_import, voucher_issue
-
-        providers = [Provider.objects.get_or_create(slug=slug, defaults={"name": name})[0]
-                     for slug, name in [("vodafone", "Vodafone"), ("o2", "O2"), ("three", "Three"),
-                                        ("bt-wifi", "BT Wi-Fi")]]  # fmt: skip
-        today = timezone.localdate()
-        for index, organisation in enumerate(organisations.values()):
-            if Device.objects.filter(owning_organisation=organisation).exists():
-                continue
-            coordinator = Membership.objects.filter(organisation=organisation).order_by("role").first()
-            actor = Actor(organisation=organisation, user=coordinator.user)
-            residents = list(Resident.objects.filter(owning_organisation=organisation).order_by("last_name")[:4])
-            made = []
-            for number in range(12):
-                kind = ["laptop", "chromebook", "tablet"][number % 3]
-                device = devices.device_create(
-                    actor=actor, kind=kind, make=["Lenovo", "Acer", "Samsung"][number % 3],
-                    model=["ThinkPad T480", "Chromebook 314", "Galaxy Tab A8"][number % 3],
-                    accessories=["charger"] + (["case"] if kind == "tablet" else []), location="Front desk",
-                    source="donated" if number % 2 else "refurbished", donor="Local business appeal" if number % 2 else "",
-                )  # fmt: skip
-                if number < 9:
-                    devices.device_wipe_record(actor=actor, device=device, method="certified_software",
-                                               wiped_on=today, operator="IT volunteer",
-                                               certificate_reference=f"WIPE-{index}{number:03d}")  # fmt: skip
-                    devices.device_transition(actor=actor, device=device, to_status="ready")
-                made.append(device)
-            for number, resident in enumerate(residents[:3]):
-                started = today - timedelta(days=30 if number == 0 else 7)
-                devices.loan_create(actor=actor, device=made[number], resident=resident,
-                                    agreement_method="signed_paper", started_on=started,
-                                    due_on=started + timedelta(days=28))  # fmt: skip
-            rows = [ImportRow(line=n + 2, code=f"DEMO{index}{n:05d}X") for n in range(50)]
-            voucher_batch_import(actor=actor, rows=rows, dry_run=False, provider=providers[index % 3], kind="data_code",
-                                 data_allowance_gb=20, validity_days=30, expires_on=today + timedelta(days=120),
-                                 reference=f"NDB-{2026 + index}", low_stock_threshold=10)  # fmt: skip
-            for resident in residents[:2]:
-                voucher_issue(actor=actor, resident=resident, kind="data_code")

@@ -1,204 +1,23 @@
-"""Staff web forms: validation and the messages staff see. Saving is the services' job."""
+"""Staff web forms of the core: signing in, finding and registering residents, their details, equality
+monitoring and skills, notes and consent. Validation and the messages staff see; saving is the services'."""
 
 from datetime import date
 
-from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import HTML, Div, Field, Fieldset, Layout, Size, Submit
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.validators import RegexValidator
-from django.utils import timezone
 from phonenumber_field.formfields import PhoneNumberField
-from phonenumber_field.widgets import RegionalPhoneNumberWidget
 
-from . import choices
-from .models import Resident
-from .services import NOTE_MAX_LENGTH
-from .validators import postcode_normalise
-
-BLANK = [("", "Not asked")]
+from .. import choices
+from ..models import Resident
+from ..services import NOTE_MAX_LENGTH
+from ..validators import postcode_normalise
+from .base import BLANK, DateField, GOVUKForm, GOVUKFormMixin, GOVUKModelForm, PhoneInput
 
 
-class GovukErrorStyle:
-    """A widget that marks itself in error in GOV.UK style (from Django's aria-invalid), with its component's
-    classes. crispy-forms-gds marks only widgets named Select, TextInput and Textarea, and a select with the
-    input's class (govuk-input--error, not govuk-select--error); it also adds the lower-cased class name of a
-    widget it does not know as a class, which is dropped here."""
-
-    base_class = "govuk-input"
-    error_class = "govuk-input--error"
-
-    def get_context(self, name, value, attrs):
-        context = super().get_context(name, value, attrs)
-        widget_attrs = context["widget"]["attrs"]
-        unwanted = {type(self).__name__.lower(), "govuk-input--error", "govuk-select--error"}
-        classes = [self.base_class, *(c for c in widget_attrs.get("class", "").split() if c not in unwanted)]
-        if widget_attrs.get("aria-invalid") == "true":
-            classes.append(self.error_class)
-        widget_attrs["class"] = " ".join(dict.fromkeys(classes))
-        return context
-
-
-class EmailInput(GovukErrorStyle, forms.EmailInput):
-    pass
-
-
-class PasswordInput(GovukErrorStyle, forms.PasswordInput):
-    pass
-
-
-class GovukSelect(GovukErrorStyle, forms.Select):
-    base_class = "govuk-select"
-    error_class = "govuk-select--error"
-
-
-GOVUK_WIDGETS = {forms.EmailInput: EmailInput, forms.PasswordInput: PasswordInput, forms.Select: GovukSelect}
-
-
-class ErrorAnchors:
-    """Where each error in the summary links to (templates/includes/error_summary.html), and fields in error
-    marked red in GOV.UK style (GovukErrorStyle: plain email, password and select widgets are swapped for it).
-
-    crispy-forms-gds numbers radios and checkboxes id_<name>_1, _2..., while its error summary links to
-    id_<name>, which does not exist, so the link neither moves nor focuses anything."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            replacement = GOVUK_WIDGETS.get(type(field.widget))
-            if replacement is not None:
-                # The form's own copy of the widget (fields are deep-copied per form), as the subclass that only
-                # changes its classes: its choices, attributes and state stay as the field made them.
-                field.widget.__class__ = replacement
-
-    @property
-    def error_anchors(self) -> dict[str, str]:
-        anchors = {}
-        for bound in self.visible_fields():
-            widget = bound.field.widget
-            if isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
-                anchors[bound.name] = f"{bound.auto_id}_1"
-        first = next(iter(self.visible_fields()), None)
-        if first is not None:
-            multi = isinstance(first.field.widget, forms.MultiWidget)
-            anchors["__all__"] = anchors.get(first.name, f"{first.auto_id}_0" if multi else first.auto_id)
-        return anchors
-
-
-MONTHS = (
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-)
-
-
-def month_number(text: str) -> int | None:
-    """The month a person typed: '4', '04', 'April', 'apr', 'Sept.' → 4 or 9; None if it is not one."""
-    text = (text or "").strip().lower().rstrip(".")
-    if text.isdigit():
-        return int(text)
-    found = [number for number, name in enumerate(MONTHS, start=1) if len(text) >= 3 and name.startswith(text)]
-    return found[0] if len(found) == 1 else None
-
-
-class DateField(DateInputField):
-    """Day, month and year inputs, the one date field the staff forms share, with GOV.UK's date error messages,
-    each pinned on the input at fault so the error summary links (and moves focus) to it. `noun` starts the
-    messages: "Return date must be a real date". `when` = "past" or "future" also refuses dates after, or
-    before, today.
-
-    It forgives what people type: a month by name ("April", "apr"), and a two-digit year: with `two_digit_years`
-    "past" (a date of birth, and by default when `when` is "past") the latest such date not after today, so
-    '61' is 1961; otherwise the year nearest this one ('27' is 2027), which `when` then checks like any other.
-    (GOV.UK's date input pattern allows both.)"""
-
-    def __init__(self, *, noun: str, when: str | None = None, two_digit_years: str | None = None, **kwargs):
-        kwargs.setdefault("require_all_fields", False)
-        super().__init__(**kwargs)
-        self.noun = noun
-        self.when = when
-        self.two_digit_years = two_digit_years or ("past" if when == "past" else "nearest")
-        self.error_messages["required"] = f"Enter the {noun.lower()}"
-        real = f"{noun} must be a real date"
-        for part, name in zip(self.fields, ("day", "month", "year"), strict=True):
-            part.error_messages["incomplete"] = f"{noun} must include a {name}"
-            part.validators = [RegexValidator(r"^[0-9]+$" if name != "month" else r"^([0-9]+|[A-Za-z]+\.?)$", real)]
-        for widget in self.widget.widgets:
-            widget.attrs["inputmode"] = "numeric"
-
-    def pin_error(self, message: str, part: int | None = None) -> None:
-        """Show `message` on one input (day 0, month 1, year 2), or on the whole date (linked from its day).
-        crispy-forms-gds marks the inputs that carry an error red."""
-        self.fields[part or 0].widget.errors = [message]
-
-    def clean(self, value):
-        try:
-            day = super().clean(value)
-        except forms.ValidationError as error:
-            if getattr(error, "code", None) == "required":
-                self.pin_error(error.messages[0])
-            raise
-        today = timezone.localdate()
-        if day and ((self.when == "past" and day > today) or (self.when == "future" and day < today)):
-            message = f"{self.noun} must be today or in the {self.when}"
-            self.pin_error(message)
-            raise forms.ValidationError(message, code=f"not_{self.when}")
-        return day
-
-    def full_year(self, year: str, month: int, day: int) -> int:
-        """The year meant by what was typed: as typed with three digits or more; else as two_digit_years says."""
-        if len(year) > 2:
-            return int(year)
-        today = timezone.localdate()
-        century = today.year // 100 * 100
-        candidates = [century + offset + int(year) for offset in (-100, 0, 100)]
-        if self.two_digit_years == "past":
-            return max(c for c in candidates if (c, month, day) <= (today.year, today.month, today.day))
-        return min(candidates, key=lambda c: abs(c - today.year))
-
-    def compress(self, data_list):
-        if not data_list or not all(data_list):
-            return None
-        day_text, month_text, year_text = data_list
-        message = f"{self.noun} must be a real date"
-        month = month_number(month_text)
-        if month is None or not 1 <= month <= 12:
-            self.pin_error(message, 1)
-            raise forms.ValidationError(message, code="invalid")
-        year = self.full_year(year_text, month, int(day_text))
-        if year < 1000:
-            self.pin_error(message, 2)
-            raise forms.ValidationError(message, code="invalid")
-        try:
-            return date(year, month, int(day_text))
-        except ValueError:
-            self.pin_error(message, 0)
-            raise forms.ValidationError(message, code="invalid") from None
-
-
-def date_error(form, name: str, message: str) -> None:
-    """Add an error to a date field after validation (a rule, or a service's refusal), pinned on its day input."""
-    form.fields[name].pin_error(message)
-    form.add_error(name, message)
-
-
-class PhoneInput(GovukErrorStyle, RegionalPhoneNumberWidget):
-    """The phone widget with GOV.UK input styles. crispy-forms-gds only styles the widget classes it knows
-    (TextInput and friends), so it would render this one as a bare browser input, error state included."""
-
-
-class LoginForm(ErrorAnchors, AuthenticationForm):
+class LoginForm(GOVUKFormMixin, AuthenticationForm):
     username = forms.EmailField(label="Email address", widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     password = forms.CharField(
         label="Password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
@@ -214,7 +33,7 @@ class LoginForm(ErrorAnchors, AuthenticationForm):
         self.helper.layout = Layout(Field.text("username"), Field.text("password"), Submit("submit", "Sign in"))
 
 
-class SearchForm(ErrorAnchors, forms.Form):
+class SearchForm(GOVUKForm):
     q = forms.CharField(
         label="Name, postcode or phone number",
         max_length=100,
@@ -269,7 +88,7 @@ RESIDENT_LABELS = {
 }
 
 
-class ResidentFieldsForm(ErrorAnchors, forms.ModelForm):
+class ResidentFieldsForm(GOVUKModelForm):
     """A resident's details, some of them: the choice lists offer "Not asked" first, and only field-level
     checks apply here (the services validate the whole record)."""
 
@@ -417,7 +236,7 @@ class RegisterResidentForm(ResidentForm):
     CONFIRM_NEEDED = "Tick the box if this is a different person, or open the existing record instead"
 
 
-class NoteForm(ErrorAnchors, forms.Form):
+class NoteForm(GOVUKForm):
     body = forms.CharField(
         label="Add a case note",
         help_text="What happened, what was agreed and what happens next.",
@@ -443,7 +262,7 @@ class NoteForm(ErrorAnchors, forms.Form):
 NOT_ASKED = ("", "Not asked this time")
 
 
-class ConsentForm(ErrorAnchors, forms.Form):
+class ConsentForm(GOVUKForm):
     """Every purpose the resident has no current consent for, answered at once: yes, no (refused, and kept
     as such) or not asked; and how they answered."""
 
@@ -489,7 +308,7 @@ class ConsentForm(ErrorAnchors, forms.Form):
         return {purpose: self.cleaned_data[purpose] for purpose in self.purposes if self.cleaned_data.get(purpose)}
 
 
-class ConsentWithdrawForm(ErrorAnchors, forms.Form):
+class ConsentWithdrawForm(GOVUKForm):
     channel = forms.ChoiceField(
         label="How did they withdraw it?",
         choices=choices.ConsentChannel.choices,

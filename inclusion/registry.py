@@ -1,0 +1,174 @@
+"""How apps plug into the core. The core never imports an app: each app registers what it adds here, in its
+AppConfig.ready(), and the core reads the registrations.
+
+What an app can register:
+
+- a **resident link**: residents an organisation may see because the app links them (an open loan, an open
+  referral). inclusion/access.py builds the one access rule from these.
+- a **resident section**: its part of the resident page (devices, vouchers, referrals...), in order.
+- **API routes**: its viewsets on the partner API's one router (/api/v1/).
+- **timeline event kinds**: the kinds of case timeline entry it writes, with their labels. CaseEvent.kind
+  has no database choices, so an app adds a kind without a migration of the core.
+- **resident data**: what it holds about a resident, for subject access (export) and erasure (anonymise).
+- **demo data**: what `manage.py load_demo` adds for it, after the core's partners, staff and residents.
+
+    # devices/apps.py
+    def ready(self):
+        from inclusion import registry
+        registry.register_resident_link("open loans", loans.selectors.resident_ids_with_open_loans)
+        registry.register_resident_section(ResidentSection(key="devices", order=20, ...))
+        registry.register_api_routes(devices.api.urls.register)
+        registry.register_event_kinds(LoanEventKind)
+        registry.register_resident_data(ResidentData(name="loans", export=..., erase=...))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+    from django.http import HttpRequest
+
+    from .actors import Actor
+    from .models import Organisation, Resident
+
+
+# Resident links (the access rule's parts)
+
+LinkProvider = Callable[["Organisation"], "QuerySet"]
+_resident_links: dict[str, LinkProvider] = {}
+
+
+def register_resident_link(name: str, provider: LinkProvider) -> None:
+    """Let residents linked to an organisation by `name` (e.g. "open loans") be seen by it.
+
+    `provider(organisation)` returns a query of `resident_id` values (one column), evaluated inside the
+    access rule's own query: it must stay on an index (e.g. a partial index on open rows)."""
+    _resident_links[name] = provider
+
+
+def unregister_resident_link(name: str) -> None:
+    _resident_links.pop(name, None)
+
+
+def resident_links() -> dict[str, LinkProvider]:
+    return dict(_resident_links)
+
+
+# Sections of the resident page
+
+
+@dataclass(frozen=True)
+class ResidentSection:
+    """One app's part of the resident page.
+
+    `context(request, resident)` returns the template's context, or None to leave the section out (a
+    role that may not use it, say). The template is rendered with that context, `resident`, `is_owner`
+    and what every page has (`membership`, `can`). Sections render in `order` below the resident's
+    details. `actions(request, resident)` gives buttons for the top of the page: [(label, url)].
+    """
+
+    key: str
+    title: str
+    template: str
+    context: Callable[[HttpRequest, Resident], dict[str, Any] | None]
+    order: int = 50
+    actions: Callable[[HttpRequest, Resident], list[tuple[str, str]]] | None = None
+
+
+_resident_sections: dict[str, ResidentSection] = {}
+
+
+def register_resident_section(section: ResidentSection) -> None:
+    _resident_sections[section.key] = section
+
+
+def resident_sections() -> list[ResidentSection]:
+    return sorted(_resident_sections.values(), key=lambda section: (section.order, section.key))
+
+
+# Partner API routes
+
+_api_route_registrars: list[Callable[[Any], None]] = []
+
+
+def register_api_routes(registrar: Callable[[Any], None]) -> None:
+    """`registrar(router)` registers the app's viewsets on the partner API's router."""
+    if registrar not in _api_route_registrars:
+        _api_route_registrars.append(registrar)
+
+
+def api_route_registrars() -> list[Callable[[Any], None]]:
+    return list(_api_route_registrars)
+
+
+# Timeline event kinds
+
+_event_kinds: dict[str, str] = {}
+
+
+def register_event_kinds(kinds) -> None:
+    """Add timeline entry kinds: a TextChoices class, or a mapping of value → label. A value may be
+    registered once: two apps writing the same kind would make the timeline ambiguous."""
+    pairs = kinds.choices if hasattr(kinds, "choices") else list(dict(kinds).items())
+    for value, label in pairs:
+        if _event_kinds.get(value, label) != label:
+            raise ValueError(f"Timeline event kind {value!r} is already registered as {_event_kinds[value]!r}")
+        _event_kinds[value] = str(label)
+
+
+def event_kind_label(value: str) -> str:
+    return _event_kinds.get(value, value.replace("_", " ").capitalize())
+
+
+def event_kind_choices() -> list[tuple[str, str]]:
+    return sorted(_event_kinds.items(), key=lambda item: item[1])
+
+
+# What each app holds about a resident (subject access and erasure)
+
+
+@dataclass(frozen=True)
+class ResidentData:
+    """What one app holds about a resident.
+
+    `export(resident)` returns JSON-ready data for a subject access request (codes and secrets masked);
+    `erase(resident, actor)` removes the app's personal data and free text about them while keeping what
+    reports need (dates, statuses, outcomes), inside the caller's transaction with the resident locked.
+    """
+
+    name: str
+    title: str
+    export: Callable[[Resident], Any]
+    erase: Callable[[Resident, Actor], None] | None = None
+    order: int = 50
+
+
+_resident_data: dict[str, ResidentData] = {}
+
+
+def register_resident_data(data: ResidentData) -> None:
+    _resident_data[data.name] = data
+
+
+def resident_data_providers() -> list[ResidentData]:
+    return sorted(_resident_data.values(), key=lambda data: (data.order, data.name))
+
+
+# Demo data (manage.py load_demo)
+
+_demo_loaders: list[Callable[[dict], None]] = []
+
+
+def register_demo(loader: Callable[[dict], None]) -> None:
+    """`loader(organisations)` adds the app's demo data for the demo partners (a dict by slug). It runs in the
+    command's transaction after the core's, and again on every run: it must top up, never duplicate."""
+    if loader not in _demo_loaders:
+        _demo_loaders.append(loader)
+
+
+def demo_loaders() -> list[Callable[[dict], None]]:
+    return list(_demo_loaders)
