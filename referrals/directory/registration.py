@@ -1,0 +1,5 @@
+"""How the service directory plugs into the core (inclusion/registry.py): called from referrals/apps.py."""
+
+
+def register() -> None:
+    pass

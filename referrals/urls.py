@@ -1,0 +1,4 @@
+"""Staff web pages for referrals (/referrals/)."""
+
+app_name = "referrals"
+urlpatterns: list = []
