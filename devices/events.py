@@ -1,6 +1,6 @@
 """What the devices app writes about what happened: device history entries (one function writes them, in
 the same transaction as the change) and the kinds of entry it puts on a resident's case timeline
-(registered with the core in devices/apps.py)."""
+(registered with the core in devices/apps.py). The vouchers' are in devices/vouchers/events.py."""
 
 from django.db import models
 
@@ -25,11 +25,3 @@ class LoanEventKind(models.TextChoices):
     LOAN_RETURNED = "loan_returned", "Device returned"
     LOAN_LOST = "loan_lost", "Device reported lost or stolen"
     LOAN_GIFTED = "loan_gifted", "Device gifted"
-
-
-class VoucherEventKind(models.TextChoices):
-    VOUCHER_ISSUED = "voucher_issued", "Data voucher issued"
-    VOUCHER_REVEALED = "voucher_revealed", "Voucher code shown"
-    VOUCHER_ACTIVATED = "voucher_activated", "Voucher activated"
-    VOUCHER_FAILED = "voucher_failed", "Voucher failed"
-    VOUCHER_WITHDRAWN = "voucher_withdrawn", "Voucher withdrawn"

@@ -26,5 +26,5 @@ urlpatterns = [
     # Import, export and labels:
     path("", include("devices.io_urls")),
     # Data vouchers:
-    path("", include("devices.voucher_urls")),
+    path("", include("devices.vouchers.urls")),
 ]

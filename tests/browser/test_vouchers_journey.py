@@ -13,14 +13,14 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from devices.events import VoucherEventKind
 from devices.models import Voucher, VoucherKind, VoucherStatus
-from devices.voucher_services import voucher_issue
+from devices.vouchers.events import VoucherEventKind
+from devices.vouchers.services import voucher_issue
 from inclusion import choices
 from inclusion.actors import Actor
 from inclusion.models import CaseEvent
 
-from ..devices.voucher_factories import ProviderFactory, VoucherBatchFactory, VoucherFactory, iccid
+from ..devices.vouchers.factories import ProviderFactory, VoucherBatchFactory, VoucherFactory, iccid
 from ..factories import MembershipFactory, OrganisationFactory, ResidentFactory
 from .test_journey import sign_in
 

@@ -80,7 +80,7 @@ def provider_list(*, active_only: bool = True) -> QuerySet[Provider]:
     return providers.filter(active=True) if active_only else providers
 
 
-# --- Staff web (devices/voucher_views.py): added with the voucher pages -------------------------------
+# --- Staff web (devices/vouchers/views.py): added with the voucher pages -------------------------------
 
 
 def vouchers_mark_resident_visible(*, organisation: Organisation, vouchers) -> list[Voucher]:

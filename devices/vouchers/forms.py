@@ -1,18 +1,18 @@
 """Staff web forms for data vouchers: importing a batch, issuing, marking activated, failed or withdrawn,
 and the voucher list's filters. Validation and the messages staff see; saving is the services' job
-(devices/voucher_services.py)."""
+(devices/vouchers/services.py)."""
 
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import HTML, Field, Fieldset, Layout, Size, Submit
 from django import forms
 from django.utils import timezone
 
+from devices.templatetags.vouchers import batch_name
 from inclusion.forms.base import DateField, GOVUKForm, whole_number
 
+from .imports import COLUMNS, MAX_BYTES
 from .models import VoucherBatch, VoucherKind, VoucherStatus
-from .templatetags.vouchers import batch_name
-from .voucher_imports import COLUMNS, MAX_BYTES
-from .voucher_selectors import provider_list
+from .selectors import provider_list
 
 REASON_MAX_LENGTH = 300  # Voucher.failure_reason
 
@@ -171,7 +171,7 @@ class VoucherIssueForm(GOVUKForm):
         help_text="Leave as any provider to give the voucher that expires soonest",
         error_messages={"invalid_choice": "Choose a provider from the list"},
     )
-    # Sent by the confirmation page (devices/voucher_issue_confirm.html): issuing uses the resident's allowance.
+    # Sent by the confirmation page (devices/vouchers/issue_confirm.html): issuing uses the resident's allowance.
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, stock: list[dict], action: str = "", heading: bool = False, **kwargs):

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from devices.models import Voucher, VoucherKind
 
-from .voucher_factories import ProviderFactory, VoucherBatchFactory, VoucherFactory
+from .factories import ProviderFactory, VoucherBatchFactory, VoucherFactory
 
 pytestmark = pytest.mark.django_db
 

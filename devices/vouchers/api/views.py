@@ -11,10 +11,11 @@ from rest_framework.response import Response
 from inclusion.access import resident_get_visible
 from inclusion.api.views import PartnerViewSetMixin
 
-from .. import voucher_selectors, voucher_services
+from .. import selectors as voucher_selectors
+from .. import services as voucher_services
 from ..models import Voucher, VoucherBatch
 from .filters import VoucherFilter
-from .voucher_serializers import (
+from .serializers import (
     VoucherBatchImportSerializer,
     VoucherBatchOutputSerializer,
     VoucherFailedSerializer,

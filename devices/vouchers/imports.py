@@ -4,7 +4,7 @@ voucher_file_read() only reads: columns code, iccid and sim_serial (headings in 
 a file read by inclusion.spreadsheets (Excel's encodings, its "sep=" line, .xlsx cells as Excel stored
 them, so that a number Excel has shortened is caught). It reports every line it cannot read; the rules
 about the codes themselves (format, check digits, duplicates, codes already held) are the service's
-(devices.voucher_services.voucher_rows_validate). No message here ever holds a whole code: codes are
+(devices.vouchers.services.voucher_rows_validate). No message here ever holds a whole code: codes are
 bearer secrets (models.mask_code).
 """
 
@@ -15,7 +15,7 @@ from inclusion.spreadsheets import SpreadsheetError, cell_text, heading_key, spr
 from inclusion.uploads import upload_name
 
 from .models import mask_code
-from .voucher_services import ImportRow
+from .services import ImportRow
 
 COLUMNS = ("code", "iccid", "sim_serial")
 # Other headings providers use for the same things.

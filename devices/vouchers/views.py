@@ -25,16 +25,15 @@ from django.utils.datastructures import MultiValueDict
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from devices import exports
+from devices.templatetags.vouchers import kind_in_sentence
 from inclusion import uploads
 from inclusion.access import Capability, membership_can, resident_get_visible
 from inclusion.errors import DomainError
 from inclusion.web import actor_for, form_refuse, paginate, posted, staff_view
 
-from . import exports
-from . import voucher_selectors as selectors
-from .models import Voucher, VoucherStatus, mask_code
-from .templatetags.vouchers import kind_in_sentence
-from .voucher_forms import (
+from . import selectors
+from .forms import (
     VoucherActivateForm,
     VoucherBatchImportForm,
     VoucherFailForm,
@@ -42,8 +41,9 @@ from .voucher_forms import (
     VoucherIssueForm,
     VoucherWithdrawForm,
 )
-from .voucher_imports import VoucherFile, problems_masked, voucher_file_read
-from .voucher_services import (
+from .imports import VoucherFile, problems_masked, voucher_file_read
+from .models import Voucher, VoucherStatus, mask_code
+from .services import (
     voucher_activate,
     voucher_batch_import,
     voucher_fail,
@@ -105,7 +105,7 @@ def voucher_stock(request):
     page = _page(request, selectors.voucher_list(organisation=organisation, **filters))
     return render(
         request,
-        "devices/voucher_stock.html",
+        "devices/vouchers/stock.html",
         {
             "stock": selectors.voucher_stock_labelled(organisation=organisation),
             "batches": batches,
@@ -147,7 +147,7 @@ def voucher_batch_detail(request, batch_pk):
     counts = [(label, getattr(batch, f"n_{status}")) for status, label in V.choices]
     return render(
         request,
-        "devices/voucher_batch_detail.html",
+        "devices/vouchers/batch_detail.html",
         {"batch": batch, "form": form, "page": page, "counts": counts, "filtered": bool(status),
          "expired": batch.expires_on < timezone.localdate()},
     )  # fmt: skip
@@ -254,7 +254,7 @@ def _import_page(request, form, *, read: VoucherFile | None = None, problems=(),
         )
     return render(
         request,
-        "devices/voucher_import.html",
+        "devices/vouchers/import.html",
         {"form": form, "problems": problems, "read": read, "rechecked": rechecked},
     )
 
@@ -268,7 +268,7 @@ def _preview(request, form, read: VoucherFile, token: str):
     details = form.cleaned_data
     return render(
         request,
-        "devices/voucher_import_preview.html",
+        "devices/vouchers/import_preview.html",
         {"read": read, "rows": rows, "more_rows": max(0, len(read.rows) - PREVIEW_ROWS), "token": token,
          "details": details, "kind_label": dict(form.fields["kind"].choices)[details["kind"]],
          "columns": [c for c in ("code", "iccid", "sim_serial") if any(getattr(r, c) for r in read.rows)]},
@@ -291,7 +291,7 @@ def voucher_issue_for_resident(request, pk):
             # It uses the resident's allowance for months: say so, and ask before issuing.
             allowance = selectors.voucher_allowance(organisation=organisation, kind=kind, provider=provider)
             until = timezone.localdate() + timedelta(days=allowance["window_days"]) if allowance else None
-            return render(request, "devices/voucher_issue_confirm.html", {
+            return render(request, "devices/vouchers/issue_confirm.html", {
                 "resident": resident, "kind": kind, "provider": provider, "allowance": allowance, "until": until,
                 "months": round(allowance["window_days"] / 30.44) if allowance else 0,
             })  # fmt: skip
@@ -304,7 +304,7 @@ def voucher_issue_for_resident(request, pk):
             return redirect("devices:voucher-issued", voucher_pk=voucher.pk)
     return render(
         request,
-        "devices/voucher_issue.html",
+        "devices/vouchers/issue.html",
         {"form": form, "resident": resident},
     )
 
@@ -330,7 +330,7 @@ def voucher_issued(request, voucher_pk):
     if not _just_issued_take(request, voucher):
         return redirect("devices:voucher-detail", voucher_pk=voucher.pk)
     return render(
-        request, "devices/voucher_code.html", {"voucher": voucher, "code": voucher.identifier, "just_issued": True}
+        request, "devices/vouchers/code.html", {"voucher": voucher, "code": voucher.identifier, "just_issued": True}
     )
 
 
@@ -347,7 +347,7 @@ def voucher_show_code(request, voucher_pk):
         return redirect(_back_url(request, voucher))
     return render(
         request,
-        "devices/voucher_code.html",
+        "devices/vouchers/code.html",
         {"voucher": voucher, "code": code, "just_issued": False, "back_url": _back_url(request, voucher)},
     )
 
@@ -361,7 +361,7 @@ def voucher_detail(request, voucher_pk):
     replaced_by = Voucher.objects.filter(replacement_for=voucher).first()
     return render(
         request,
-        "devices/voucher_detail.html",
+        "devices/vouchers/detail.html",
         {
             "voucher": voucher,
             "replaced_by": replaced_by,
@@ -399,7 +399,7 @@ def voucher_mark_activated(request, voucher_pk):
         else:
             messages.success(request, f"{_describe(voucher)} is marked as activated.")
             return redirect(_back_url(request, voucher))
-    return _action_page(request, voucher, form, "devices/voucher_activate.html")
+    return _action_page(request, voucher, form, "devices/vouchers/activate.html")
 
 
 @staff_view()
@@ -420,7 +420,7 @@ def voucher_mark_failed(request, voucher_pk):
             messages.success(request, f"{_describe(voucher)} is marked as not working, and a replacement was issued.")
             _just_issued_add(request, replacement)
             return redirect("devices:voucher-issued", voucher_pk=replacement.pk)
-    return _action_page(request, voucher, form, "devices/voucher_fail.html")
+    return _action_page(request, voucher, form, "devices/vouchers/fail.html")
 
 
 @staff_view()
@@ -437,4 +437,4 @@ def voucher_mark_withdrawn(request, voucher_pk):
         else:
             messages.success(request, f"{_describe(voucher)} is withdrawn.")
             return redirect(_back_url(request, voucher))
-    return _action_page(request, voucher, form, "devices/voucher_withdraw.html")
+    return _action_page(request, voucher, form, "devices/vouchers/withdraw.html")

@@ -1,8 +1,8 @@
-"""Staff web URLs for data vouchers, included by devices/urls.py (namespace "devices"): devices/voucher_views.py."""
+"""Staff web URLs for data vouchers, included by devices/urls.py (namespace "devices"): devices/vouchers/views.py."""
 
 from django.urls import path
 
-from . import voucher_views as views
+from . import views
 
 urlpatterns = [
     # Stock, batches and imports (coordinators and administrators)

@@ -9,8 +9,8 @@ from django.db import connection
 from django.utils import timezone
 
 from devices.models import Voucher, VoucherKind, VoucherStatus
-from devices.voucher_selectors import voucher_stock
-from devices.voucher_services import (
+from devices.vouchers.selectors import voucher_stock
+from devices.vouchers.services import (
     ImportRow,
     luhn_valid,
     voucher_activate,
@@ -25,8 +25,8 @@ from inclusion.actors import Actor
 from inclusion.errors import DomainError
 from inclusion.models import CaseEvent
 
-from ..factories import MembershipFactory, ResidentFactory
-from .voucher_factories import ProviderFactory, VoucherBatchFactory, VoucherFactory, iccid
+from ...factories import MembershipFactory, ResidentFactory
+from .factories import ProviderFactory, VoucherBatchFactory, VoucherFactory, iccid
 
 V = VoucherStatus
 pytestmark = pytest.mark.django_db

@@ -6,11 +6,11 @@ import pytest
 from django.utils import timezone
 
 from devices.models import Voucher, VoucherStatus
-from devices.voucher_services import voucher_issue
+from devices.vouchers.services import voucher_issue
 from inclusion.models import CaseEvent
 
-from ..factories import ResidentFactory
-from .voucher_factories import ProviderFactory, VoucherBatchFactory, VoucherFactory, iccid
+from ...factories import ResidentFactory
+from .factories import ProviderFactory, VoucherBatchFactory, VoucherFactory, iccid
 
 pytestmark = pytest.mark.django_db
 V = VoucherStatus

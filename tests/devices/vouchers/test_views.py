@@ -13,16 +13,16 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook
 
-from devices.events import VoucherEventKind
 from devices.models import Voucher, VoucherBatch, VoucherKind, VoucherStatus
-from devices.voucher_imports import voucher_file_read
-from devices.voucher_services import ImportRow, voucher_activate, voucher_batch_import, voucher_issue
+from devices.vouchers.events import VoucherEventKind
+from devices.vouchers.imports import voucher_file_read
+from devices.vouchers.services import ImportRow, voucher_activate, voucher_batch_import, voucher_issue
 from inclusion import choices
 from inclusion.actors import Actor
 from inclusion.models import CaseEvent
 
-from ..factories import MembershipFactory, ResidentFactory
-from .voucher_factories import ProviderFactory, VoucherBatchFactory, VoucherFactory, iccid
+from ...factories import MembershipFactory, ResidentFactory
+from .factories import ProviderFactory, VoucherBatchFactory, VoucherFactory, iccid
 
 pytestmark = pytest.mark.django_db
 V = VoucherStatus

@@ -8,7 +8,7 @@ from factory.django import DjangoModelFactory
 
 from devices.models import Provider, Voucher, VoucherBatch, VoucherKind
 
-from ..factories import OrganisationFactory
+from ...factories import OrganisationFactory
 
 
 def iccid(n: int) -> str:
