@@ -18,6 +18,7 @@ from .vouchers.models import (  # noqa: F401
     Provider,
     Voucher,
     VoucherBatch,
+    VoucherEvent,
     VoucherImportRecord,
     VoucherKind,
     VoucherStatus,

@@ -5,7 +5,7 @@ from django.contrib import admin
 
 from devices.admin import ReadOnlyAdmin
 
-from .models import Provider, Voucher, VoucherBatch, VoucherImportRecord
+from .models import Provider, Voucher, VoucherBatch, VoucherEvent, VoucherImportRecord
 
 
 @admin.register(Provider)
@@ -35,3 +35,10 @@ class VoucherImportRecordAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "organisation", "user", "api_key", "provider", "dry_run", "rows", "problems",
                     "held_elsewhere"]  # fmt: skip
     list_filter = ["organisation", "dry_run", "provider"]
+
+
+@admin.register(VoucherEvent)
+class VoucherEventAdmin(ReadOnlyAdmin):
+    list_display = ["occurred_at", "voucher", "action", "from_status", "to_status", "organisation"]
+    list_filter = ["action", "organisation"]
+    raw_id_fields = ["voucher"]

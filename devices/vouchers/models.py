@@ -158,3 +158,41 @@ class VoucherImportRecord(models.Model):
 
     def __str__(self):
         return f"{'Dry run' if self.dry_run else 'Import'} of {self.rows} by {self.organisation}"
+
+
+class VoucherEvent(models.Model):
+    """A voucher's history: every change of status (imported, issued, activated, failed, withdrawn, expired),
+    with who, when, from → to and why. Written in the same transaction as the change (devices/vouchers/events.py).
+    Never holds a code."""
+
+    voucher = models.ForeignKey(Voucher, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=40)
+    from_status = models.CharField(max_length=20, blank=True, choices=VoucherStatus.choices)
+    to_status = models.CharField(max_length=20, blank=True, choices=VoucherStatus.choices)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    api_key = models.ForeignKey(OrganisationAPIKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    occurred_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+
+    TITLES = {"import": "Imported", "issue": "Issued", "activate": "Marked activated", "fail": "Marked not working",
+              "withdraw": "Withdrawn", "expire": "Expired unissued"}  # fmt: skip
+
+    def __str__(self):
+        return f"{self.voucher.masked}: {self.action}"
+
+    @property
+    def title(self) -> str:
+        return self.TITLES.get(self.action, self.action)
+
+    @property
+    def actor_label(self):
+        if self.actor_id:
+            return str(self.actor)
+        if self.api_key_id:
+            return f"API: {self.api_key.name}"
+        return "System"

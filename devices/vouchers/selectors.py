@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from inclusion.models import Organisation, Resident
 
-from .models import Provider, Voucher, VoucherBatch, VoucherStatus
+from .models import Provider, Voucher, VoucherBatch, VoucherEvent, VoucherStatus
 
 
 def voucher_batch_list(*, organisation: Organisation) -> QuerySet[VoucherBatch]:
@@ -65,6 +65,11 @@ def voucher_list(
 
 def voucher_get(*, organisation: Organisation, pk) -> Voucher | None:
     return voucher_list(organisation=organisation).filter(pk=pk).first()
+
+
+def voucher_history(*, voucher: Voucher) -> QuerySet[VoucherEvent]:
+    """The voucher's history, newest first (the caller has already found the voucher within its organisation)."""
+    return voucher.events.select_related("actor", "api_key", "organisation").order_by("-occurred_at", "-id")
 
 
 def vouchers_for_resident(*, organisation: Organisation, resident: Resident) -> QuerySet[Voucher]:

@@ -1,6 +1,11 @@
 """Every change to data-connectivity vouchers: batch import, issuing, reveal, activation, failure,
 withdrawal and expiry.
 
+The statuses follow the TRANSITIONS table below, and nothing else sets a voucher's status: each change goes
+through voucher_move (or, for a whole batch at once, one statement that keeps to the same table) and writes a
+VoucherEvent (who, when, from → to, why) in the same transaction. The database holds the same table
+(trigger voucher_status_follows_transitions), so a status changed any other way is refused.
+
 Issuing is a queue: the voucher that expires soonest is taken with SELECT ... FOR UPDATE SKIP LOCKED,
 so two staff issuing at the same moment get different codes and neither waits. Codes are bearer
 secrets: they are returned whole only by voucher_issue and voucher_reveal (which writes a timeline
@@ -25,12 +30,25 @@ from inclusion.models import Organisation, Resident
 from inclusion.ratelimit import rate_limit_take
 from inclusion.services import resident_check_ready
 
-from .events import VoucherEventKind
+from .events import VoucherEventKind, voucher_event_record, voucher_events_record_for_batch
 from .models import Provider, Voucher, VoucherBatch, VoucherImportRecord, VoucherKind, VoucherStatus
 
 logger = logging.getLogger(__name__)
 
 V = VoucherStatus
+# Allowed moves: from-status → {to-status: what the move is called, as in "it cannot be ..."}. Kept in step
+# with the database trigger voucher_status_follows_transitions (tests/devices/vouchers/test_transitions.py).
+TRANSITIONS: dict[str, dict[str, str]] = {
+    V.AVAILABLE: {V.ISSUED: "issued", V.WITHDRAWN: "withdrawn", V.EXPIRED: "expired"},
+    V.ISSUED: {V.ACTIVATED: "marked activated", V.FAILED: "marked failed", V.WITHDRAWN: "withdrawn"},
+    V.ACTIVATED: {},
+    V.FAILED: {},
+    V.EXPIRED: {},
+    V.WITHDRAWN: {},
+}
+MOVE_NAMES = {to: name for moves in TRANSITIONS.values() for to, name in moves.items()}
+# What each move is called in a voucher's history (VoucherEvent.action).
+ACTIONS = {V.ISSUED: "issue", V.ACTIVATED: "activate", V.FAILED: "fail", V.WITHDRAWN: "withdraw", V.EXPIRED: "expire"}
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{3,63}$")
 ICCID_PATTERN = re.compile(r"^89\d{16,18}$")
 
@@ -191,6 +209,8 @@ def voucher_batch_import(*, actor: Actor, rows: list[ImportRow], dry_run: bool, 
                           "imported; check the file again.", code="duplicate") from None  # fmt: skip
     record.batch = batch
     record.save()
+    voucher_events_record_for_batch(batch_id=batch.pk, actor=actor, action="import", to_status=V.AVAILABLE,
+                                    data={"import_record": record.pk})  # fmt: skip
     report.imported, report.batch = len(rows), batch
     return report
 
@@ -272,13 +292,9 @@ def voucher_issue(
     if voucher is None:
         raise DomainError("None left: every voucher of that kind has been issued. Ask your coordinator to import "
                           "more.", field="kind", code="out_of_stock")  # fmt: skip
-    voucher.status = V.ISSUED
-    voucher.resident = resident
-    voucher.issued_at = timezone.now()
-    voucher.issued_by = actor.user
-    voucher.issued_via = actor.api_key
-    voucher.replacement_for = replacement_for
-    voucher.save()
+    voucher_move(actor=actor, voucher=voucher, to_status=V.ISSUED, resident=resident, issued_at=timezone.now(),
+                 issued_by=actor.user, issued_via=actor.api_key, replacement_for=replacement_for,
+                 data={"replacement_for": replacement_for.pk} if replacement_for else None)  # fmt: skip
     what = f"{voucher.batch.provider} {voucher.batch.get_kind_display()}"
     case_event_record(resident=resident, actor=actor, kind=VoucherEventKind.VOUCHER_ISSUED,
                       summary=f"Issued {what} {voucher.masked}" + (" (replacement)" if replacement_for else ""),
@@ -312,18 +328,39 @@ def voucher_reveal(*, actor: Actor, voucher: Voucher) -> str:
     return voucher.identifier
 
 
-def _check(voucher: Voucher, allowed: set[str], action: str) -> None:
-    if voucher.status not in allowed:
-        raise DomainError(f"This voucher is {voucher.get_status_display().lower()}, so it cannot be {action}.",
-                          code="illegal_transition")  # fmt: skip
+def voucher_check_move(voucher: Voucher, to_status: str) -> None:
+    """Refuse (DomainError "illegal_transition") a move TRANSITIONS does not allow, saying what is possible."""
+    moves = TRANSITIONS[voucher.status]
+    if to_status in moves:
+        return
+    message = f"This voucher is {voucher.get_status_display().lower()}, so it cannot be {MOVE_NAMES[to_status]}."
+    message += f" It can be {' or '.join(moves.values())}." if moves else " Nothing more can be done with it."
+    raise DomainError(message, code="illegal_transition")
+
+
+def voucher_move(
+    *, actor: Actor, voucher: Voucher, to_status: str, note: str = "", data: dict | None = None, **fields
+) -> Voucher:
+    """Move the voucher to `to_status` if TRANSITIONS allows it, with the fields that go with the move
+    (issued_at, activated_at ...), and write its history row (VoucherEvent).
+
+    Expects the voucher locked (lock_one/lock_rows) in the caller's transaction; the service that calls it owns
+    the rest of the rule (who may, what the resident must have)."""
+    voucher_check_move(voucher, to_status)
+    from_status = voucher.status
+    voucher.status = to_status
+    for name, value in fields.items():
+        setattr(voucher, name, value)
+    voucher.save()
+    voucher_event_record(voucher=voucher, actor=actor, action=ACTIONS[to_status], from_status=from_status,
+                         to_status=to_status, note=note, data=data)  # fmt: skip
+    return voucher
 
 
 @transaction.atomic
 def voucher_activate(*, actor: Actor, voucher: Voucher) -> Voucher:
     voucher = _lock_voucher(voucher, actor)
-    _check(voucher, {V.ISSUED}, "marked activated")
-    voucher.status, voucher.activated_at = V.ACTIVATED, timezone.now()
-    voucher.save()
+    voucher_move(actor=actor, voucher=voucher, to_status=V.ACTIVATED, activated_at=timezone.now())
     case_event_record(resident=voucher.resident, actor=actor, kind=VoucherEventKind.VOUCHER_ACTIVATED,
                       summary=f"Voucher {voucher.masked} activated", data={"voucher": voucher.pk})  # fmt: skip
     return voucher
@@ -334,11 +371,11 @@ def voucher_fail(*, actor: Actor, voucher: Voucher, reason: str, replace: bool =
     """Mark an issued voucher as not working; by default issue a replacement from the same batch,
     linked to the failed one. Returns the replacement (or None)."""
     voucher = _lock_voucher(voucher, actor)
-    _check(voucher, {V.ISSUED}, "marked failed")
+    voucher_check_move(voucher, V.FAILED)
     if not reason.strip():
         raise DomainError("Say what went wrong.", field="reason", code="required")
-    voucher.status, voucher.failed_at, voucher.failure_reason = V.FAILED, timezone.now(), reason.strip()[:300]
-    voucher.save()
+    voucher_move(actor=actor, voucher=voucher, to_status=V.FAILED, note=reason.strip()[:300], failed_at=timezone.now(),
+                 failure_reason=reason.strip()[:300])  # fmt: skip
     case_event_record(resident=voucher.resident, actor=actor, kind=VoucherEventKind.VOUCHER_FAILED,
                       summary=f"Voucher {voucher.masked} did not work", body=reason, data={"voucher": voucher.pk})  # fmt: skip
     if not replace:
@@ -356,19 +393,37 @@ def voucher_fail(*, actor: Actor, voucher: Voucher, reason: str, replace: bool =
 def voucher_withdraw(*, actor: Actor, voucher: Voucher, reason: str = "") -> Voucher:
     """Take a voucher out of use: an available one (damaged, lost) or an issued one (never used)."""
     voucher = _lock_voucher(voucher, actor)
-    _check(voucher, {V.AVAILABLE, V.ISSUED}, "withdrawn")
-    voucher.status, voucher.withdrawn_at = V.WITHDRAWN, timezone.now()
-    voucher.failure_reason = reason.strip()[:300]
-    voucher.save()
+    voucher_move(actor=actor, voucher=voucher, to_status=V.WITHDRAWN, note=reason.strip()[:300],
+                 withdrawn_at=timezone.now(), failure_reason=reason.strip()[:300])  # fmt: skip
     if voucher.resident:
         case_event_record(resident=voucher.resident, actor=actor, kind=VoucherEventKind.VOUCHER_WITHDRAWN,
                           summary=f"Voucher {voucher.masked} withdrawn", body=reason, data={"voucher": voucher.pk})  # fmt: skip
     return voucher
 
 
+EXPIRE = """
+WITH expired AS (
+    UPDATE devices_voucher AS voucher SET status = %(expired)s, expired_at = %(now)s
+    FROM devices_voucherbatch AS batch
+    WHERE voucher.batch_id = batch.id AND voucher.status = %(available)s AND batch.expires_on < %(today)s
+    RETURNING voucher.id, batch.organisation_id, batch.expires_on
+)
+INSERT INTO devices_voucherevent (voucher_id, action, from_status, to_status, organisation_id, actor_id, api_key_id,
+                                  note, data, occurred_at)
+SELECT id, %(action)s, %(available)s, %(expired)s, organisation_id, NULL, NULL, '',
+       jsonb_build_object('batch_expired_on', expires_on::text), %(now)s
+FROM expired
+"""
+
+
 def voucher_expire_unissued(*, today: date | None = None) -> int:
-    """Mark available vouchers of batches past their expiry date as expired. One UPDATE; safe to run twice."""
-    today = today or timezone.localdate()
-    return Voucher.objects.filter(status=V.AVAILABLE, batch__expires_on__lt=today).update(
-        status=V.EXPIRED, expired_at=timezone.now()
-    )
+    """Mark available vouchers of batches past their expiry date as expired, each with its history row
+    (by "System", for the batch's organisation). One statement, whatever the number; safe to run twice.
+
+    A voucher being issued at that moment is locked: the update waits for it and then skips it, since it is no
+    longer available (PostgreSQL re-reads the row), so an issued voucher is never expired."""
+    params = {"expired": V.EXPIRED, "available": V.AVAILABLE, "action": ACTIONS[V.EXPIRED], "now": timezone.now(),
+              "today": today or timezone.localdate()}  # fmt: skip
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(EXPIRE, params)
+        return cursor.rowcount

@@ -366,6 +366,7 @@ def voucher_detail(request, voucher_pk):
             "voucher": voucher,
             "replaced_by": replaced_by,
             "can_withdraw": _may_withdraw(request, voucher),
+            "history": selectors.voucher_history(voucher=voucher),
         },
     )
 

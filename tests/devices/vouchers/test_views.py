@@ -488,3 +488,14 @@ def test_import_over_the_hourly_limit_says_so_and_checks_nothing(coordinator_cli
     assert response.status_code == 200
     assert "You have made 1 voucher import or check this hour, the most allowed. Try again after" in body
     assert "Check the vouchers before you import them" not in body
+
+
+def test_voucher_page_shows_its_history_with_who_and_why(client_a, coordinator_client, resident_a, batch_a, actor_a):
+    voucher = _issued(actor_a, resident_a, batch_a)
+    client_a.post(reverse("devices:voucher-withdraw", args=[voucher.pk]), {"reason": "Moved to Walsall"})
+    body = _body(client_a.get(reverse("devices:voucher-detail", args=[voucher.pk])))
+    history = body[body.index('id="history"') :]
+    assert history.index("Withdrawn") < history.index("Issued")  # newest first
+    assert "Issued → Withdrawn" in history and "Available → Issued" in history
+    assert "Moved to Walsall" in history and str(actor_a.user) in history
+    assert voucher.code not in body
