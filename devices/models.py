@@ -99,6 +99,13 @@ class LoanOutcome(models.TextChoices):
 ASSET_TAG_PATTERN = r"[A-Z0-9][A-Z0-9 ._-]*"
 
 
+def asset_tag_normalise(tag: str | None) -> str:
+    """A tag as it is stored: upper case, no spaces around it, one space where several were typed. Every tag
+    that comes in (a form, the API, an import, a URL) goes through this; finding the device a person typed
+    or scanned, forgiving more than this, is devices.selectors.device_find_typed."""
+    return " ".join((tag or "").split()).upper()
+
+
 class Device(models.Model):
     asset_tag = models.CharField(
         max_length=40,

@@ -1,13 +1,14 @@
 """Reads of devices and loans, always scoped to one organisation."""
 
+import re
 from datetime import timedelta
 
-from django.db.models import BooleanField, Case, Count, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, CharField, Count, F, Func, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from inclusion.models import Organisation, Resident
 
-from .models import Device, DeviceEvent, DeviceKind, DeviceStatus, Loan
+from .models import Device, DeviceEvent, DeviceKind, DeviceStatus, Loan, asset_tag_normalise
 
 
 def device_list(
@@ -53,9 +54,40 @@ def device_locations(*, organisation: Organisation) -> list[str]:
 
 
 def device_get(*, organisation: Organisation, asset_tag: str) -> Device | None:
-    """One of the organisation's devices by its tag, typed or scanned (case and spaces forgiven)."""
-    tag = (asset_tag or "").strip().upper()
+    """One of the organisation's devices by its exact tag (case and outer spaces forgiven): for a tag a
+    machine sends (a URL, the partner API). For one a person typed or scanned, device_find_typed."""
+    tag = asset_tag_normalise(asset_tag)
     return Device.objects.filter(owning_organisation=organisation, asset_tag=tag).first() if tag else None
+
+
+def _tag_key():
+    # A tag with only its letters and digits: what is left when separators are typed differently or not at all.
+    return Func(F("asset_tag"), Value("[^A-Z0-9]"), Value(""), Value("g"), function="regexp_replace",
+                output_field=CharField())  # fmt: skip
+
+
+def device_find_typed(*, organisation: Organisation, typed: str) -> Device | None:
+    """The organisation's device a person means by a tag they typed or scanned, for DI-000006:
+    - the tag itself, in any case and with spaces around it ("di-000006 ");
+    - its letters and digits with other separators or none ("di 000006", "DI000006", "DI_000006");
+    - without its leading zeros ("di 6"), or the number alone ("6", "000006"), when that is the number of
+      exactly one device's tag.
+    None when nothing matches, or when what was typed could mean more than one device (never a guess).
+    Only the organisation's own stock is searched."""
+    tag = asset_tag_normalise(typed)
+    if not tag:
+        return None
+    devices = Device.objects.filter(owning_organisation=organisation)
+    exact = devices.filter(asset_tag=tag).first()
+    if exact or not (key := re.sub(r"[^A-Z0-9]", "", tag)):
+        return exact
+    match = Q(tag_key=key)
+    if parts := re.fullmatch(r"([A-Z]*)(\d+)", key):
+        # Its letters (any, when only the number was typed), any zeros, then the number: "tab 7" finds TAB-0007.
+        letters, number = parts.group(1) or "[A-Z]*", int(parts.group(2))
+        match |= Q(tag_key__regex=rf"^{letters}0*{number}$")
+    found = list(devices.annotate(tag_key=_tag_key()).filter(match).order_by("pk")[:2])
+    return found[0] if len(found) == 1 else None
 
 
 def device_history(*, device: Device) -> QuerySet[DeviceEvent]:

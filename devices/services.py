@@ -33,6 +33,7 @@ from .models import (
     LoanPolicy,
     Wipe,
     accessories_in_sentence,
+    asset_tag_normalise,
 )
 
 S = DeviceStatus
@@ -131,7 +132,7 @@ def device_create(*, actor: Actor, **details) -> Device:
     unknown = set(details) - set(DEVICE_FIELDS)
     if unknown:
         raise DomainError(f"Unknown device fields: {', '.join(sorted(unknown))}")
-    details["asset_tag"] = (details.get("asset_tag") or "").strip().upper() or asset_tag_next(actor.organisation)
+    details["asset_tag"] = asset_tag_normalise(details.get("asset_tag")) or asset_tag_next(actor.organisation)
     if Device.objects.filter(owning_organisation=actor.organisation, asset_tag=details["asset_tag"]).exists():
         raise DomainError(f"Asset tag {details['asset_tag']} is already in use.", field="asset_tag", code="duplicate")
     device = Device(owning_organisation=actor.organisation, status=S.RECEIVED, **details)

@@ -61,9 +61,6 @@ UPLOAD_PURPOSE = "devices:voucher-import"  # the cache key's prefix (inclusion.u
 JUST_ISSUED = "devices:vouchers-just-issued"
 
 
-stock_manager_view = staff_view(Capability.MANAGE_STOCK)
-
-
 def _refuse(request):
     return render(request, "inclusion/no_access.html", {"capability": Capability.MANAGE_STOCK}, status=403)
 
@@ -94,7 +91,7 @@ def _describe(voucher: Voucher) -> str:
 # Stock
 
 
-@stock_manager_view
+@staff_view(Capability.MANAGE_STOCK)
 def voucher_stock(request):
     organisation = request.membership.organisation
     batches = list(selectors.voucher_batch_list(organisation=organisation))
@@ -118,7 +115,7 @@ def voucher_stock(request):
 
 
 @require_GET
-@stock_manager_view
+@staff_view(Capability.MANAGE_STOCK)
 def voucher_export_csv(request):
     """The (filtered) voucher list as CSV, codes masked, no resident details."""
     organisation = request.membership.organisation
@@ -164,7 +161,7 @@ def _page(request, vouchers):
 # Import
 
 
-@stock_manager_view
+@staff_view(Capability.MANAGE_STOCK)
 def voucher_import(request):
     form = VoucherBatchImportForm(posted(request), request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -195,7 +192,7 @@ def voucher_import(request):
 
 
 @require_POST
-@stock_manager_view
+@staff_view(Capability.MANAGE_STOCK)
 def voucher_import_confirm(request):
     upload = uploads.upload_claim(
         purpose=UPLOAD_PURPOSE, membership=request.membership, token=request.POST.get("token", "")

@@ -10,8 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import resolve, reverse
 from openpyxl import load_workbook
 
-from devices import io_views, labels
+from devices import labels
 from devices.models import Device, DeviceEvent, DeviceStatus
+from devices.views import files as io_views
 from inclusion import choices
 
 from ..factories import MembershipFactory

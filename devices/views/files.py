@@ -19,9 +19,9 @@ from inclusion.errors import DomainError
 from inclusion.forms.base import GOVUKForm
 from inclusion.web import actor_for, staff_view
 
-from . import exports, imports, labels, selectors, services
-from .models import Condition, DeviceKind, DeviceStatus
-from .views import load_device
+from .. import exports, imports, labels, selectors, services
+from ..models import Condition, DeviceKind, DeviceStatus
+from .loaders import load_device
 
 IMPORT_KEEP_SECONDS = uploads.KEEP_SECONDS
 PREVIEW_ROWS = 500  # rows listed on the preview page; all of them are imported
@@ -51,9 +51,6 @@ class DeviceImportForm(GOVUKForm):
         return upload
 
 
-stock_manager_view = staff_view(Capability.MANAGE_STOCK)
-
-
 def _refuse(request):
     return render(request, "inclusion/no_access.html", {"capability": Capability.MANAGE_STOCK}, status=403)
 
@@ -61,7 +58,7 @@ def _refuse(request):
 # Import
 
 
-@stock_manager_view
+@staff_view(Capability.MANAGE_STOCK)
 def device_import(request):
     form = DeviceImportForm(request.POST if request.method == "POST" else None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -87,7 +84,7 @@ def device_import(request):
 
 
 @require_POST
-@stock_manager_view
+@staff_view(Capability.MANAGE_STOCK)
 def device_import_confirm(request):
     upload = uploads.upload_claim(
         purpose=UPLOAD_PURPOSE, membership=request.membership, token=request.POST.get("token", "")
@@ -180,7 +177,7 @@ def _attachment(response, filename: str):
 
 
 @require_GET
-@stock_manager_view
+@staff_view(Capability.MANAGE_STOCK)
 def device_export_csv(request):
     rows = exports.device_export_rows(_export_devices(request))
     response = StreamingHttpResponse(exports.csv_stream(rows), content_type=exports.CSV_TYPE)
@@ -188,7 +185,7 @@ def device_export_csv(request):
 
 
 @require_GET
-@stock_manager_view
+@staff_view(Capability.MANAGE_STOCK)
 def device_export_xlsx(request):
     content = exports.xlsx_bytes(exports.device_export_rows(_export_devices(request)))
     response = HttpResponse(content, content_type=exports.XLSX_TYPE)
@@ -207,7 +204,7 @@ def device_label(request, device):
 
 
 @require_GET
-@stock_manager_view
+@staff_view(Capability.MANAGE_STOCK)
 def device_labels(request):
     organisation = request.membership.organisation
     filters = _filters(request)
