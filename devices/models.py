@@ -4,6 +4,8 @@ Rules that change these rows live in devices/services.py; the allowed status mov
 TRANSITIONS table.
 """
 
+from dataclasses import dataclass
+
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import RegexValidator
 from django.db import models
@@ -160,6 +162,43 @@ class Device(models.Model):
     @property
     def description(self):
         return " ".join(part for part in (self.make, self.model) if part) or self.get_kind_display()
+
+
+def choice_names(choices) -> str:
+    """'Laptop, Chromebook ... or Other': a choice's labels in a sentence, without their explanations."""
+    labels = [label.split(":")[0] for label in choices.labels]
+    return ", ".join(labels[:-1]) + " or " + labels[-1]
+
+
+ACCESSORY_SEPARATOR = ";"  # between accessories in one spreadsheet cell
+
+
+@dataclass(frozen=True)
+class DeviceColumn:
+    name: str  # the Device field, the API's field and the spreadsheet's heading key
+    heading: str  # the heading an export writes (an import reads it too: "Asset tag" is asset_tag)
+    guide: str  # what to put in it, for the import page's column guide
+
+
+# A device's details, written once: the forms, the API, the import (its columns, their order and the column guide)
+# and the export (its headings) all take them from here. Status and dates are not details: services set them.
+DEVICE_COLUMNS = (
+    DeviceColumn("asset_tag", "Asset tag", "Your tag, such as LAP-0042. Leave blank and one is made for you (your "
+                                           "initials and a number, like BCW-000123)."),
+    DeviceColumn("serial_number", "Serial number", "The maker's serial number."),
+    DeviceColumn("kind", "Kind", f"Required: {choice_names(DeviceKind)}."),
+    DeviceColumn("make", "Make", "For example Lenovo."),
+    DeviceColumn("model", "Model", "For example ThinkPad T480."),
+    DeviceColumn("specification", "Specification", "Processor, memory, storage."),
+    DeviceColumn("accessories", "Accessories", f"Separated by semicolons ({ACCESSORY_SEPARATOR}): "
+                                               f"{', '.join(name.replace('_', ' ') for name in ACCESSORIES)}."),
+    DeviceColumn("location", "Location", "Where it is kept."),
+    DeviceColumn("source", "Source", f"{choice_names(DeviceSource)} (Donated if blank)."),
+    DeviceColumn("donor", "Donor", "Who gave it."),
+    DeviceColumn("condition", "Condition", f"{choice_names(Condition)} (Good if blank)."),
+    DeviceColumn("notes", "Notes", "Anything else."),
+)  # fmt: skip
+DEVICE_FIELDS = tuple(column.name for column in DEVICE_COLUMNS)
 
 
 class DeviceEvent(models.Model):

@@ -23,6 +23,7 @@ from inclusion.services import resident_check_ready
 
 from .events import LoanEventKind, device_event_record
 from .models import (
+    DEVICE_FIELDS,
     AgreementMethod,
     Condition,
     Device,
@@ -118,10 +119,6 @@ def _check_owner(device: Device, actor: Actor) -> None:
 
 def asset_tag_next(organisation: Organisation) -> str:
     return asset_tags_next(organisation, 1)[0]
-
-
-DEVICE_FIELDS = ("asset_tag", "serial_number", "kind", "make", "model", "specification", "accessories", "location",
-                 "source", "donor", "condition", "notes")  # fmt: skip
 
 
 @transaction.atomic

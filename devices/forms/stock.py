@@ -9,13 +9,13 @@ from inclusion.forms.base import GOVUKForm, GOVUKModelForm, choices_without_blan
 
 from ..models import (
     ACCESSORIES,
+    DEVICE_FIELDS,
     Device,
     DeviceKind,
     DeviceStatus,
     accessory_label,
     asset_tag_normalise,
 )
-from ..services import DEVICE_FIELDS
 
 ASSET_TAG_MAX_LENGTH = Device._meta.get_field("asset_tag").max_length
 

@@ -5,8 +5,6 @@ organisation's device is 404 for everyone. An upload waits in the cache (Redis) 
 and the confirmation, under a random token, for IMPORT_KEEP_SECONDS (inclusion.uploads).
 """
 
-from crispy_forms_gds.helper import FormHelper
-from django import forms
 from django.contrib import messages
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -15,11 +13,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from inclusion import uploads
 from inclusion.access import Capability
-from inclusion.errors import DomainError
-from inclusion.forms.base import GOVUKForm
+from inclusion.imports import Importer, import_confirm, import_upload
 from inclusion.web import actor_for, staff_view
 
 from .. import exports, imports, labels, selectors, services
+from ..forms.files import DeviceImportForm
 from ..models import Condition, DeviceKind, DeviceStatus
 from .loaders import load_device
 
@@ -29,102 +27,59 @@ UPLOAD_PURPOSE = "devices:import"  # the cache key's prefix (inclusion.uploads)
 FILTERS = ("status", "kind", "location", "q")
 
 
-class DeviceImportForm(GOVUKForm):
-    file = forms.FileField(
-        label="Upload a file",
-        help_text=f"A CSV or Excel (.xlsx) file, smaller than {imports.MAX_BYTES // 2**20} MB, with a heading row",
-        error_messages={
-            "required": "Select a CSV or Excel file",
-            "empty": "The selected file is empty",
-            "invalid": "Select a CSV or Excel file",
-        },
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()  # the page writes its own markup; the helper lets the error summary show
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > imports.MAX_BYTES:
-            raise forms.ValidationError(f"The selected file must be smaller than {imports.MAX_BYTES // 2**20} MB")
-        return upload
+# Import: the upload → preview → confirm flow of inclusion/imports.py
 
 
-def _refuse(request):
-    return render(request, "inclusion/no_access.html", {"capability": Capability.MANAGE_STOCK}, status=403)
+class DeviceImporter(Importer):
+    """A stock import: devices.imports reads and checks the file, devices.services.device_import adds it."""
+
+    purpose = UPLOAD_PURPOSE
+    form_class = DeviceImportForm
+    upload_template = "devices/import.html"
+    preview_template = "devices/import_preview.html"
+    upload_url = "devices:device-import"
+
+    def check(self, request, form, *, filename, content):
+        return imports.device_import_check(organisation=request.membership.organisation, filename=filename,
+                                           content=content)  # fmt: skip
+
+    def confirm(self, request, form, *, filename, content):
+        return services.device_import(actor=actor_for(request), filename=filename, content=content)
+
+    def done(self, request, result, *, filename):
+        count = len(result)
+        messages.success(request, f"{count} device{'s' if count != 1 else ''} imported from {filename}.")
+        return redirect(_after_import_url())
+
+    def upload_context(self, request):
+        return {"columns": imports.column_guide()}
+
+    def preview_context(self, request, form, check):
+        kinds, conditions = dict(DeviceKind.choices), dict(Condition.choices)
+        rows = [
+            {"line": row.line, "asset_tag": row.values["asset_tag"], "kind": kinds.get(row.values["kind"], ""),
+             "description": " ".join(filter(None, (row.values["make"], row.values["model"]))),
+             "serial_number": row.values["serial_number"], "location": row.values["location"],
+             "condition": conditions.get(row.values["condition"], "")}
+            for row in check.rows[:PREVIEW_ROWS]
+        ]  # fmt: skip
+        organisation = request.membership.organisation
+        return {"rows": rows, "more_rows": max(0, len(check.rows) - PREVIEW_ROWS), "organisation": organisation,
+                "organisation_prefix": services.asset_tag_prefix(organisation)}  # fmt: skip
 
 
-# Import
+DEVICE_IMPORTER = DeviceImporter()
 
 
 @staff_view(Capability.MANAGE_STOCK)
 def device_import(request):
-    form = DeviceImportForm(request.POST if request.method == "POST" else None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        content = upload.read()
-        check = imports.device_import_check(
-            organisation=request.membership.organisation, filename=upload.name, content=content
-        )
-        if check.file_error:
-            form.add_error("file", check.file_error)
-        else:
-            token = ""
-            if check.ok:
-                token = uploads.upload_keep(
-                    purpose=UPLOAD_PURPOSE,
-                    membership=request.membership,
-                    filename=check.filename,
-                    content=content,
-                    seconds=IMPORT_KEEP_SECONDS,
-                )
-            return _preview(request, check, token=token)
-    return render(request, "devices/import.html", {"form": form, "columns": _column_guide()})
+    return import_upload(request, DEVICE_IMPORTER)
 
 
 @require_POST
 @staff_view(Capability.MANAGE_STOCK)
 def device_import_confirm(request):
-    upload = uploads.upload_claim(
-        purpose=UPLOAD_PURPOSE, membership=request.membership, token=request.POST.get("token", "")
-    )
-    if upload is None:
-        messages.error(request, uploads.EXPIRED)
-        return redirect("devices:device-import")
-    try:
-        devices = services.device_import(actor=actor_for(request), filename=upload.filename, content=upload.content)
-    except imports.DeviceImportRefused as refused:
-        # Something changed since the preview (a tag taken meanwhile): show what, on the same page.
-        return _preview(request, refused.check, token="", rechecked=True)
-    except DomainError as error:
-        messages.error(request, error.message)
-        return redirect("devices:device-import")
-    count = len(devices)
-    messages.success(request, f"{count} device{'s' if count != 1 else ''} imported from {upload.filename}.")
-    return redirect(_after_import_url())
-
-
-def _preview(request, check: imports.ImportCheck, *, token: str, rechecked: bool = False):
-    kinds, conditions = dict(DeviceKind.choices), dict(Condition.choices)
-    rows = [
-        {"line": row.line, "asset_tag": row.values["asset_tag"], "kind": kinds.get(row.values["kind"], ""),
-         "description": " ".join(filter(None, (row.values["make"], row.values["model"]))),
-         "serial_number": row.values["serial_number"], "location": row.values["location"],
-         "condition": conditions.get(row.values["condition"], "")}
-        for row in check.rows[:PREVIEW_ROWS]
-    ]  # fmt: skip
-    bad_lines = {problem.line for problem in check.problems if problem.line is not None}
-    return render(
-        request,
-        "devices/import_preview.html",
-        {
-            "check": check, "token": token, "rows": rows, "rechecked": rechecked,
-            "more_rows": max(0, len(check.rows) - PREVIEW_ROWS), "bad_rows": len(bad_lines),
-            "organisation": request.membership.organisation,
-            "organisation_prefix": services.asset_tag_prefix(request.membership.organisation),
-        },
-    )  # fmt: skip
+    return import_confirm(request, DEVICE_IMPORTER)
 
 
 def _after_import_url() -> str:
@@ -133,29 +88,6 @@ def _after_import_url() -> str:
         return reverse("devices:device-list") + f"?status={DeviceStatus.RECEIVED}"
     except NoReverseMatch:
         return reverse("devices:device-import")
-
-
-def _column_guide() -> list[tuple[str, str]]:
-    def names(choices):
-        return ", ".join(label.split(":")[0] for label in choices.labels)
-
-    return [
-        (
-            "asset_tag",
-            "Your tag, such as LAP-0042. Leave blank and one is made for you (your initials and a number, like BCW-000123).",
-        ),
-        ("serial_number", "The maker's serial number."),
-        ("kind", f"Required: {names(DeviceKind)}."),
-        ("make", "For example Lenovo."),
-        ("model", "For example ThinkPad T480."),
-        ("specification", "Processor, memory, storage."),
-        ("accessories", f"Separated by semicolons (;): {imports.ACCESSORY_NAMES}."),
-        ("location", "Where it is kept."),
-        ("source", "Purchased, Donated (if blank) or Refurbished."),
-        ("donor", "Who gave it."),
-        ("condition", "As new, Good (if blank), Fair or Poor."),
-        ("notes", "Anything else."),
-    ]
 
 
 # Export

@@ -8,28 +8,25 @@ puts that on the resident's timeline). Both are sent with no-store. Everywhere e
 a voucher is its masked code (••••1234).
 
 Another organisation's voucher or batch is 404 for everyone; the stock pages and imports are for
-coordinators and administrators (others get 403). An upload waits in the cache (Redis) between its preview
-and the confirmation, under a random token, for IMPORT_KEEP_SECONDS (inclusion.uploads), and is checked again
-on confirmation.
+coordinators and administrators (others get 403). Importing a batch is the upload → preview → confirm flow
+of inclusion/imports.py: the file is checked again on confirmation.
 """
 
 from datetime import timedelta
 
 from django.contrib import messages
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.datastructures import MultiValueDict
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from devices import exports
 from devices.templatetags.vouchers import kind_in_sentence
-from inclusion import uploads
 from inclusion.access import Capability, membership_can, resident_get_visible
 from inclusion.errors import DomainError
+from inclusion.imports import ImportCheck, Importer, ImportRefused, Problem, import_confirm, import_upload
 from inclusion.web import actor_for, form_refuse, paginate, posted, staff_view
 
 from . import selectors
@@ -41,7 +38,7 @@ from .forms import (
     VoucherIssueForm,
     VoucherWithdrawForm,
 )
-from .imports import VoucherFile, problems_masked, voucher_file_read
+from .imports import problems_masked, voucher_file_read
 from .models import Voucher, VoucherStatus, mask_code
 from .services import (
     voucher_activate,
@@ -55,7 +52,7 @@ from .services import (
 V = VoucherStatus
 PAGE_SIZE = 50
 PREVIEW_ROWS = 500  # rows listed on the preview page; all of them are imported
-IMPORT_KEEP_SECONDS = uploads.KEEP_SECONDS
+
 UPLOAD_PURPOSE = "devices:voucher-import"  # the cache key's prefix (inclusion.uploads)
 # The vouchers just issued in this session, whose codes the confirmation page may show once.
 JUST_ISSUED = "devices:vouchers-just-issued"
@@ -158,118 +155,80 @@ def _page(request, vouchers):
     return page
 
 
-# Import
+# Import: the upload → preview → confirm flow of inclusion/imports.py
+
+
+class VoucherBatchImporter(Importer):
+    """A batch of vouchers: devices.vouchers.imports reads the file, the service checks the rows (a dry run,
+    counted against the hourly limit and recorded) and imports them. A web import is a check, a recheck on
+    confirming and the import. The batch's details are on the upload page's form, so problems are shown there."""
+
+    purpose = UPLOAD_PURPOSE
+    form_class = VoucherBatchImportForm
+    upload_template = "devices/vouchers/import.html"
+    preview_template = "devices/vouchers/import_preview.html"
+    upload_url = "devices:voucher-import"
+    problems_on_upload_page = True
+
+    def check(self, request, form, *, filename, content):
+        read = voucher_file_read(filename=filename, content=content)
+        if read.file_error:
+            return ImportCheck(filename=read.filename, file_error=read.file_error)
+        errors = []
+        if read.rows:
+            report = voucher_batch_import(actor=actor_for(request), rows=read.rows, dry_run=True,
+                                          **form.batch_details())  # fmt: skip
+            errors = report.errors
+        return _import_check(read.filename, read.rows, read.problems + errors)
+
+    def confirm(self, request, form, *, filename, content):
+        # Everything is checked again: the batch details (the form, by the flow) and every row (codes someone else
+        # imported meanwhile); the service checks the rows once more, inside its transaction.
+        check = self.check(request, form, filename=filename, content=content)
+        if not check.ok:
+            raise ImportRefused(check)
+        report = voucher_batch_import(actor=actor_for(request), rows=check.rows, dry_run=False, **form.batch_details())
+        if not report.ok:  # changed between our check and the service's
+            raise ImportRefused(_import_check(check.filename, check.rows, report.errors))
+        return report
+
+    def done(self, request, result, *, filename):
+        count = result.imported
+        messages.success(request, f"{count} voucher{'s' if count != 1 else ''} imported from {filename}.")
+        return redirect("devices:voucher-batch-detail", batch_pk=result.batch.pk)
+
+    def preview_context(self, request, form, check):
+        rows = [
+            {"line": row.line, "code": mask_code(row.code), "iccid": mask_code(row.iccid),
+             "sim_serial": mask_code(row.sim_serial)}
+            for row in check.rows[:PREVIEW_ROWS]
+        ]  # fmt: skip
+        details = form.cleaned_data
+        return {"rows": rows, "more_rows": max(0, len(check.rows) - PREVIEW_ROWS), "details": details,
+                "kind_label": dict(form.fields["kind"].choices)[details["kind"]],
+                "columns": [c for c in ("code", "iccid", "sim_serial") if any(getattr(r, c) for r in check.rows)]}  # fmt: skip
+
+
+def _import_check(filename: str, rows: list, problems: list[tuple[int, str]]) -> ImportCheck:
+    """The rows and their problems (line 0 is the whole file), with every code in a message masked."""
+    masked = sorted(problems_masked(problems, rows))
+    return ImportCheck(
+        filename=filename, rows=rows, problems=[Problem(line or None, "", reason) for line, reason in masked]
+    )
+
+
+VOUCHER_BATCH_IMPORTER = VoucherBatchImporter()
 
 
 @staff_view(Capability.MANAGE_STOCK)
 def voucher_import(request):
-    form = VoucherBatchImportForm(posted(request), request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        content = upload.read()
-        try:
-            read, problems = _check(request, form, upload.name, content)
-        except DomainError as error:  # the hourly limit
-            form_refuse(form, error)
-            return _import_page(request, form)
-        if read.file_error:
-            form.add_error("file", read.file_error)
-        elif problems:
-            return _import_page(request, form, read=read, problems=problems)
-        else:
-            # The form is kept too: the confirmation checks the batch details again.
-            data = {key: values for key, values in request.POST.lists() if key not in ("csrfmiddlewaretoken", "submit")}
-            token = uploads.upload_keep(
-                purpose=UPLOAD_PURPOSE,
-                membership=request.membership,
-                filename=read.filename,
-                content=content,
-                data=data,
-                seconds=IMPORT_KEEP_SECONDS,
-            )
-            return _preview(request, form, read, token)
-    return _import_page(request, form)
+    return import_upload(request, VOUCHER_BATCH_IMPORTER)
 
 
 @require_POST
 @staff_view(Capability.MANAGE_STOCK)
 def voucher_import_confirm(request):
-    upload = uploads.upload_claim(
-        purpose=UPLOAD_PURPOSE, membership=request.membership, token=request.POST.get("token", "")
-    )
-    if upload is None:
-        messages.error(request, uploads.EXPIRED)
-        return redirect("devices:voucher-import")
-    # Everything is checked again: the batch details (a provider switched off, a date passed) and every row
-    # (codes someone else imported meanwhile). The service checks the rows once more, inside its transaction.
-    form = VoucherBatchImportForm(
-        MultiValueDict(upload.data), {"file": SimpleUploadedFile(upload.filename, upload.content)}
-    )
-    if not form.is_valid():
-        return _import_page(request, form, rechecked=True)
-    try:
-        read, problems = _check(request, form, upload.filename, upload.content)
-    except DomainError as error:  # the hourly limit
-        form_refuse(form, error)
-        return _import_page(request, form, rechecked=True)
-    if read.file_error or problems:
-        if read.file_error:
-            form.add_error("file", read.file_error)
-        return _import_page(request, form, read=read, problems=problems, rechecked=True)
-    try:
-        report = voucher_batch_import(actor=actor_for(request), rows=read.rows, dry_run=False, **form.batch_details())
-    except DomainError as error:
-        form_refuse(form, error)
-        return _import_page(request, form, rechecked=True)
-    if not report.ok:  # changed between our check and the service's
-        problems = sorted(problems_masked(report.errors, read.rows))
-        return _import_page(request, form, read=read, problems=problems, rechecked=True)
-    count = report.imported
-    messages.success(request, f"{count} voucher{'s' if count != 1 else ''} imported from {read.filename}.")
-    return redirect("devices:voucher-batch-detail", batch_pk=report.batch.pk)
-
-
-def _check(request, form, filename: str, content: bytes) -> tuple[VoucherFile, list[tuple[int, str]]]:
-    """Read the file and check its rows with the service (a dry run): every problem, codes masked."""
-    read = voucher_file_read(filename=filename, content=content)
-    if read.file_error:
-        return read, []
-    errors = []
-    if read.rows:
-        report = voucher_batch_import(actor=actor_for(request), rows=read.rows, dry_run=True, **form.batch_details())
-        errors = report.errors
-    return read, sorted(problems_masked(read.problems + errors, read.rows))
-
-
-def _import_page(request, form, *, read: VoucherFile | None = None, problems=(), rechecked: bool = False):
-    if problems:
-        count = len(problems)
-        form.add_error(
-            "file",
-            f"{read.filename} has {count} problem{'s' if count != 1 else ''}: nothing has been imported. Correct "
-            "the file and upload it again.",
-        )
-    return render(
-        request,
-        "devices/vouchers/import.html",
-        {"form": form, "problems": problems, "read": read, "rechecked": rechecked},
-    )
-
-
-def _preview(request, form, read: VoucherFile, token: str):
-    rows = [
-        {"line": row.line, "code": mask_code(row.code), "iccid": mask_code(row.iccid),
-         "sim_serial": mask_code(row.sim_serial)}
-        for row in read.rows[:PREVIEW_ROWS]
-    ]  # fmt: skip
-    details = form.cleaned_data
-    return render(
-        request,
-        "devices/vouchers/import_preview.html",
-        {"read": read, "rows": rows, "more_rows": max(0, len(read.rows) - PREVIEW_ROWS), "token": token,
-         "details": details, "kind_label": dict(form.fields["kind"].choices)[details["kind"]],
-         "columns": [c for c in ("code", "iccid", "sim_serial") if any(getattr(r, c) for r in read.rows)]},
-    )  # fmt: skip
+    return import_confirm(request, VOUCHER_BATCH_IMPORTER)
 
 
 # Issuing
