@@ -126,11 +126,19 @@ def loan_get(*, organisation: Organisation, pk) -> Loan | None:
     )
 
 
+def resident_records_visible(records: QuerySet, *, organisation: Organisation, resident: Resident, given_by: str):
+    """A resident's loans or vouchers (`records`, already the resident's) as `organisation` may see them: all of
+    them when it owns the resident (it answers for the whole record), otherwise only those it gave (`given_by`:
+    the path to the organisation that lent or issued each one). The one home of that rule for loans and vouchers."""
+    if resident.owning_organisation_id == organisation.pk:
+        return records
+    return records.filter(**{given_by: organisation})
+
+
 def loans_for_resident(*, organisation: Organisation, resident: Resident) -> QuerySet[Loan]:
-    """A resident's loans as the organisation may see them: its own loans, or all when it owns the resident."""
-    loans = Loan.objects.filter(resident=resident)
-    if resident.owning_organisation_id != organisation.pk:
-        loans = loans.filter(organisation=organisation)
+    """A resident's loans as the organisation may see them (resident_records_visible), newest first."""
+    loans = resident_records_visible(Loan.objects.filter(resident=resident), organisation=organisation,
+                                     resident=resident, given_by="organisation")  # fmt: skip
     return with_overdue(loans).select_related("device", "organisation").order_by("-started_on", "-id")
 
 
@@ -139,7 +147,7 @@ def resident_open_loan_ids(organisation: Organisation) -> QuerySet:
     return Loan.objects.filter(organisation=organisation, closed_at__isnull=True).values("resident_id")
 
 
-# --- Added for the staff web (devices/views.py) ------------------------------------------------------
+# --- Added for the staff web (devices/views/) ------------------------------------------------------
 
 
 def device_loans(*, device: Device) -> QuerySet[Loan]:

@@ -93,8 +93,6 @@ class LendForm(GOVUKForm):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("agreement_method") == AgreementMethod.VERBAL_WITNESSED and not cleaned.get("witness_name"):
-            self.add_error("witness_name", "Enter the name of the witness to a verbal agreement")
         due_on = cleaned.get("due_on")
         if due_on and due_on < timezone.localdate():
             self.add_refusal("due_on", "Due date must be today or in the future")

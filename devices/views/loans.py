@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 
 from inclusion import selectors as resident_selectors
 from inclusion.access import Capability, membership_can
@@ -18,7 +17,7 @@ from inclusion.web import actor_for, form_refuse, load_resident, paginate, poste
 
 from .. import selectors, services
 from ..forms.loans import ExtendForm, LendForm, LoanPolicyForm
-from ..models import AgreementMethod, DeviceStatus, accessories_in_sentence
+from ..models import DeviceStatus, accessories_in_sentence
 from .loaders import load_device, load_loan, loan_closed_redirect
 from .stock import history_titled
 
@@ -64,12 +63,11 @@ def loan_create(request, resident):
                 "asset_tag", f"There is no device tagged {data['asset_tag']} in your stock. Check the tag and try again"
             )
         else:
-            verbal = data["agreement_method"] == AgreementMethod.VERBAL_WITNESSED
             try:
                 loan = services.loan_create(
                     actor=actor_for(request), device=device, resident=resident,
                     agreement_method=data["agreement_method"], agreement_accepted=data["agreement_accepted"],
-                    witness_name=data["witness_name"] if verbal else "", due_on=data["due_on"], notes=data["notes"],
+                    witness_name=data["witness_name"], due_on=data["due_on"], notes=data["notes"],
                 )  # fmt: skip
             except (DomainError, ValidationError) as error:
                 form_refuse(form, error, {"device": "asset_tag"})
@@ -152,13 +150,13 @@ def loan_extend(request, loan):
         else:
             messages.success(request, f"Loan extended: {loan.device.asset_tag} is now due back {_date(loan.due_on)}.")
             return redirect("devices:loan-detail", loan_pk=loan.pk)
-    new_due_on = services.loan_due_date(policy, max(loan.due_on, timezone.localdate()), policy.extension_days)
+    preview = services.loan_extension_preview(loan=loan, policy=policy)
     return render(
         request,
         "devices/loan_extend.html",
         {
-            "form": form, "loan": loan, "device": loan.device, "policy": policy, "new_due_on": new_due_on,
-            "allowed": loan.extensions < policy.max_extensions,
+            "form": form, "loan": loan, "device": loan.device, "policy": policy, "new_due_on": preview.new_due_on,
+            "allowed": preview.allowed, "refusal": preview.refusal,
         },
     )  # fmt: skip
 

@@ -4,6 +4,7 @@ selected whole for lists: use Voucher.masked."""
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
+from devices.selectors import resident_records_visible
 from inclusion.models import Organisation, Resident
 
 from .models import Provider, Voucher, VoucherBatch, VoucherEvent, VoucherStatus
@@ -73,10 +74,10 @@ def voucher_history(*, voucher: Voucher) -> QuerySet[VoucherEvent]:
 
 
 def vouchers_for_resident(*, organisation: Organisation, resident: Resident) -> QuerySet[Voucher]:
-    """The resident's vouchers issued by this organisation (the owning organisation sees all of them)."""
-    vouchers = Voucher.objects.filter(resident=resident)
-    if resident.owning_organisation_id != organisation.pk:
-        vouchers = vouchers.filter(batch__organisation=organisation)
+    """The resident's vouchers as the organisation may see them (devices.selectors.resident_records_visible: the
+    owning organisation sees all of them, others those they issued), newest first."""
+    vouchers = resident_records_visible(Voucher.objects.filter(resident=resident), organisation=organisation,
+                                        resident=resident, given_by="batch__organisation")  # fmt: skip
     return vouchers.select_related("batch", "provider").order_by("-issued_at")
 
 

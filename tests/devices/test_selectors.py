@@ -4,10 +4,14 @@ one place a typed tag is forgiven, and asset_tag_normalise, the one place a tag 
 import pytest
 from django.urls import reverse
 
+from devices import services
 from devices.models import asset_tag_normalise
-from devices.selectors import device_find_typed, device_get
+from devices.selectors import device_find_typed, device_get, loans_for_resident
+from devices.vouchers.selectors import vouchers_for_resident
+from devices.vouchers.services import voucher_issue
 
 from .factories import DeviceFactory
+from .vouchers.factories import VoucherFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -63,3 +67,21 @@ def test_the_stock_search_and_lending_use_the_forgiving_finder(client_a, org_a, 
     DeviceFactory(owning_organisation=org_a, asset_tag="DI-000006")
     response = client_a.get(reverse("devices:device-list"), {"q": "di 000006"})
     assert response.status_code == 302 and response.url == reverse("devices:device-detail", args=["DI-000006"])
+
+
+def test_the_owner_sees_all_of_a_residents_loans_and_vouchers_others_their_own(actor_a, actor_b, org_a, org_b,
+                                                                               resident_a, sharing):  # fmt: skip
+    """resident_records_visible, the one home of this rule, for loans and vouchers alike."""
+    ours = services.loan_create(actor=actor_a, device=DeviceFactory(owning_organisation=org_a), resident=resident_a,
+                                agreement_method="signed_paper")  # fmt: skip
+    sharing.share(resident_a, org_b)
+    theirs = services.loan_create(actor=actor_b, device=DeviceFactory(owning_organisation=org_b), resident=resident_a,
+                                  agreement_method="signed_paper")  # fmt: skip
+    our_voucher = VoucherFactory(batch__organisation=org_a)
+    their_voucher = VoucherFactory(batch__organisation=org_b)
+    our_voucher = voucher_issue(actor=actor_a, resident=resident_a, kind=our_voucher.batch.kind)
+    their_voucher = voucher_issue(actor=actor_b, resident=resident_a, kind=their_voucher.batch.kind)
+    assert set(loans_for_resident(organisation=org_a, resident=resident_a)) == {ours, theirs}
+    assert set(loans_for_resident(organisation=org_b, resident=resident_a)) == {theirs}
+    assert set(vouchers_for_resident(organisation=org_a, resident=resident_a)) == {our_voucher, their_voucher}
+    assert set(vouchers_for_resident(organisation=org_b, resident=resident_a)) == {their_voucher}
