@@ -161,9 +161,9 @@ class VoucherImportRecord(models.Model):
 
 
 class VoucherEvent(models.Model):
-    """A voucher's history: every change of status (imported, issued, activated, failed, withdrawn, expired),
-    with who, when, from → to and why. Written in the same transaction as the change (devices/vouchers/events.py).
-    Never holds a code."""
+    """A voucher's history: every change of status (issued, activated, failed, withdrawn, expired), with who,
+    when, from → to and why. Written in the same transaction as the change (devices/vouchers/services.py). Its
+    import is the batch's VoucherImportRecord. Never holds a code."""
 
     voucher = models.ForeignKey(Voucher, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(max_length=40)
@@ -179,7 +179,7 @@ class VoucherEvent(models.Model):
     class Meta:
         ordering = ["-occurred_at", "-id"]
 
-    TITLES = {"import": "Imported", "issue": "Issued", "activate": "Marked activated", "fail": "Marked not working",
+    TITLES = {"import": "Imported with its batch", "issue": "Issued", "activate": "Marked activated", "fail": "Marked not working",
               "withdraw": "Withdrawn", "expire": "Expired unissued"}  # fmt: skip
 
     def __str__(self):

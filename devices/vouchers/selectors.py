@@ -7,7 +7,7 @@ from django.utils import timezone
 from devices.selectors import resident_records_visible
 from inclusion.models import Organisation, Resident
 
-from .models import Provider, Voucher, VoucherBatch, VoucherEvent, VoucherStatus
+from .models import Provider, Voucher, VoucherBatch, VoucherEvent, VoucherImportRecord, VoucherStatus
 
 
 def voucher_batch_list(*, organisation: Organisation) -> QuerySet[VoucherBatch]:
@@ -68,9 +68,20 @@ def voucher_get(*, organisation: Organisation, pk) -> Voucher | None:
     return voucher_list(organisation=organisation).filter(pk=pk).first()
 
 
-def voucher_history(*, voucher: Voucher) -> QuerySet[VoucherEvent]:
-    """The voucher's history, newest first (the caller has already found the voucher within its organisation)."""
-    return voucher.events.select_related("actor", "api_key", "organisation").order_by("-occurred_at", "-id")
+def voucher_history(*, voucher: Voucher) -> list[VoucherEvent]:
+    """The voucher's history, newest first, ending with its import (the caller has already found the voucher
+    within its organisation). The import is recorded once for the whole batch (VoucherImportRecord); it is shown
+    here as an unsaved VoucherEvent so that every entry reads alike."""
+    events = list(voucher.events.select_related("actor", "api_key", "organisation").order_by("-occurred_at", "-id"))
+    record = (
+        VoucherImportRecord.objects.filter(batch_id=voucher.batch_id, dry_run=False)
+        .select_related("user", "api_key", "organisation").first()
+    )  # fmt: skip
+    if record:
+        events.append(VoucherEvent(voucher=voucher, action="import", to_status=VoucherStatus.AVAILABLE,
+                                   organisation=record.organisation, actor=record.user, api_key=record.api_key,
+                                   occurred_at=record.created_at, data={"rows": record.rows}))  # fmt: skip
+    return events
 
 
 def vouchers_for_resident(*, organisation: Organisation, resident: Resident) -> QuerySet[Voucher]:

@@ -2,8 +2,9 @@
 withdrawal and expiry.
 
 The statuses follow the TRANSITIONS table below, and nothing else sets a voucher's status: each change goes
-through voucher_move (or, for a whole batch at once, one statement that keeps to the same table) and writes a
-VoucherEvent (who, when, from → to, why) in the same transaction. The database holds the same table
+through voucher_move (or, for expiry, one statement that keeps to the same table) and writes a VoucherEvent
+(who, when, from → to, why) in the same transaction. An import is recorded once for its batch (VoucherImportRecord:
+who, when, how many), not once per voucher: a row per code would double the time a 100,000-code import takes. The database holds the same table
 (trigger voucher_status_follows_transitions), so a status changed any other way is refused.
 
 Issuing is a queue: the voucher that expires soonest is taken with SELECT ... FOR UPDATE SKIP LOCKED,
@@ -30,7 +31,7 @@ from inclusion.models import Organisation, Resident
 from inclusion.ratelimit import rate_limit_take
 from inclusion.services import resident_check_ready
 
-from .events import VoucherEventKind, voucher_event_record, voucher_events_record_for_batch
+from .events import VoucherEventKind, voucher_event_record
 from .models import Provider, Voucher, VoucherBatch, VoucherImportRecord, VoucherKind, VoucherStatus
 
 logger = logging.getLogger(__name__)
@@ -209,8 +210,6 @@ def voucher_batch_import(*, actor: Actor, rows: list[ImportRow], dry_run: bool, 
                           "imported; check the file again.", code="duplicate") from None  # fmt: skip
     record.batch = batch
     record.save()
-    voucher_events_record_for_batch(batch_id=batch.pk, actor=actor, action="import", to_status=V.AVAILABLE,
-                                    data={"import_record": record.pk})  # fmt: skip
     report.imported, report.batch = len(rows), batch
     return report
 
