@@ -15,21 +15,22 @@ of inclusion/imports.py: the file is checked again on confirmation.
 from datetime import timedelta
 
 from django.contrib import messages
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from devices import exports
 from devices.templatetags.vouchers import kind_in_sentence
 from inclusion.access import Capability, membership_can, resident_get_visible
 from inclusion.errors import DomainError
 from inclusion.imports import ImportCheck, Importer, ImportRefused, Problem, import_confirm, import_upload
+from inclusion.spreadsheets import csv_response
 from inclusion.web import actor_for, form_refuse, paginate, posted, staff_view
 
 from . import selectors
+from .exports import VOUCHER_HEADINGS, voucher_export_rows
 from .forms import (
     VoucherActivateForm,
     VoucherBatchImportForm,
@@ -120,11 +121,8 @@ def voucher_export_csv(request):
     filters = {"status": "", "batch": None}
     if form.is_valid():
         filters.update(form.cleaned_data)
-    rows = exports.voucher_export_rows(selectors.voucher_list(organisation=organisation, **filters))
-    response = StreamingHttpResponse(exports.csv_stream(rows, exports.VOUCHER_HEADINGS), content_type=exports.CSV_TYPE)
-    filename = f"{organisation.slug}-vouchers-{timezone.localdate():%Y-%m-%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    rows = voucher_export_rows(selectors.voucher_list(organisation=organisation, **filters))
+    return csv_response(VOUCHER_HEADINGS, rows, f"{organisation.slug}-vouchers-{timezone.localdate():%Y-%m-%d}.csv")
 
 
 @staff_view()
