@@ -15,6 +15,8 @@ from django.utils import timezone
 
 from inclusion.models import Organisation, OrganisationAPIKey, Resident, User
 
+from .history import HistoryEvent
+
 # Data-connectivity vouchers live in devices/vouchers/models.py: the same app label, the same tables.
 from .vouchers.models import (  # noqa: F401
     Provider,
@@ -201,33 +203,18 @@ DEVICE_COLUMNS = (
 DEVICE_FIELDS = tuple(column.name for column in DEVICE_COLUMNS)
 
 
-class DeviceEvent(models.Model):
+class DeviceEvent(HistoryEvent):
     """The device's history: every status change and notable action, with who, when and from → to."""
 
     device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(max_length=40)
     from_status = models.CharField(max_length=20, blank=True, choices=DeviceStatus.choices)
     to_status = models.CharField(max_length=20, blank=True, choices=DeviceStatus.choices)
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    api_key = models.ForeignKey(OrganisationAPIKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    note = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    occurred_at = models.DateTimeField(default=timezone.now)
 
-    class Meta:
-        ordering = ["-occurred_at", "-id"]
+    class Meta(HistoryEvent.Meta):
+        pass
 
     def __str__(self):
         return f"{self.device.asset_tag}: {self.action}"
-
-    @property
-    def actor_label(self):
-        if self.actor_id:
-            return str(self.actor)
-        if self.api_key_id:
-            return f"API: {self.api_key.name}"
-        return "System"
 
 
 class Wipe(models.Model):

@@ -18,10 +18,8 @@ class VoucherEventKind(models.TextChoices):
 
 
 def voucher_event_record(
-    *, voucher: Voucher, actor: Actor, action: str, from_status: str = "", to_status: str = "", note: str = "",
+    *, voucher: Voucher, actor: Actor, action: str, from_status: str, to_status: str, note: str = "",
     data: dict | None = None,
 ) -> VoucherEvent:  # fmt: skip
-    return VoucherEvent.objects.create(
-        voucher=voucher, action=action, from_status=from_status, to_status=to_status,
-        organisation=actor.organisation, actor=actor.user, api_key=actor.api_key, note=note, data=data or {},
-    )  # fmt: skip
+    return VoucherEvent.record(actor=actor, voucher=voucher, action=action, from_status=from_status,
+                               to_status=to_status, note=note, data=data or {})  # fmt: skip

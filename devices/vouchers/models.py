@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from devices.history import HistoryEvent
 from inclusion.models import Organisation, OrganisationAPIKey, Resident, User
 
 
@@ -160,24 +161,17 @@ class VoucherImportRecord(models.Model):
         return f"{'Dry run' if self.dry_run else 'Import'} of {self.rows} by {self.organisation}"
 
 
-class VoucherEvent(models.Model):
+class VoucherEvent(HistoryEvent):
     """A voucher's history: every change of status (issued, activated, failed, withdrawn, expired), with who,
     when, from → to and why. Written in the same transaction as the change (devices/vouchers/services.py). Its
     import is the batch's VoucherImportRecord. Never holds a code."""
 
     voucher = models.ForeignKey(Voucher, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(max_length=40)
     from_status = models.CharField(max_length=20, blank=True, choices=VoucherStatus.choices)
     to_status = models.CharField(max_length=20, blank=True, choices=VoucherStatus.choices)
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    api_key = models.ForeignKey(OrganisationAPIKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    note = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    occurred_at = models.DateTimeField(default=timezone.now)
 
-    class Meta:
-        ordering = ["-occurred_at", "-id"]
+    class Meta(HistoryEvent.Meta):
+        pass
 
     TITLES = {"import": "Imported with its batch", "issue": "Issued", "activate": "Marked activated", "fail": "Marked not working",
               "withdraw": "Withdrawn", "expire": "Expired unissued"}  # fmt: skip
@@ -188,11 +182,3 @@ class VoucherEvent(models.Model):
     @property
     def title(self) -> str:
         return self.TITLES.get(self.action, self.action)
-
-    @property
-    def actor_label(self):
-        if self.actor_id:
-            return str(self.actor)
-        if self.api_key_id:
-            return f"API: {self.api_key.name}"
-        return "System"
