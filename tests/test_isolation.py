@@ -11,12 +11,12 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from devices.services import loan_create
-from devices.voucher_services import voucher_issue
+from devices.vouchers.services import voucher_issue
 from inclusion.actors import Actor
 from inclusion.services import consent_record, note_add, resident_duplicate_check
 
 from .devices.factories import DeviceFactory
-from .devices.voucher_factories import VoucherFactory
+from .devices.vouchers.factories import VoucherFactory
 from .factories import MembershipFactory, OrganisationFactory, ResidentFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,12 +8,12 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from devices.voucher_services import voucher_issue
+from devices.vouchers.services import voucher_issue
 from inclusion import registry
 from inclusion.selectors import resident_subject_access
 
 from ..devices.factories import DeviceFactory
-from ..devices.voucher_factories import VoucherFactory
+from ..devices.vouchers.factories import VoucherFactory
 
 pytestmark = pytest.mark.django_db
 APPS = ("devices", "referrals")
