@@ -210,11 +210,34 @@ class DeviceEvent(HistoryEvent):
     from_status = models.CharField(max_length=20, blank=True, choices=DeviceStatus.choices)
     to_status = models.CharField(max_length=20, blank=True, choices=DeviceStatus.choices)
 
+    TITLES = {
+        "receive": "Received into stock", "update details": "Details changed", "record a wipe": "Wiped",
+        "mark ready": "Marked ready to lend", "send for repair": "Sent for repair", "retire": "Retired", "lend": "Lent",
+        "record a return": "Returned", "report lost": "Reported lost or stolen", "gift": "Given to keep",
+        "write off": "Written off", "extend loan": "Loan extended",
+    }  # fmt: skip
+
     class Meta(HistoryEvent.Meta):
         pass
 
     def __str__(self):
         return f"{self.device.asset_tag}: {self.action}"
+
+    @property
+    def title(self) -> str:
+        if self.action == "report lost" and "stolen" in self.data:
+            return "Reported stolen" if self.data["stolen"] else "Reported lost"
+        return self.TITLES.get(self.action, self.action.capitalize())
+
+    @property
+    def changed(self) -> list[str]:
+        """The details a "details changed" entry names (never their values)."""
+        return [name.replace("_", " ") for name in self.data.get("fields", [])]
+
+    @property
+    def missing(self) -> str:
+        """What a return came back without, in a sentence."""
+        return accessories_in_sentence(self.data.get("missing_accessories", []))
 
 
 class Wipe(models.Model):

@@ -1,8 +1,9 @@
 """Staff web pages to import stock from a spreadsheet, export the stock list and print asset labels.
 
 Coordinators and administrators only (they manage stock); anyone else gets 403, and another
-organisation's device is 404 for everyone. An upload waits in the cache (Redis) between its preview
-and the confirmation, under a random token, for IMPORT_KEEP_SECONDS (inclusion.uploads).
+organisation's device is 404 for everyone. The import is the upload → preview → confirm flow every import
+shares (inclusion/imports.py): the upload waits in the cache for IMPORT_KEEP_SECONDS between its preview and
+the confirmation, which checks it again.
 """
 
 from django.contrib import messages

@@ -19,7 +19,6 @@ from .. import selectors, services
 from ..forms.loans import ExtendForm, LendForm, LoanPolicyForm
 from ..models import DeviceStatus, accessories_in_sentence
 from .loaders import load_device, load_loan, loan_closed_redirect
-from .stock import history_titled
 
 S = DeviceStatus
 
@@ -128,7 +127,7 @@ def loan_detail(request, loan):
             "device": loan.device,
             "policy": policy,
             "extensions": selectors.loan_extensions(loan=loan),
-            "notes": history_titled(selectors.loan_notes(loan=loan)),
+            "notes": selectors.loan_notes(loan=loan),
             "accessories_lent": accessories_in_sentence(loan.accessories_lent),
             "accessories_returned": accessories_in_sentence(loan.accessories_returned),
             "accessories_missing": accessories_in_sentence(loan.accessories_missing),

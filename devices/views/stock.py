@@ -89,31 +89,6 @@ def _device_actions(device, loan, *, can_manage: bool) -> list[dict]:
     return actions
 
 
-HISTORY_TITLES = {
-    "receive": "Received into stock", "update details": "Details changed", "record a wipe": "Wiped",
-    "mark ready": "Marked ready to lend", "send for repair": "Sent for repair", "retire": "Retired", "lend": "Lent",
-    "record a return": "Returned", "report lost": "Reported lost or stolen", "gift": "Given to keep",
-    "write off": "Written off", "extend loan": "Loan extended",
-}  # fmt: skip
-
-
-def history_titled(events) -> list:
-    events = list(events)
-    for event in events:
-        event.title = HISTORY_TITLES.get(event.action, event.action.capitalize())
-        if event.action == "report lost" and "stolen" in event.data:
-            event.title = "Reported stolen" if event.data["stolen"] else "Reported lost"
-    return events
-
-
-def _history(device) -> list:
-    events = history_titled(selectors.device_history(device=device))
-    for event in events:
-        event.changed = [name.replace("_", " ") for name in event.data.get("fields", [])]
-        event.missing = accessories_in_sentence(event.data.get("missing_accessories", []))
-    return events
-
-
 @staff_view(load=load_device)
 def device_detail(request, device):
     organisation = request.membership.organisation
@@ -132,7 +107,7 @@ def device_detail(request, device):
             "missing_since_last_loan": accessories_in_sentence(last_closed.accessories_missing) if last_closed else "",
             "current_loan": current,
             "past_loans": [loan for loan in loans if not loan.is_open],
-            "history": _history(device),
+            "history": selectors.device_history(device=device),
             "final": not TRANSITIONS[device.status],
             "wipe_first": device.needs_wipe and S.WIPED in TRANSITIONS[device.status],
             "wipes": selectors.device_wipes(device=device),

@@ -173,8 +173,8 @@ class VoucherEvent(HistoryEvent):
     class Meta(HistoryEvent.Meta):
         pass
 
-    TITLES = {"import": "Imported with its batch", "issue": "Issued", "activate": "Marked activated", "fail": "Marked not working",
-              "withdraw": "Withdrawn", "expire": "Expired unissued"}  # fmt: skip
+    TITLES = {"import": "Imported with its batch", "issue": "Issued", "activate": "Marked activated",
+              "fail": "Marked not working", "withdraw": "Withdrawn", "expire": "Expired unissued"}  # fmt: skip
 
     def __str__(self):
         return f"{self.voucher.masked}: {self.action}"
