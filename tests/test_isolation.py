@@ -32,6 +32,7 @@ NO_PERSONAL_DATA = {
     "directory/services/<uuid:pk>/places/add/", "directory/services/<uuid:pk>/places/<uuid:location_pk>/",
     "directory/services/<uuid:pk>/places/<uuid:location_pk>/remove/",
     "openreferral/", "openreferral/services/<str:id>", "openreferral/services/<str:id>/",
+    "api/v1/services/<pk>/", "api/v1/services/<pk>/retire/",
 }  # fmt: skip
 # Lists and searches: B gets a 200 that must not mention A's resident.
 LISTS = {
@@ -41,7 +42,7 @@ LISTS = {
     "devices/vouchers/": {}, "devices/vouchers/import/": {}, "devices/vouchers/export.csv": {},
     "api/v1/devices/": {}, "api/v1/loans/": {}, "api/v1/vouchers/": {}, "api/v1/voucher-batches/": {},
     "directory/": {"q": "Zeb"}, "directory/ours/": {}, "directory/add/": {},
-    "openreferral/services": {}, "openreferral/services/": {"search": "Zeb"},
+    "openreferral/services": {}, "openreferral/services/": {"search": "Zeb"}, "api/v1/services/": {"q": "Zeb"},
 }  # fmt: skip
 # Endpoints that only take a POST naming what to act on (tested for scoping in their own suites).
 POST_ONLY = {"devices/import/confirm/", "devices/vouchers/import/confirm/", "api/v1/vouchers/issue/",
