@@ -7,6 +7,8 @@ only its partner API routes and its demo services."""
 def register() -> None:
     from inclusion import registry
 
+    from . import demo
     from .api.urls import register as register_api_routes
 
     registry.register_api_routes(register_api_routes)
+    registry.register_demo(demo.demo_load)
