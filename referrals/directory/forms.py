@@ -129,6 +129,7 @@ class ServiceForm(GOVUKForm):
                                      error_messages={"invalid": "Enter an email address, like skills@example.org"})  # fmt: skip
     contact_phone = forms.CharField(label="Contact phone (optional)", max_length=30, required=False)
     url = forms.URLField(label="Web page (optional)", max_length=200, required=False, assume_scheme="https",
+                         widget=forms.TextInput(attrs={"type": "url", "spellcheck": "false", "autocomplete": "url"}),
                          error_messages={"invalid": "Enter a web address, like https://example.org/courses"})  # fmt: skip
     referrals_open = forms.ChoiceField(label="Can partners refer residents to it now?", choices=YES_NO,
                                        widget=forms.RadioSelect)  # fmt: skip

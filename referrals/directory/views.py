@@ -51,6 +51,23 @@ def _days(service) -> str:
     return ", ".join(str(names[day]) for day in service.days)
 
 
+def clock(moment) -> str:
+    """A time in GOV.UK style: 10am, 5:30pm, midday."""
+    if moment.hour == 12 and moment.minute == 0:
+        return "midday"
+    hour = moment.hour % 12 or 12
+    minutes = f":{moment.minute:02d}" if moment.minute else ""
+    return f"{hour}{minutes}{'am' if moment.hour < 12 else 'pm'}"
+
+
+def _hours(service) -> str:
+    if service.opens_at and service.closes_at:
+        return f"{clock(service.opens_at)} to {clock(service.closes_at)}"
+    if service.opens_at:
+        return f"from {clock(service.opens_at)}"
+    return ""
+
+
 def _skill_areas(service) -> list[str]:
     names = dict(SkillArea.choices)
     return [str(names[area]) for area in service.skill_areas if area in names]
@@ -81,7 +98,7 @@ def directory_search(request):
 def service_detail(request, service):
     own = service.organisation_id == request.membership.organisation.pk
     return render(request, "referrals/directory/service_detail.html", {
-        "service": service, "day_names": _days(service), "skill_area_names": _skill_areas(service), "locations": list(service.locations.all()),
+        "service": service, "day_names": _days(service), "skill_area_names": _skill_areas(service), "hours": _hours(service), "locations": list(service.locations.all()),
         "can_change": own and membership_can(request.membership, Capability.MANAGE_REFERRALS)
         and service.status != "defunct",
     })  # fmt: skip

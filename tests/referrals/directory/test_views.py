@@ -47,7 +47,7 @@ def test_coordinator_adds_a_service_with_its_place(coord, org_a):
     assert service.capacity == 12 and service.free and service.languages == ["English", "Punjabi"]
     assert service.locations.get().postcode == "WV1 3AX"
     page = coord.get(response.url).content.decode()
-    assert "Get online: computer basics" in page and "WV1 3AX" in page and "Tuesday, Thursday" in page
+    assert "Get online: computer basics" in page and "WV1 3AX" in page and "Tuesday, Thursday, 10am to 12:30pm" in page
 
 
 @pytest.mark.parametrize(
@@ -129,3 +129,13 @@ def test_coordinator_edits_retires_and_manages_places(coord, org_a):
     assert "New name" not in coord.get("/directory/").content.decode()
     assert "New name" in coord.get("/directory/ours/").content.decode()
     assert ServiceLocation.objects.filter(service=service).count() == 1
+
+
+def test_times_read_the_gov_uk_way():
+    from datetime import time
+
+    from referrals.directory.views import clock
+
+    assert [clock(time(10)), clock(time(17, 30)), clock(time(12)), clock(time(0, 15))] == [
+        "10am", "5:30pm", "midday", "12:15am"
+    ]  # fmt: skip
