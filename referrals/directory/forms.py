@@ -1,7 +1,6 @@
 """Staff web forms of the service directory: the search, a service's details and a place it runs. They check
 the shape of what was typed; the rules across fields are the services' (referrals/directory/services.py)."""
 
-import re
 from datetime import time
 
 from crispy_forms_gds.helper import FormHelper
@@ -10,6 +9,7 @@ from django import forms
 
 from inclusion.forms.base import DateField, GOVUKForm, choices_without_blank, whole_number
 
+from .imports import time_of_day
 from .models import Delivery, ServiceKind, ServiceLevel, ServiceStatus, SkillArea, Weekday
 from .selectors import place_district
 from .services import SETTABLE_STATUSES
@@ -20,8 +20,6 @@ YES_NO = [("yes", "Yes"), ("no", "No")]
 class TimeOfDayField(forms.CharField):
     """A time as people type it: 10, 10am, 10:30, 2.30pm, 14:30."""
 
-    PATTERN = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?$")
-
     def __init__(self, *, noun: str, **kwargs):
         kwargs.setdefault("required", False)
         kwargs.setdefault("max_length", 10)
@@ -30,21 +28,10 @@ class TimeOfDayField(forms.CharField):
         self.widget.attrs.update(autocomplete="off", spellcheck="false")
 
     def clean(self, value):
-        text = super().clean(value).strip().lower().replace(" ", "")
-        if not text:
-            return None
-        match = self.PATTERN.match(text)
-        message = f"{self.noun} must be a time, like 10am or 14:30"
-        if not match:
-            raise forms.ValidationError(message, code="invalid")
-        hour, minute, half = int(match[1]), int(match[2] or 0), match[3]
-        if half:
-            if not 1 <= hour <= 12:
-                raise forms.ValidationError(message, code="invalid")
-            hour = hour % 12 + (12 if half == "pm" else 0)
-        if hour > 23 or minute > 59:
-            raise forms.ValidationError(message, code="invalid")
-        return time(hour, minute)
+        try:
+            return time_of_day(super().clean(value))
+        except ValueError:
+            raise forms.ValidationError(f"{self.noun} must be a time, like 10am or 14:30", code="invalid") from None
 
 
 def _time_text(value) -> str:

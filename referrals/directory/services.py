@@ -165,6 +165,64 @@ def _lock(service: Service, actor: Actor) -> Service:
     return service
 
 
+class ServiceRules:
+    """The rules a new service must meet, for a check that saves nothing (the import's preview)."""
+
+    @staticmethod
+    def names_in_use(organisation: Organisation) -> list[str]:
+        return list(
+            Service.objects.filter(organisation=organisation).exclude(status=ServiceStatus.DEFUNCT)
+            .values_list("name", flat=True)
+        )  # fmt: skip
+
+    @staticmethod
+    def problems(details: dict, locations: list[dict]) -> list[tuple[str, str | None]]:
+        """[(message, field)]: what stops these details (and places) making a service; [] if nothing."""
+        found = []
+        try:
+            service = Service(**_tidy(dict(details)))
+            _check(service, locations=len(locations))
+        except DomainError as error:
+            return [(error.message, error.field)]
+        for location in locations:
+            try:
+                _location(service, dict(location))
+            except DomainError as error:
+                found.append((error.message, error.field))
+        return found
+
+
+@transaction.atomic
+def service_import(*, actor: Actor, filename: str, content: bytes) -> list[Service]:
+    """Add every service in a CSV or .xlsx file to the actor's organisation's, with their places, or none.
+
+    Checks the whole file again with the organisation's row locked (so no colleague adds a service of the
+    same name meanwhile) and raises ServiceImportRefused, listing every problem, if any row is bad. Then three
+    bulk inserts: the services, their places and an audit event for each."""
+    from inclusion.models import AuditEvent
+
+    from .imports import ServiceImportRefused, service_import_check
+
+    lock_one(Organisation, actor.organisation.pk)
+    check = service_import_check(organisation=actor.organisation, filename=filename, content=content)
+    if not check.ok:
+        raise ServiceImportRefused(check)
+    made, places = [], []
+    for row in check.rows:
+        service = Service(organisation=actor.organisation, created_by=actor.user, **_tidy(dict(row.details)))
+        made.append(service)
+        places.extend(_location(service, dict(location)) for location in row.locations)
+    Service.objects.bulk_create(made)
+    ServiceLocation.objects.bulk_create(places)
+    AuditEvent.objects.bulk_create(
+        AuditEvent(organisation=actor.organisation, actor=actor.user, api_key=actor.api_key, action="service.create",
+                   object_type=service._meta.label_lower, object_id=str(service.pk), object_repr=str(service)[:200],
+                   after={**_audit_values(service), "import": check.filename})
+        for service in made
+    )  # fmt: skip
+    return made
+
+
 @transaction.atomic
 def service_create(*, actor: Actor, locations: list[dict] = (), **details) -> Service:
     """Add a service to the actor's organisation's directory entries, with where it runs.
