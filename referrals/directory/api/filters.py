@@ -5,6 +5,7 @@ import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 
 from inclusion.api.filters import StrictBooleanFilter
 
@@ -25,6 +26,13 @@ class PlaceField(forms.CharField):
         return district
 
 
+# A postcode district (WV10), or a whole postcode (WV10 6QR), any case, with spaces or none: what
+# place_district() understands, so that a request the schema allows is never refused.
+_INWARD_LETTER = "[ABD-HJLNP-UW-Zabd-hjlnp-uw-z]"
+PLACE_PATTERN = f"^ *(?:[A-Za-z]{{1,2}}[0-9][A-Za-z0-9]? *(?:[0-9]{_INWARD_LETTER}{{2}} *)?)?$"
+
+
+@extend_schema_field({"type": "string", "pattern": PLACE_PATTERN, "maxLength": 16})
 class PlaceFilter(django_filters.CharFilter):
     field_class = PlaceField
 

@@ -175,6 +175,9 @@ class ServiceOutputSerializer(serializers.ModelSerializer):
     closes_at = TimeOfDayField(read_only=True)
     status = ServiceStatusField(read_only=True)
     languages = serializers.ListField(child=serializers.CharField(), read_only=True)
+    # Blank when not given, so plain text rather than the formats (an empty string is no email or URI).
+    contact_email = serializers.CharField(read_only=True, help_text="A shared mailbox, or blank.")
+    url = serializers.CharField(read_only=True, help_text="The service's web page, or blank.")
     locations = serializers.SerializerMethodField()
 
     class Meta:

@@ -8,6 +8,7 @@ exist, so a write never tells one partner more about another's service than read
 
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -48,6 +49,7 @@ WRITE_DESCRIPTION = (
                          description=WRITE_DESCRIPTION, parameters=[SERVICE_ID], request=ServiceRetireInputSerializer,
                          responses=ServiceOutputSerializer),
 )  # fmt: skip
+@extend_validation_errors(["invalid"], field_name="place", actions=["list"])
 class ServiceViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
     serializer_class = ServiceOutputSerializer
     refusals = {

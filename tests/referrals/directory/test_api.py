@@ -4,10 +4,14 @@ organisation's is 404 on every write, nothing changed), the API's statuses and c
 import uuid
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from inclusion.models import AuditEvent
+from referrals.directory.api.filters import PLACE_PATTERN
 from referrals.directory.models import Service
+from referrals.directory.selectors import place_district
 
 from .factories import ServiceFactory
 
@@ -149,3 +153,18 @@ def test_the_schema_documents_the_endpoints_and_their_errors(api_a):
     retire = schema["paths"]["/api/v1/services/{id}/retire/"]["post"]
     assert {"200", "404", "409"} <= set(retire["responses"])
     assert schema["components"]["schemas"]["ServiceInputRequest"]["additionalProperties"] is False
+
+
+@settings(max_examples=500, deadline=None)
+@given(place=st.from_regex(PLACE_PATTERN, fullmatch=True))
+def test_every_place_the_schema_allows_is_understood(place):
+    # A request the schema allows is never refused: blank is no filter, anything else a district.
+    assert not place.strip() or place_district(place) is not None
+
+
+def test_output_blanks_are_plain_text_not_formats(api_a, org_a):
+    service = ServiceFactory(organisation=org_a, contact_email="", url="")
+    body = api_a.get(f"/api/v1/services/{service.pk}/").json()
+    assert body["contact_email"] == "" and body["url"] == ""
+    schema = api_a.get("/api/schema/", {"format": "json"}).json()["components"]["schemas"]["ServiceOutput"]
+    assert "format" not in schema["properties"]["contact_email"] and "format" not in schema["properties"]["url"]
