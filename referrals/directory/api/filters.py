@@ -14,10 +14,14 @@ from ..selectors import LISTED_STATUSES, place_district
 
 
 class PlaceField(forms.CharField):
-    """A postcode or its first part, taken as its district ('wv10 6qr' → WV10)."""
+    """A postcode or its first part, taken as its district ('wv10 6qr' → WV10). Its length is checked as
+    sent, before trimming, as the schema states it."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**{**kwargs, "strip": False})
 
     def clean(self, value):
-        value = super().clean(value)
+        value = super().clean(value).strip()
         if not value:
             return value
         district = place_district(value)
@@ -38,7 +42,7 @@ class PlaceFilter(django_filters.CharFilter):
 
 
 class ServiceFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="filter_q", max_length=200, label="Words in the name or description")
+    q = django_filters.CharFilter(method="filter_q", label="Words in the name or description (the first ten)")
     skill_area = django_filters.ChoiceFilter(choices=SkillArea.choices, method="filter_skill_area")
     kind = django_filters.ChoiceFilter(choices=ServiceKind.choices)
     place = PlaceFilter(method="filter_place", max_length=16,
@@ -46,7 +50,7 @@ class ServiceFilter(django_filters.FilterSet):
     delivery = django_filters.ChoiceFilter(choices=Delivery.choices, method="filter_delivery",
                                            label="in_person or online also find blended services")  # fmt: skip
     day = django_filters.ChoiceFilter(choices=Weekday.choices, method="filter_day")
-    organisation = django_filters.CharFilter(field_name="organisation__slug", max_length=60,
+    organisation = django_filters.CharFilter(field_name="organisation__slug",
                                              label="The slug of the organisation that runs it")  # fmt: skip
     referrals_open = StrictBooleanFilter()
     status = django_filters.ChoiceFilter(

@@ -168,3 +168,9 @@ def test_output_blanks_are_plain_text_not_formats(api_a, org_a):
     assert body["contact_email"] == "" and body["url"] == ""
     schema = api_a.get("/api/schema/", {"format": "json"}).json()["components"]["schemas"]["ServiceOutput"]
     assert "format" not in schema["properties"]["contact_email"] and "format" not in schema["properties"]["url"]
+
+
+def test_place_longer_than_the_schema_allows_is_refused_even_as_spaces(api_a):
+    response = api_a.get("/api/v1/services/", {"place": " " * 17})
+    assert response.status_code == 400 and _codes(response) == {("place", "max_length")}
+    assert api_a.get("/api/v1/services/", {"place": "  wv10  "}).status_code == 200
