@@ -112,3 +112,35 @@ def test_coordinator_adds_a_course_and_frontline_staff_find_it(page, checks, wor
     context.close()
     checks.assert_all_clean()
     other_checks.assert_all_clean()
+
+
+def test_coordinator_imports_services_from_a_spreadsheet(page, checks, world, tmp_path):
+    from ..referrals.directory.test_imports import GOOD, csv_bytes
+
+    bad = tmp_path / "services.csv"
+    bad.write_bytes(csv_bytes([*GOOD, ["", "No name", "Cooking class", "", "", "", "", "", "", "", "", "", "", ""]]))
+    good = tmp_path / "services-fixed.csv"
+    good.write_bytes(csv_bytes(GOOD))
+
+    sign_in(page, world["coordinator"].user)
+    page.goto("/directory/ours/")
+    checks("60-10-our-services")
+    page.get_by_role("link", name="Import from a spreadsheet").click()
+    expect(page.get_by_role("heading", name="Import services")).to_be_visible()
+    checks("60-11-import")
+    page.get_by_label("Upload a file").set_input_files(str(bad))
+    page.get_by_role("button", name="Check the file").click()
+    expect(page.get_by_role("heading", name="Fix the problems in the file")).to_be_visible()
+    expect(page.get_by_role("table", name="2 problems")).to_contain_text("“Cooking class” is not a kind we know")
+    checks("60-12-import-problems")
+    page.get_by_role("link", name="Upload a corrected file").click()
+    page.get_by_label("Upload a file").set_input_files(str(good))
+    page.get_by_role("button", name="Check the file").click()
+    expect(page.get_by_role("heading", name="Check the services before you import them")).to_be_visible()
+    checks("60-13-import-preview")
+    page.get_by_role("button", name="Import 3 services").click()
+    expect(page.get_by_text("3 services imported from services-fixed.csv.")).to_be_visible()
+    expect(page.get_by_role("link", name="Tablet lending")).to_be_visible()
+    checks("60-14-imported")
+    assert Service.objects.filter(organisation=world["coordinator"].organisation).count() == 3
+    checks.assert_all_clean()
