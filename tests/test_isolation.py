@@ -26,6 +26,13 @@ pytestmark = pytest.mark.django_db
 NO_PERSONAL_DATA = {
     "", "sign-in/", "sign-out/", "organisation/switch/", "api/schema/", "api/docs/",
     "api/v1/organisations/", "api/v1/organisations/<slug>/",
+    # The service directory: what partners offer, never about a resident (tests/referrals/directory/ prove
+    # that another organisation's service can be read but not changed).
+    "directory/services/<uuid:pk>/", "directory/services/<uuid:pk>/edit/", "directory/services/<uuid:pk>/retire/",
+    "directory/services/<uuid:pk>/places/add/", "directory/services/<uuid:pk>/places/<uuid:location_pk>/",
+    "directory/services/<uuid:pk>/places/<uuid:location_pk>/remove/",
+    "openreferral/", "openreferral/services/<str:id>", "openreferral/services/<str:id>/",
+    "api/v1/services/<pk>/", "api/v1/services/<pk>/retire/",
 }  # fmt: skip
 # Lists and searches: B gets a 200 that must not mention A's resident.
 LISTS = {
@@ -34,10 +41,13 @@ LISTS = {
     "devices/export.csv": {}, "devices/export.xlsx": {}, "devices/labels/": {}, "devices/import/": {},
     "devices/vouchers/": {}, "devices/vouchers/import/": {}, "devices/vouchers/export.csv": {},
     "api/v1/devices/": {}, "api/v1/loans/": {}, "api/v1/vouchers/": {}, "api/v1/voucher-batches/": {},
+    "directory/": {"q": "Zeb"}, "directory/ours/": {}, "directory/add/": {}, "directory/import/": {},
+    "directory/import/template.csv": {},
+    "openreferral/services": {}, "openreferral/services/": {"search": "Zeb"}, "api/v1/services/": {"q": "Zeb"},
 }  # fmt: skip
 # Endpoints that only take a POST naming what to act on (tested for scoping in their own suites).
 POST_ONLY = {"devices/import/confirm/", "devices/vouchers/import/confirm/", "api/v1/vouchers/issue/",
-             "api/v1/voucher-batches/import/"}  # fmt: skip
+             "api/v1/voucher-batches/import/", "directory/import/confirm/"}  # fmt: skip
 # Which of A's objects fills a route's parameter, where the name alone does not say.
 PK_BY_PREFIX = {"api/v1/loans/": "loan_pk", "api/v1/vouchers/": "voucher_pk", "api/v1/voucher-batches/": "batch_pk"}
 
