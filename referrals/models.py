@@ -136,6 +136,11 @@ class Referral(models.Model):
                                    name="referral_declined_with_reason"),
             models.CheckConstraint(condition=Q(status__in=["sent", "accepted", "started"]) | Q(finished_at__isnull=False)
                                    | Q(status="declined"), name="referral_finished_when_closed"),
+            # One open referral of a resident to one service (or to one organisation with no service): two
+            # staff referring the same person at once make one referral, not two.
+            models.UniqueConstraint(fields=["resident", "to_organisation", "service"],
+                                    condition=Q(status__in=["sent", "accepted", "started"]), nulls_distinct=False,
+                                    name="one_open_referral_per_resident_and_service"),
         ]  # fmt: skip
 
     def __str__(self):
