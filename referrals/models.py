@@ -176,6 +176,15 @@ class ReferralEvent(models.Model):
     def __str__(self):
         return f"{self.referral_id} #{self.sequence}: {self.action}"
 
+    @property
+    def reason_label(self) -> str:
+        labels = (
+            dict(DeclineReason.choices)
+            if self.to_status == ReferralStatus.DECLINED
+            else dict(NotCompletedReason.choices)
+        )
+        return str(labels.get(self.reason, self.reason))
+
 
 class ReferralMessage(models.Model):
     """A message between the two organisations about a referral (never shown to other partners)."""
@@ -233,6 +242,17 @@ class Outcome(models.Model):
 
     def __str__(self):
         return f"{self.get_stage_display()} outcome of {self.referral_id}"
+
+    def eds_levels(self) -> list[tuple[str, str]]:
+        """[(area, level now)] for the areas asked."""
+        from inclusion.choices import EDS_AREAS
+
+        levels = dict(SkillLevel.choices)
+        return [(label.split(" (")[0], levels[getattr(self, name)]) for name, label in EDS_AREAS.items()
+                if getattr(self, name)]  # fmt: skip
+
+    def flags_sentence(self) -> str:
+        return ", ".join(label for name, label in OUTCOME_FLAGS.items() if getattr(self, name))
 
 
 OUTCOME_FLAGS = {

@@ -18,6 +18,10 @@ def register() -> None:
     from .selectors import resident_ids_with_open_referrals
 
     registry.register_resident_link("open referrals", resident_ids_with_open_referrals)
+    registry.register_resident_section(registry.ResidentSection(
+        key="referrals", title="Referrals", template="referrals/includes/resident_referrals.html",
+        context=resident_sections.referrals_section, actions=resident_sections.refer_action, order=40,
+    ))  # fmt: skip
     registry.register_event_kinds(ReferralEventKind)
     registry.register_resident_data(registry.ResidentData(
         name="referrals", title="Referrals", export=resident_sections.referrals_export, order=40,
