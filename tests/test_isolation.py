@@ -38,6 +38,7 @@ LISTS = {
     "devices/vouchers/": {}, "devices/vouchers/import/": {}, "devices/vouchers/export.csv": {},
     "api/v1/devices/": {}, "api/v1/loans/": {}, "api/v1/vouchers/": {}, "api/v1/voucher-batches/": {},
     "referrals/": {"direction": "sent", "status": "all"}, "referrals/webhooks/": {},
+    "api/v1/referrals/": {"status": "open"}, "api/v1/webhook-endpoints/": {}, "api/v1/webhook-deliveries/": {},
 }  # fmt: skip
 # Endpoints that only take a POST naming what to act on (tested for scoping in their own suites).
 POST_ONLY = {"devices/import/confirm/", "devices/vouchers/import/confirm/", "api/v1/vouchers/issue/",
@@ -45,7 +46,8 @@ POST_ONLY = {"devices/import/confirm/", "devices/vouchers/import/confirm/", "api
 # Which of A's objects fills a route's parameter, where the name alone does not say.
 PK_BY_PREFIX = {"api/v1/loans/": "loan_pk", "api/v1/vouchers/": "voucher_pk", "api/v1/voucher-batches/": "batch_pk",
                 "referrals/": "referral_pk", "api/v1/referrals/": "referral_pk",
-                "referrals/residents/": "resident_pk"}  # fmt: skip
+                "referrals/residents/": "resident_pk", "api/v1/webhook-endpoints/": "endpoint_pk",
+                "api/v1/webhook-deliveries/": "delivery_pk"}  # fmt: skip
 
 
 def _all_routes(patterns=None, prefix=""):

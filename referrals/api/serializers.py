@@ -1,11 +1,14 @@
 """Input and output shapes of the referrals partner API (and of webhook events, which carry the same
 representation as the API gives that organisation). Serializers validate and shape; services save."""
 
+from django.http import Http404
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from inclusion.api.serializers import InputCharField, InputSerializer
+from inclusion.access import resident_get_visible
+from inclusion.api.serializers import InputCharField, InputSerializer, SkillLevelField, StrictBooleanField
 from inclusion.choices import ContactMethod, SkillLevel
+from inclusion.models import Organisation
 
 from ..models import (
     OUTCOME_FLAGS,
@@ -14,11 +17,31 @@ from ..models import (
     Referral,
     ReferralNeed,
     ReferralStatus,
+    Service,
     Urgency,
     WebhookDelivery,
     WebhookEndpoint,
 )
 from ..services import MESSAGE_MAX, NOTE_MAX
+
+
+@extend_schema_field(serializers.ChoiceField(DeclineReason.choices), component_name="DeclineReasonEnum")
+class DeclineReasonField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(DeclineReason.choices, **kwargs)
+
+
+@extend_schema_field(serializers.ChoiceField(NotCompletedReason.choices), component_name="NotCompletedReasonEnum")
+class NotCompletedReasonField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(NotCompletedReason.choices, **kwargs)
+
+
+@extend_schema_field(serializers.ChoiceField(ContactMethod.choices, allow_blank=True),
+                     component_name="PreferredContactEnum")  # fmt: skip
+class PreferredContactField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(ContactMethod.choices, **kwargs)
 
 
 class ReferralResidentSerializer(serializers.Serializer):
@@ -58,8 +81,8 @@ class ReferralOutputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(ReferralStatus.choices)
     direction = serializers.SerializerMethodField()
     resident = serializers.SerializerMethodField()
-    from_organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    to_organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    from_organisation = serializers.CharField(source="from_organisation.slug", help_text="The sender's slug")
+    to_organisation = serializers.CharField(source="to_organisation.slug", help_text="The receiver's slug")
     service = ReferralServiceSerializer(allow_null=True)
     need = serializers.ChoiceField(ReferralNeed.choices)
     reason = serializers.SerializerMethodField()
@@ -93,15 +116,15 @@ class ReferralOutputSerializer(serializers.Serializer):
     def get_reason(self, referral) -> str | None:
         return referral.reason if referral.resident_shared else None
 
-    @extend_schema_field(serializers.ChoiceField(ContactMethod.choices, allow_null=True, allow_blank=True))
+    @extend_schema_field(PreferredContactField(allow_null=True, allow_blank=True))
     def get_preferred_contact(self, referral):
         return referral.preferred_contact if referral.resident_shared else None
 
-    @extend_schema_field(serializers.ChoiceField(DeclineReason.choices, allow_null=True))
+    @extend_schema_field(DeclineReasonField(allow_null=True))
     def get_decline_reason(self, referral):
         return referral.decline_reason or None
 
-    @extend_schema_field(serializers.ChoiceField(NotCompletedReason.choices, allow_null=True))
+    @extend_schema_field(NotCompletedReasonField(allow_null=True))
     def get_not_completed_reason(self, referral):
         return referral.not_completed_reason or None
 
@@ -126,36 +149,59 @@ class ReferralCreateInputSerializer(InputSerializer):
     need = serializers.ChoiceField(ReferralNeed.choices)
     reason = InputCharField(max_length=NOTE_MAX, help_text="Why this referral: what the resident wants to do")
     urgency = serializers.ChoiceField(Urgency.choices, required=False, default=Urgency.ROUTINE)
-    preferred_contact = serializers.ChoiceField(ContactMethod.choices, required=False, allow_blank=True, default="")
+    preferred_contact = PreferredContactField(required=False, allow_blank=True, default="")
     confidence_before = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=5)
 
+    def validate_resident(self, value):
+        try:
+            return resident_get_visible(self.context["organisation"], value)
+        except Http404:
+            raise serializers.ValidationError("No such resident.", code="does_not_exist") from None
 
-class NoteInputSerializer(InputSerializer):
+    def validate_service(self, value):
+        # The directory is public (Open Referral UK), so saying a service does not exist confirms nothing private.
+        if value is None:
+            return None
+        service = Service.objects.filter(pk=value).select_related("organisation").first()
+        if service is None:
+            raise serializers.ValidationError("No such service in the directory.", code="does_not_exist")
+        return service
+
+    def validate_to_organisation(self, value):
+        if value is None:
+            return None
+        organisation = Organisation.objects.filter(slug=value, active=True).first()
+        if organisation is None:
+            raise serializers.ValidationError("No such organisation in the scheme.", code="does_not_exist")
+        return organisation
+
+
+class ReferralNoteInputSerializer(InputSerializer):
     note = InputCharField(max_length=NOTE_MAX, required=False, allow_blank=True, default="")
 
 
-class DeclineInputSerializer(NoteInputSerializer):
-    reason = serializers.ChoiceField(DeclineReason.choices)
+class DeclineInputSerializer(ReferralNoteInputSerializer):
+    reason = DeclineReasonField()
 
 
-class NotCompletedInputSerializer(NoteInputSerializer):
-    reason = serializers.ChoiceField(NotCompletedReason.choices)
+class NotCompletedInputSerializer(ReferralNoteInputSerializer):
+    reason = NotCompletedReasonField()
 
 
-class CompleteInputSerializer(NoteInputSerializer):
-    eds_foundation = serializers.ChoiceField(SkillLevel.choices, required=False, allow_blank=True)
-    eds_communicating = serializers.ChoiceField(SkillLevel.choices, required=False, allow_blank=True)
-    eds_handling_information = serializers.ChoiceField(SkillLevel.choices, required=False, allow_blank=True)
-    eds_transacting = serializers.ChoiceField(SkillLevel.choices, required=False, allow_blank=True)
-    eds_problem_solving = serializers.ChoiceField(SkillLevel.choices, required=False, allow_blank=True)
-    eds_being_safe = serializers.ChoiceField(SkillLevel.choices, required=False, allow_blank=True)
+class CompleteInputSerializer(ReferralNoteInputSerializer):
+    eds_foundation = SkillLevelField(SkillLevel.choices, required=False, allow_blank=True)
+    eds_communicating = SkillLevelField(SkillLevel.choices, required=False, allow_blank=True)
+    eds_handling_information = SkillLevelField(SkillLevel.choices, required=False, allow_blank=True)
+    eds_transacting = SkillLevelField(SkillLevel.choices, required=False, allow_blank=True)
+    eds_problem_solving = SkillLevelField(SkillLevel.choices, required=False, allow_blank=True)
+    eds_being_safe = SkillLevelField(SkillLevel.choices, required=False, allow_blank=True)
     confidence = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=5)
-    got_online_independently = serializers.BooleanField(required=False, default=False)
-    uses_online_public_services = serializers.BooleanField(required=False, default=False)
-    applied_for_work_or_training = serializers.BooleanField(required=False, default=False)
-    found_work = serializers.BooleanField(required=False, default=False)
-    feels_less_isolated = serializers.BooleanField(required=False, default=False)
-    saves_money_online = serializers.BooleanField(required=False, default=False)
+    got_online_independently = StrictBooleanField(required=False, default=False)
+    uses_online_public_services = StrictBooleanField(required=False, default=False)
+    applied_for_work_or_training = StrictBooleanField(required=False, default=False)
+    found_work = StrictBooleanField(required=False, default=False)
+    feels_less_isolated = StrictBooleanField(required=False, default=False)
+    saves_money_online = StrictBooleanField(required=False, default=False)
 
     def outcome(self) -> dict:
         data = dict(self.validated_data)
@@ -172,7 +218,7 @@ class MessageInputSerializer(InputSerializer):
 
 class MessageOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    organisation = serializers.CharField(source="organisation.slug")
     author = serializers.SerializerMethodField()
     body = serializers.CharField()
     sent_at = serializers.DateTimeField()
