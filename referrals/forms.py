@@ -168,6 +168,7 @@ class BulkForm(GOVUKForm):
 
 class WebhookEndpointForm(GOVUKForm):
     url = forms.URLField(label="Address of your system", max_length=500, assume_scheme="https",
+                         widget=forms.TextInput(attrs={"inputmode": "url", "spellcheck": "false", "autocomplete": "off"}),
                          help_text="It must start with https://", error_messages={"required": "Enter the address",
                                                                                    "invalid": "Enter a real web address, like https://crm.example.org/hooks/referrals"})  # fmt: skip
     description = forms.CharField(label="Description (optional)", max_length=200, required=False)

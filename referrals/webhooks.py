@@ -183,9 +183,17 @@ def deliveries_create(event: ReferralEvent) -> list[WebhookDelivery]:
 
 
 def _queue(endpoint_id: int, referral_id) -> None:
+    """Send after commit. If the queue cannot be reached, the change still stands: the deliveries are saved and
+    the minute's sweep (referrals.tasks.webhook_deliveries_due) sends them."""
     from .tasks import webhook_stream_send
 
-    transaction.on_commit(lambda: webhook_stream_send.delay(endpoint_id, str(referral_id)))
+    def send():
+        try:
+            webhook_stream_send.delay(endpoint_id, str(referral_id))
+        except Exception:  # the broker is down: logged, and left to the sweep
+            logger.exception("could not queue webhook deliveries of referral %s", referral_id)
+
+    transaction.on_commit(send)
 
 
 # Sending (Celery tasks call these)

@@ -136,3 +136,59 @@ def test_refer_then_the_receiver_accepts_starts_and_completes_with_outcomes(page
     expect(page.locator("#referrals").locator("xpath=following-sibling::table[1]")).to_contain_text("Completed")
     checks("60-11-resident-page-referrals")
     checks.assert_all_clean()
+
+
+def test_a_coordinator_answers_in_bulk_declines_one_and_registers_a_webhook(page, checks, world, settings):
+    from inclusion.actors import Actor
+    from referrals.services import referral_create
+
+    from ..factories import ResidentFactory as Resident
+
+    alpha_actor = Actor.for_membership(world["alpha_worker"])
+    beta = world["beta_worker"].organisation
+    course = beta.services.get(name="Get online: first steps")
+    people = [world["margaret"]] + [Resident(owning_organisation=alpha_actor.organisation, first_name=name,
+                                             last_name="Bello") for name in ("Ada", "Ben")]  # fmt: skip
+    for person in people[1:]:
+        ConsentFactory(resident=person, purpose="sharing")
+    referrals = [referral_create(actor=alpha_actor, resident=person, service=course, need="skills",
+                                 reason="Wants to get online") for person in people]  # fmt: skip
+    coordinator = MembershipFactory(organisation=beta, role=choices.Role.COORDINATOR, user__full_name="Cat Lead")
+    sign_in(page, coordinator.user)
+    page.goto("/referrals/?direction=received&status=awaiting")
+    page.get_by_label("Choose the referral sent", exact=False).first.check()
+    page.get_by_label("Choose the referral sent", exact=False).nth(1).check()
+    checks("60-12-inbox-bulk")
+    page.get_by_role("button", name="Accept ticked").click()
+    expect(page.get_by_text("2 referrals accepted.")).to_be_visible()
+    assert sorted(Referral.objects.values_list("status", flat=True)) == ["accepted", "accepted", "sent"]
+    remaining = Referral.objects.get(status="sent")
+    page.goto(f"/referrals/{remaining.pk}/decline/")
+    page.get_by_role("button", name="Decline the referral").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Choose why you are declining it")
+    checks("60-13-decline-errors")
+    page.get_by_label("No capacity").check()
+    page.get_by_label("Note (optional)").fill("The course is full until January")
+    page.get_by_role("button", name="Decline the referral").click()
+    expect(page.get_by_text("Declined", exact=True)).to_be_visible()
+
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
+    page.goto("/referrals/webhooks/")
+    page.get_by_label("Address of your system").fill("https://crm.beta-library.example.org/hooks/referrals")
+    page.get_by_role("button", name="Add the endpoint").click()
+    expect(page.get_by_role("heading", name="Signing secret")).to_be_visible()
+    checks("60-14-webhooks")
+    # An event that failed for good is in the log with "Send again".
+    from referrals.models import WebhookDelivery
+    from referrals.services import referral_withdraw
+
+    referral_withdraw(actor=alpha_actor, referral=referrals[0])
+    WebhookDelivery.objects.update(status="failed", attempts=8, last_status_code=503,
+                                   last_error="HTTP 503: Service Unavailable")  # fmt: skip
+    page.goto("/referrals/webhooks/")
+    page.get_by_role("button", name="Send again event 3").click()
+    expect(page.get_by_text("Event 3 of the referral will be sent again now.")).to_be_visible()
+    assert WebhookDelivery.objects.get().status == "pending"
+    checks("60-15-webhook-log")
+    assert len(referrals) == 3
+    checks.assert_all_clean()
