@@ -253,3 +253,19 @@ def test_two_workers_sending_one_referrals_events_at_once_send_each_once_in_orde
     webhooks.stream_send(endpoint.pk, str(referral.pk))
     assert [event["sequence"] for event in receiver.events()] == [1, 2, 3, 4]
     assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {"delivered"}
+
+
+def test_the_readme_verification_snippet_accepts_a_real_event_and_refuses_a_changed_one(
+    receiver, endpoint_b, actor_a, shared_resident, course_b
+):
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    snippet = readme.split("```python\nimport hashlib, hmac, time\n", 1)[1].split("```", 1)[0]
+    namespace: dict = {}
+    exec("import hashlib, hmac, time\n" + snippet, namespace)  # the partner's code, as documented
+    referral = refer(actor_a, shared_resident, course_b)
+    send(endpoint_b, referral)
+    [request] = receiver.received
+    assert namespace["verify"](endpoint_b.secret, request["headers"], request["body"])
+    assert not namespace["verify"](endpoint_b.secret, request["headers"], request["body"].replace(b"sent", b"done"))
