@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from inclusion.access import residents_visible_to
+from inclusion.access import residents_visible_q
 from inclusion.choices import EDS_AREAS, ConsentPurpose, SkillLevel
 from inclusion.models import Consent, Organisation, Resident
 
@@ -39,11 +39,13 @@ def referrals_visible_to(organisation: Organisation, today: date | None = None) 
     """The referrals `organisation` sent or received, each with `resident_shared` (whether it may see the resident
     now) and `overdue` (sent, and no answer by its response date)."""
     today = today or timezone.localdate()
-    visible = residents_visible_to(organisation).values("pk")
+    # The access rule's condition on each row's own resident (joined anyway): not "resident in every resident the
+    # organisation may see", which made PostgreSQL build that whole set first (bench/referrals.py: 320 ms → 15 ms).
+    visible = residents_visible_q(organisation, prefix="resident__")
     return (
         Referral.objects.filter(Q(from_organisation=organisation) | Q(to_organisation=organisation))
         .annotate(
-            resident_shared=ExpressionWrapper(Q(resident_id__in=visible), output_field=BooleanField()),
+            resident_shared=ExpressionWrapper(visible, output_field=BooleanField()),
             overdue=ExpressionWrapper(Q(status=S.SENT, response_due_on__lt=today), output_field=BooleanField()),
         )
         .select_related("resident", "from_organisation", "to_organisation", "service", "referred_by")
