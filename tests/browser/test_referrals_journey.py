@@ -192,3 +192,44 @@ def test_a_coordinator_answers_in_bulk_declines_one_and_registers_a_webhook(page
     checks("60-15-webhook-log")
     assert len(referrals) == 3
     checks.assert_all_clean()
+
+
+def test_referral_pages_fit_a_phone(page, checks, world):
+    from inclusion.actors import Actor
+    from referrals import services
+    from referrals.webhooks import webhook_endpoint_create
+
+    from .test_phone_width import PHONE
+
+    beta = world["beta_worker"].organisation
+    course = beta.services.get(name="Get online: first steps")
+    referral = services.referral_create(actor=Actor.for_membership(world["alpha_worker"]), resident=world["margaret"],
+                                        service=course, need="skills", reason="Wants to email her grandchildren")  # fmt: skip
+    coordinator = MembershipFactory(organisation=beta, role=choices.Role.COORDINATOR)
+    beta_actor = Actor.for_membership(coordinator)
+    services.referral_accept(actor=beta_actor, referral=referral)
+    services.referral_start(actor=beta_actor, referral=referral)
+    webhook_endpoint_create(actor=beta_actor, url="https://crm.beta-library.example.org/hooks/referrals")
+    services.referral_message_add(actor=beta_actor, referral=referral, body="Doing well: she sent her first email")
+    sign_in(page, coordinator.user)
+    page.set_viewport_size(PHONE)
+    problems = []
+    for name, url in {
+        "inbox": "/referrals/?direction=received&status=all",
+        "inbox-bulk": "/referrals/?direction=received&status=awaiting",
+        "referral": f"/referrals/{referral.pk}/",
+        "outcome-form": f"/referrals/{referral.pk}/complete/",
+        "refer": f"/referrals/residents/{world['margaret'].pk}/refer/",
+        "webhooks": "/referrals/webhooks/",
+    }.items():
+        response = page.goto(url)
+        if response.status == 404:  # (Beta sees Alpha's resident while the referral is open, so may refer them on)
+            problems.append(f"{name} ({url}) is 404")
+            continue
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        checks(f"60-phone-{name}")
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        if width > PHONE["width"]:
+            problems.append(f"{name} ({url}) is {width} px wide")
+    assert not problems, "\n".join(problems)
+    checks.assert_all_clean()
