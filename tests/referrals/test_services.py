@@ -423,3 +423,31 @@ def test_two_staff_accepting_and_declining_the_same_referral_at_once_exactly_one
         assert list(referral.events.values_list("sequence", flat=True)) == [1, 2]
         if referral.status == "accepted":
             services.referral_withdraw(actor=referrer, referral=referral)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_five_staff_referring_one_resident_to_one_service_at_once_make_one_referral(org_a, org_b):
+    resident = ResidentFactory(owning_organisation=org_a)
+    sharing_consent(resident)
+    service = ServiceFactory(organisation=org_b)
+    staff = [Actor.for_membership(MembershipFactory(organisation=org_a)) for _ in range(5)]
+    barrier = threading.Barrier(5)
+    results = []
+
+    def attempt(actor):
+        try:
+            barrier.wait()
+            refer(actor, resident, service)
+            results.append("referred")
+        except DomainError as error:
+            results.append(error.code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt, args=(actor,)) for actor in staff]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["duplicate"] * 4 + ["referred"]
+    assert Referral.objects.filter(resident=resident).count() == 1
