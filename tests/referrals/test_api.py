@@ -154,3 +154,26 @@ def test_webhook_endpoints_and_their_log_through_the_api(api_a, api_b, actor_a, 
     assert api_a.delete(f"/api/v1/webhook-endpoints/{endpoint_id}/").status_code == 404
     assert api_b.delete(f"/api/v1/webhook-endpoints/{endpoint_id}/").status_code == 204
     assert referral.pk
+
+
+def test_the_list_takes_as_many_queries_for_thirty_referrals_as_for_two(api_b, actor_a, actor_b, shared_resident,
+                                                                         org_b):  # fmt: skip
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from referrals import services
+
+    def add(count):
+        for _ in range(count):
+            referral = refer(actor_a, shared_resident, ServiceFactory(organisation=org_b))
+            services.referral_accept(actor=actor_b, referral=referral)
+            services.referral_start(actor=actor_b, referral=referral)
+            services.referral_complete(actor=actor_b, referral=referral, outcome={"confidence": 3})
+
+    add(2)
+    with CaptureQueriesContext(connection) as few:
+        assert len(api_b.get(BASE, {"page_size": 100}).json()["results"]) == 2
+    add(28)
+    with CaptureQueriesContext(connection) as many:
+        results = api_b.get(BASE, {"page_size": 100}).json()["results"]
+    assert len(results) == 30 and all(r["outcomes"][0]["confidence"] == 3 for r in results)
