@@ -7,7 +7,7 @@ referral's numbered history row and the resident's timeline entry in the same tr
 webhook deliveries after commit (referrals/webhooks.py).
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -135,7 +135,7 @@ def service_open_for_referrals(service: Service, today=None) -> bool:
     )  # fmt: skip
 
 
-def response_due_on(sent_on) -> "timezone.datetime":
+def response_due_on(sent_on: date) -> date:
     """The day a response is due: REFERRAL_RESPONSE_WORKING_DAYS working days (England and Wales) after sending."""
     return add_working_days(sent_on, settings.REFERRAL_RESPONSE_WORKING_DAYS)
 
