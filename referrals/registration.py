@@ -24,7 +24,8 @@ def register() -> None:
     ))  # fmt: skip
     registry.register_event_kinds(ReferralEventKind)
     registry.register_resident_data(registry.ResidentData(
-        name="referrals", title="Referrals", export=resident_sections.referrals_export, order=40,
+        name="referrals", title="Referrals", export=resident_sections.referrals_export,
+        erase=resident_sections.referrals_erase, order=40,
     ))  # fmt: skip
     registry.register_api_routes(register_api_routes)
     registry.register_demo(demo_load)

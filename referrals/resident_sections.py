@@ -1,5 +1,6 @@
 """The referrals app's parts of a resident's record (registered in referrals/registration.py): the resident page's
-"Referrals" section and its "Refer" button, and what referrals hold about them for a subject access request."""
+"Referrals" section and its "Refer" button, and what referrals hold about them for a subject access request and
+an erasure."""
 
 from django.urls import reverse
 
@@ -37,3 +38,17 @@ def referrals_export(resident) -> list[dict]:
         for referral in Referral.objects.filter(resident=resident)
         .select_related("service", "to_organisation", "from_organisation").order_by("sent_at")
     ]  # fmt: skip
+
+
+ERASED = "[erased]"
+
+
+def referrals_erase(resident, actor) -> None:
+    """Remove the free text referrals hold about the resident (why they were referred, notes on each change, the
+    messages between organisations), keeping what reports need: who referred whom to what, statuses, dates,
+    reasons from the code lists and outcomes. Inside the caller's transaction, with the resident locked."""
+    from .models import Referral, ReferralEvent, ReferralMessage
+
+    Referral.objects.filter(resident=resident).update(reason=ERASED, preferred_contact="")
+    ReferralEvent.objects.filter(referral__resident=resident).exclude(note="").update(note=ERASED)
+    ReferralMessage.objects.filter(referral__resident=resident).update(body=ERASED)

@@ -451,3 +451,25 @@ def test_five_staff_referring_one_resident_to_one_service_at_once_make_one_refer
         thread.join()
     assert sorted(results) == ["duplicate"] * 4 + ["referred"]
     assert Referral.objects.filter(resident=resident).count() == 1
+
+
+def test_subject_access_has_the_referrals_and_erasure_removes_their_free_text_only(actor_a, actor_b, shared_resident,
+                                                                                   course_b):  # fmt: skip
+    from inclusion import registry
+
+    referral = refer(actor_a, shared_resident, course_b, reason="Lives with her son Tobias, who is unwell")
+    services.referral_decline(actor=actor_b, referral=referral, reason="other", note="Tobias rang to cancel")
+    services.referral_message_add(actor=actor_a, referral=referral, body="Tobias is on 07700 900123")
+    [part] = [data for data in registry.resident_data_providers() if data.name == "referrals"]
+    exported = part.export(shared_resident)
+    assert exported[0]["reason"] == "Lives with her son Tobias, who is unwell" and exported[0]["status"] == "declined"
+    assert [m["body"] for m in exported[0]["messages"]] == ["Tobias is on 07700 900123"]
+    part.erase(shared_resident, actor_a)
+    referral.refresh_from_db()
+    text = str(part.export(shared_resident))
+    assert "Tobias" not in text and "07700" not in text and referral.reason == "[erased]"
+    assert (referral.status, referral.decline_reason, referral.to_organisation_id) == (
+        "declined",
+        "other",
+        course_b.organisation_id,
+    )
