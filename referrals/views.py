@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from inclusion.access import Capability
+from inclusion.access import Capability, membership_can
 from inclusion.errors import DomainError
 from inclusion.web import actor_for, form_refuse, load_resident, paginate, posted, staff_view
 
@@ -54,7 +54,7 @@ def inbox(request):
     referrals = selectors.referral_list(organisation=organisation, direction=direction,
                                         status=None if status == "all" else status)  # fmt: skip
     page = paginate(request, referrals)
-    can_bulk = direction == "received" and request.membership.role in ("coordinator", "administrator")
+    can_bulk = direction == "received" and membership_can(request.membership, Capability.MANAGE_REFERRALS)
     return render(request, "referrals/inbox.html", {
         "page": page, "direction": direction, "status": status, "tabs": TABS, "status_filters": STATUS_FILTERS,
         "counts": selectors.referral_counts(organisation=organisation), "can_bulk": can_bulk,
