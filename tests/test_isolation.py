@@ -14,10 +14,13 @@ from devices.services import loan_create
 from devices.vouchers.services import voucher_issue
 from inclusion.actors import Actor
 from inclusion.services import consent_record, note_add, resident_duplicate_check
+from referrals.services import referral_create, referral_message_add
+from referrals.webhooks import webhook_endpoint_create
 
 from .devices.factories import DeviceFactory
 from .devices.vouchers.factories import VoucherFactory
 from .factories import MembershipFactory, OrganisationFactory, ResidentFactory
+from .referrals.factories import ServiceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -44,12 +47,17 @@ LISTS = {
     "directory/": {"q": "Zeb"}, "directory/ours/": {}, "directory/add/": {}, "directory/import/": {},
     "directory/import/template.csv": {},
     "openreferral/services": {}, "openreferral/services/": {"search": "Zeb"}, "api/v1/services/": {"q": "Zeb"},
+    "referrals/": {"direction": "sent", "status": "all"}, "referrals/webhooks/": {},
+    "api/v1/referrals/": {"status": "open"}, "api/v1/webhook-endpoints/": {}, "api/v1/webhook-deliveries/": {},
 }  # fmt: skip
 # Endpoints that only take a POST naming what to act on (tested for scoping in their own suites).
 POST_ONLY = {"devices/import/confirm/", "devices/vouchers/import/confirm/", "api/v1/vouchers/issue/",
-             "api/v1/voucher-batches/import/", "directory/import/confirm/"}  # fmt: skip
+             "api/v1/voucher-batches/import/", "directory/import/confirm/", "referrals/bulk/"}  # fmt: skip
 # Which of A's objects fills a route's parameter, where the name alone does not say.
-PK_BY_PREFIX = {"api/v1/loans/": "loan_pk", "api/v1/vouchers/": "voucher_pk", "api/v1/voucher-batches/": "batch_pk"}
+PK_BY_PREFIX = {"api/v1/loans/": "loan_pk", "api/v1/vouchers/": "voucher_pk", "api/v1/voucher-batches/": "batch_pk",
+                "referrals/": "referral_pk", "api/v1/referrals/": "referral_pk",
+                "referrals/residents/": "resident_pk", "api/v1/webhook-endpoints/": "endpoint_pk",
+                "api/v1/webhook-deliveries/": "delivery_pk"}  # fmt: skip
 
 
 def _all_routes(patterns=None, prefix=""):
@@ -69,6 +77,7 @@ def _fill(route, ids):
     for prefix, name in PK_BY_PREFIX.items():
         if route.startswith(prefix):
             ids = {**ids, "pk": ids[name]}
+    ids = {"action": "accept", **ids}
     for name, value in ids.items():
         for converter in ("uuid:", "int:", "slug:", ""):
             route = route.replace(f"<{converter}{name}>", str(value))
@@ -92,8 +101,15 @@ def a_world(org_a, staff_a, actor_a):
     # A third partner's check matched Zebedee: on A's match log, and nowhere of B's.
     third = Actor.for_membership(MembershipFactory(organisation=OrganisationFactory(name="Gamma College")))
     resident_duplicate_check(actor=third, first_name="Z", last_name="Q", phone=str(resident.phone))
+    # A's referral of Zebedee to the third partner's course, with a message, told to A's webhook endpoint.
+    endpoint, _ = webhook_endpoint_create(actor=actor_a, url="https://zeb-crm.example.org/hooks")
+    referral = referral_create(actor=actor_a, resident=resident, service=ServiceFactory(organisation=third.organisation),
+                               need="skills", reason="Zebedee wants to learn email")  # fmt: skip
+    referral_message_add(actor=actor_a, referral=referral, body="Zebedee prefers mornings")
     return {"pk": resident.pk, "consent_pk": consent.pk, "resident": resident, "asset_tag": device.asset_tag,
-            "loan_pk": loan.pk, "voucher_pk": voucher.pk, "batch_pk": voucher.batch_id}  # fmt: skip
+            "loan_pk": loan.pk, "voucher_pk": voucher.pk, "batch_pk": voucher.batch_id,
+            "referral_pk": referral.pk, "resident_pk": resident.pk, "endpoint_pk": endpoint.pk,
+            "delivery_pk": endpoint.deliveries.get().pk}  # fmt: skip
 
 
 @pytest.fixture
@@ -141,9 +157,10 @@ def test_organisation_b_gets_404_for_everything_of_organisation_a(client_b, api_
     resident = a_world["resident"]
     resident.refresh_from_db()
     assert resident.first_name == "Zebedee"
-    assert resident.events.count() == 4  # A's consent, note, loan and voucher; nothing written by B
+    assert resident.events.count() == 6  # A's consent, note, loan, voucher, referral and message; nothing by B
     assert resident.consents.get(purpose="sharing").is_current
     assert resident.loans.get().is_open and resident.vouchers.get().status == "issued"
+    assert resident.referrals.get().status == "sent" and resident.referrals.get().messages.count() == 1
 
 
 def test_lists_and_searches_show_organisation_b_nothing_of_organisation_a(client_b, api_b, a_world):
