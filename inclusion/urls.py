@@ -13,6 +13,7 @@ urlpatterns = [
     path("sign-in/", auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),
          name="login"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", include("inclusion.security.urls")),
     path("organisation/switch/", views.switch_organisation, name="switch-organisation"),
     path("residents/", views.resident_search, name="resident-search"),
     path("residents/register/", views.resident_register, name="resident-register"),

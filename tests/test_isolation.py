@@ -26,6 +26,9 @@ pytestmark = pytest.mark.django_db
 NO_PERSONAL_DATA = {
     "", "sign-in/", "sign-out/", "organisation/switch/", "api/schema/", "api/docs/",
     "api/v1/organisations/", "api/v1/organisations/<slug>/",
+    # The signed-in person's own account (inclusion.security): nothing of a resident's.
+    "account/two-step/", "account/two-step/set-up/", "account/two-step/recovery-codes/", "account/password-reset/",
+    "account/password-reset/sent/", "account/password-reset/<uidb64>/<token>/", "account/password-reset/done/",
 }  # fmt: skip
 # Lists and searches: B gets a 200 that must not mention A's resident.
 LISTS = {

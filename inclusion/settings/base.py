@@ -35,6 +35,9 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "inclusion",
     "devices",
     "referrals",
@@ -52,8 +55,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "inclusion.middleware.MembershipMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Timeouts, sessions ended when a membership is deactivated, the two-step sign-in gate.
+    "inclusion.security.middleware.SessionSecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -97,9 +103,19 @@ AUTHENTICATION_BACKENDS = [
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},  # 20,000 common passwords
+    {"NAME": "inclusion.security.passwords.LocalWordsPasswordValidator"},  # local place names, our own words
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Argon2id first: new passwords are hashed with it, and a password hashed with another is re-hashed with it
+# when its owner next signs in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60)  # the emailed link lasts an hour
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -112,6 +128,20 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"  # the sign-in form's field, which holds the email
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Also per address across emails: LOGIN_FAILURES_PER_ADDRESS failures from one address lock it out
+# (inclusion.security.lockout). Higher than per email: a library's computers share one address.
+AXES_HANDLER = "inclusion.security.lockout.LockoutHandler"
+LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=20)
+
+# Two-step sign-in (inclusion.security.mfa): coordinators and administrators always (MFA_REQUIRED_ROLES in
+# inclusion/access.py), everyone when MFA_REQUIRED_FOR_EVERYONE is on.
+MFA_ENFORCED = env.bool("MFA_ENFORCED", default=True)
+MFA_REQUIRED_FOR_EVERYONE = env.bool("MFA_REQUIRED_FOR_EVERYONE", default=False)
+OTP_TOTP_ISSUER = "Digital inclusion"
+# Sessions end after SESSION_IDLE_SECONDS without a request, and SESSION_ABSOLUTE_SECONDS after sign-in
+# whatever happens (inclusion.security.middleware).
+SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
+SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", default=10 * 60 * 60)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
