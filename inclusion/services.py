@@ -25,6 +25,8 @@ from .models import (
     OrganisationAPIKey,
     Resident,
 )
+from .privacy.models import AccessAction
+from .privacy.services import access_log_record
 from .ratelimit import rate_limit_take
 from .selectors import PossibleDuplicate, possible_duplicates_shown, resident_possible_duplicates, resident_readiness
 from .validators import name_part_key, name_search_key
@@ -115,6 +117,10 @@ def resident_duplicate_check(
         for match in matches
         if match.owning_organisation_id != actor.organisation.pk
     )  # fmt: skip
+    for match in matches:  # and on the access log (inclusion.privacy), as a look at another's resident
+        if match.owning_organisation_id != actor.organisation.pk:
+            access_log_record(actor=actor, action=AccessAction.DUPLICATE_MATCHED, resident=match.matched_id,
+                              owning_organisation_id=match.owning_organisation_id)  # fmt: skip
     return possible_duplicates_shown(matches)
 
 

@@ -28,6 +28,8 @@ from .forms.residents import (
 )
 from .middleware import SESSION_KEY
 from .models import Consent
+from .privacy.models import AccessAction
+from .privacy.services import access_log_record
 from .web import actor_for, form_refuse, load_resident, paginate, posted, staff_view
 
 
@@ -112,6 +114,7 @@ def duplicate_matches(request):
 def resident_detail(request, resident):
     """The resident's page: their details, consent and timeline, and each app's section (inclusion.registry)."""
     is_owner = resident.owning_organisation_id == request.membership.organisation_id
+    access_log_record(actor=actor_for(request), action=AccessAction.RESIDENT_VIEWED, resident=resident, request=request)
     sections, actions = [], []
     for section in registry.resident_sections():
         context = section.context(request, resident)

@@ -19,6 +19,8 @@ from rest_framework.settings import api_settings
 from .. import selectors, services
 from ..access import resident_get_visible
 from ..models import Resident
+from ..privacy.models import AccessAction
+from ..privacy.services import access_log_record
 from . import idempotency
 from .filters import ResidentFilter
 from .schema import PartnerAutoSchema
@@ -176,7 +178,9 @@ class ResidentViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
         return self.get_paginated_response(ResidentOutputSerializer(page, many=True).data)
 
     def retrieve(self, request, pk=None):
-        return Response(ResidentOutputSerializer(self.get_object()).data)
+        resident = self.get_object()
+        access_log_record(actor=self.actor, action=AccessAction.RESIDENT_VIEWED, resident=resident, request=request)
+        return Response(ResidentOutputSerializer(resident).data)
 
     def create(self, request):
         serializer = ResidentRegisterInputSerializer(data=request.data)
