@@ -106,3 +106,41 @@ def test_the_content_security_policy_refuses_a_script_without_the_nonce(page):
     assert page.evaluate("() => window.injected") is None
     page.wait_for_timeout(200)
     assert violations and "script-src" in violations[0]
+
+
+def test_access_log_pages(page, checks):
+    from inclusion.actors import Actor
+    from inclusion.privacy.models import AccessAction
+    from inclusion.privacy.services import access_log_record
+
+    from ..factories import ResidentFactory
+
+    alpha = OrganisationFactory(name="Alpha Council", slug="alpha", kind=choices.OrganisationKind.COUNCIL)
+    beta = OrganisationFactory(name="Beta Library", slug="beta", kind=choices.OrganisationKind.LIBRARY)
+    coordinator = MembershipFactory(organisation=alpha, role=choices.Role.COORDINATOR, user__full_name="Cora Ordin")
+    administrator = MembershipFactory(organisation=beta, role=choices.Role.ADMINISTRATOR, user__full_name="Ada Min")
+    resident = ResidentFactory(owning_organisation=alpha, first_name="Margaret", last_name="Oduya")
+    access_log_record(actor=Actor.for_membership(administrator), action=AccessAction.DUPLICATE_MATCHED,
+                      resident=resident)  # fmt: skip
+
+    sign_in_with_password(page, coordinator.user)
+    page.goto(f"/residents/{resident.pk}/")
+    page.get_by_role("link", name="Access log").click()
+    expect(page).to_have_title(re.compile("^Who has looked at your residents"))
+    expect(page.locator("table")).to_contain_text("Opened their record")
+    expect(page.locator("table")).to_contain_text("Found them in a duplicate check")
+    checks("security-09-access-log")
+    page.get_by_role("button", name="Sign out").click()
+
+    sign_in_with_password(page, administrator.user)
+    page.goto("/privacy/access-log/all/")
+    expect(page).to_have_title(re.compile("^Search the access log"))
+    page.get_by_label("Resident's reference").fill("not a reference")
+    page.get_by_role("button", name="Search").click()
+    expect(page).to_have_title(re.compile("^Error: Search the access log"))
+    checks("security-10-access-log-search-error")
+    page.get_by_label("Resident's reference").fill(str(resident.pk))
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator("table caption")).to_contain_text("2 entries found")
+    checks("security-11-access-log-search")
+    checks.assert_all_clean()
