@@ -34,3 +34,16 @@ class AccessLogSearchForm(GOVUKForm):
             Field.text("resident"), Field.text("email"), Field.select("organisation"), Field.select("action"),
             Field("since", legend_size=Size.SMALL), Field("until", legend_size=Size.SMALL), Submit("search", "Search"),
         )  # fmt: skip
+
+
+class RestrictionForm(GOVUKForm):
+    reason = forms.CharField(
+        label="Why", max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example: they dispute their details and asked us to stop using them until corrected.",
+        error_messages={"required": "Enter why"},
+    )  # fmt: skip
+
+    def __init__(self, *args, button: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(Field.textarea("reason", label_size=Size.SMALL), Submit("submit", button))

@@ -1,13 +1,17 @@
 """Access log pages: coordinators see who has looked at their organisation's residents; administrators
 search the whole log."""
 
-from django.shortcuts import render
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
 
-from inclusion.access import Capability
-from inclusion.web import paginate, staff_view
+from inclusion import services as core_services
+from inclusion.access import NO_SUCH_RESIDENT, Capability
+from inclusion.errors import DomainError
+from inclusion.web import actor_for, form_refuse, load_resident, paginate, posted, staff_view
 
 from . import selectors
-from .forms import AccessLogSearchForm
+from .forms import AccessLogSearchForm, RestrictionForm
 
 
 @staff_view(Capability.OVERSEE)
@@ -34,3 +38,23 @@ def access_log_all(request):
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "privacy/access_log_all.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+@staff_view(Capability.OVERSEE, load=load_resident)
+def resident_restriction(request, resident):
+    """Restrict a resident's record (UK GDPR Art. 18: read-only, no messages) or lift the restriction. The
+    owning organisation's coordinators only."""
+    if resident.owning_organisation_id != request.membership.organisation_id:
+        raise Http404(NO_SUCH_RESIDENT)
+    restricting = resident.restricted_at is None
+    form = RestrictionForm(posted(request), button="Restrict their record" if restricting else "Lift the restriction")
+    if form.is_valid():
+        try:
+            core_services.resident_restriction_set(actor=actor_for(request), resident=resident, restricted=restricting,
+                                                   reason=form.cleaned_data["reason"])  # fmt: skip
+        except DomainError as error:
+            form_refuse(form, error)
+        else:
+            messages.success(request, "Their record is restricted." if restricting else "The restriction is lifted.")
+            return redirect("resident-detail", pk=resident.pk)
+    return render(request, "privacy/restriction.html", {"form": form, "resident": resident, "restricting": restricting})

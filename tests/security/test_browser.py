@@ -144,3 +144,22 @@ def test_access_log_pages(page, checks):
     expect(page.locator("table caption")).to_contain_text("2 entries found")
     checks("security-11-access-log-search")
     checks.assert_all_clean()
+
+
+def test_a_coordinator_restricts_a_record(page, checks):
+    from ..factories import ResidentFactory
+
+    alpha = OrganisationFactory(name="Alpha Council", slug="alpha", kind=choices.OrganisationKind.COUNCIL)
+    coordinator = MembershipFactory(organisation=alpha, role=choices.Role.COORDINATOR, user__full_name="Cora Ordin")
+    resident = ResidentFactory(owning_organisation=alpha, first_name="Margaret", last_name="Oduya")
+    sign_in_with_password(page, coordinator.user)
+    page.goto(f"/residents/{resident.pk}/")
+    page.get_by_role("button", name="Restrict").click()
+    expect(page).to_have_title(re.compile("^Restrict Margaret Oduya's record"))
+    checks("security-12-restrict")
+    page.get_by_label("Why").fill("She disputes her address and asked us to stop using her details until it is fixed.")
+    page.get_by_role("button", name="Restrict their record").click()
+    expect(page).to_have_title(re.compile("^Margaret Oduya"))
+    expect(page.locator("#restricted-title").locator("..").locator("..")).to_contain_text("Their record is restricted")
+    checks("security-13-restricted-record")
+    checks.assert_all_clean()
