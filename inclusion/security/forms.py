@@ -21,6 +21,7 @@ class CodeForm(GOVUKForm):
         self.fields["code"].label = label
         self.fields["code"].help_text = help_text
         self.helper = FormHelper()
+        self.helper.form_tag = False  # the page's own <form> (it carries "next")
         self.helper.layout = Layout(Field.text("code", field_width=10, label_size=Size.SMALL), Submit("submit", button))
 
 

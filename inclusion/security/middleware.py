@@ -54,6 +54,7 @@ class SessionSecurityMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        request.mfa_pending = False  # the second step is still to come (base.html then shows no menu)
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or request.path.startswith("/api/"):
             return self.get_response(request)
@@ -76,7 +77,8 @@ class SessionSecurityMiddleware:
             return self._end(request, ACCESS_CHANGED)
         if now - last_seen >= LAST_SEEN_RESOLUTION:
             session[LAST_SEEN] = now
-        if mfa_required(user, request.memberships) and not user.is_verified() and not _exempt(request.path):
+        request.mfa_pending = mfa_required(user, request.memberships) and not user.is_verified()
+        if request.mfa_pending and not _exempt(request.path):
             step = "mfa-verify" if mfa_enrolled(user) else "mfa-enrol"
             query = urlencode({"next": request.path}) if request.method == "GET" else ""
             return redirect(reverse(step) + (f"?{query}" if query else ""))

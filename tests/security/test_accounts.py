@@ -127,6 +127,16 @@ def test_coordinators_and_administrators_must_use_two_steps_and_frontline_staff_
             assert response.status_code == 200, role
 
 
+def test_django_admin_users_must_use_two_steps_and_see_no_menu_until_then(mfa_on, client):
+    from ..factories import UserFactory
+
+    admin_user = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    assert client.get("/admin/").url == reverse("mfa-enrol") + "?next=%2Fadmin%2F"
+    page = client.get(reverse("mfa-enrol")).content.decode()
+    assert "govuk-service-navigation" not in page and reverse("logout") in page  # only the way out
+
+
 def test_a_setting_requires_two_steps_of_everyone(mfa_on, client):
     mfa_on.MFA_REQUIRED_FOR_EVERYONE = True
     client.force_login(member(choices.Role.FRONTLINE).user)
