@@ -84,7 +84,7 @@ def production():
     """The production settings, as a fresh process loads them from the environment."""
     env = {**os.environ, **PRODUCTION_ENV}
     env.pop("DEBUG", None)
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests in this process, never in deployment
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests when they run first, never in deployment
     names = ["SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD",
              "SECURE_PROXY_SSL_HEADER", "SESSION_COOKIE_NAME", "CSRF_COOKIE_NAME", "SESSION_COOKIE_SECURE",
              "CSRF_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY", "CSRF_COOKIE_HTTPONLY", "DEBUG"]  # fmt: skip
@@ -138,7 +138,7 @@ def test_production_cookies_are_secure_host_only_httponly_and_same_site(producti
 def test_manage_py_check_deploy_is_clean_at_warning_level():
     env = {**os.environ, **PRODUCTION_ENV}
     env.pop("DEBUG", None)
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests in this process, never in deployment
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests when they run first, never in deployment
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=120,

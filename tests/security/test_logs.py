@@ -13,7 +13,11 @@ from gunicorn.glogging import Logger
 from inclusion import choices
 from inclusion.models import Resident
 from inclusion.services import api_key_create
-from tests.devices.voucher_factories import VoucherBatchFactory, VoucherFactory
+
+try:  # the devices reorganisation on main moves vouchers into devices/vouchers/ (and its tests' factories)
+    from tests.devices.vouchers.factories import VoucherBatchFactory, VoucherFactory
+except ImportError:
+    from tests.devices.voucher_factories import VoucherBatchFactory, VoucherFactory
 
 from ..factories import MembershipFactory, ResidentFactory
 

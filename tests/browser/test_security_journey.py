@@ -1,8 +1,7 @@
 """In a real browser: a coordinator sets up two-step sign-in, signs out and signs in with a code; and the
 Content Security Policy really refuses what it should (so the journeys' "no console errors" check would
-catch a page that breaks it). Screenshots in artifacts/screenshots/security-*.png; axe-core on each page."""
+catch a page that breaks it). Screenshots in artifacts/screenshots/security-*.png; axe-core on each page. (Issue 14: SECURITY.md.)"""
 
-import os
 import re
 from base64 import b32decode
 
@@ -15,7 +14,6 @@ from inclusion import choices
 from ..factories import MembershipFactory, OrganisationFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 PASSWORD = "correct-horse-battery"  # what UserFactory sets
 
