@@ -126,3 +126,20 @@ def test_the_access_log_is_part_of_subject_access(actor_b, resident_a, org_b):
     export = resident_subject_access(resident=resident_a)["access_log"]
     assert export == [{"at": AccessLogEntry.objects.get().at.isoformat(), "organisation": org_b.name,
                        "what": "Found them in a duplicate check", "how": "Staff web"}]  # fmt: skip
+
+
+def test_access_log_record_is_the_only_writer():
+    """No module but inclusion/privacy/services.py creates log rows (bulk or one by one)."""
+    import re
+    from pathlib import Path
+
+    from django.conf import settings
+
+    writers = []
+    for path in Path(settings.BASE_DIR).glob("*/**/*.py"):
+        if {"migrations", "tests", ".venv", "node_modules"} & set(path.parts):
+            continue
+        if re.search(r"AccessLogEntry(\.objects)?\.(create|bulk_create|get_or_create|update_or_create)|"
+                     r"AccessLogEntry\([^)]*\)\.save", path.read_text(errors="replace")):  # fmt: skip
+            writers.append(str(path.relative_to(settings.BASE_DIR)))
+    assert writers == ["inclusion/privacy/services.py"]
