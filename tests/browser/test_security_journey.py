@@ -161,3 +161,11 @@ def test_a_coordinator_restricts_a_record(page, checks):
     expect(page.locator("#restricted-title").locator("..").locator("..")).to_contain_text("Their record is restricted")
     checks("security-13-restricted-record")
     checks.assert_all_clean()
+
+
+def test_the_api_documentation_runs_under_the_policy(page):
+    refused = []
+    page.on("console", lambda message: message.type == "error" and refused.append(message.text))
+    page.goto("/api/docs/")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("Digital inclusion partner API", timeout=15_000)
+    assert refused == []
