@@ -72,6 +72,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.VIEWER: frozenset({C.SEE_REPORTS}),
     Role.ADMINISTRATOR: frozenset(Capability),
 }
+MFA_REQUIRED_ROLES = frozenset({Role.COORDINATOR, Role.ADMINISTRATOR})  # sign in with two steps (inclusion.security)
 
 
 def membership_can(membership: Membership | None, capability: Capability) -> bool:

@@ -172,3 +172,5 @@ class EventKind(models.TextChoices):
     CONSENT_RECORDED = "consent_recorded", "Consent recorded"
     CONSENT_WITHDRAWN = "consent_withdrawn", "Consent withdrawn"
     CONSENT_REFUSED = "consent_refused", "Consent refused"
+    RESTRICTED = "restricted", "Record restricted"
+    RESTRICTION_LIFTED = "restriction_lifted", "Restriction lifted"

@@ -1,7 +1,11 @@
-"""Attach the signed-in user's current membership (organisation and role) to each request.
+"""Request middleware of the core: the signed-in user's membership on each request, and the security headers
+and body limit every response and request goes through.
 
 Checked on every request, so a deactivated membership loses access at once.
 """
+
+from django.conf import settings
+from django.http import HttpResponse
 
 from .selectors import memberships_for_user
 
@@ -24,3 +28,33 @@ class MembershipMiddleware:
                 (m for m in memberships if m.pk == chosen), memberships[0] if memberships else None
             )
         return self.get_response(request)
+
+
+TOO_LARGE = "The request is too large. Files you upload must be smaller than 5 MB."
+
+
+class SecurityHeadersMiddleware:
+    """Every response Django makes (static files are answered earlier, by WhiteNoise) carries
+    `Cache-Control: no-store`, so no browser, proxy or shared computer keeps a copy of a page or API answer
+    with personal data, and the Permissions-Policy (settings.PERMISSIONS_POLICY). A staff-web request body
+    over settings.WEB_MAX_BODY_BYTES is refused with a 413 before anything reads it (the API has its own
+    limits: inclusion.api.parsers)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith("/api/") and _content_length(request) > settings.WEB_MAX_BODY_BYTES:
+            response = HttpResponse(TOO_LARGE, status=413, content_type="text/plain; charset=utf-8")
+        else:
+            response = self.get_response(request)
+        response["Cache-Control"] = "no-store"
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response
+
+
+def _content_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0

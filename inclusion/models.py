@@ -163,6 +163,9 @@ class Resident(models.Model):
 
     referral_source = models.CharField(max_length=20, blank=True, choices=choices.ReferralSource.choices)
     referral_source_detail = models.CharField(max_length=200, blank=True)
+    # UK GDPR Article 18: while set, the record is read-only and the resident gets no messages
+    # (services.resident_restrict; selectors.residents_messageable_q).
+    restricted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)

@@ -396,3 +396,9 @@ def resident_subject_access(*, resident: Resident) -> dict:
     from .registry import resident_data_providers
 
     return {data.name: data.export(resident) for data in resident_data_providers()}
+
+
+def residents_messageable_q() -> Q:
+    """The condition on Resident for anyone a reminder or message may go to: not restricted (UK GDPR Art. 18,
+    services.resident_restriction_set). Every sender filters its recipients with it."""
+    return Q(restricted_at__isnull=True)

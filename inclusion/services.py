@@ -25,6 +25,8 @@ from .models import (
     OrganisationAPIKey,
     Resident,
 )
+from .privacy.models import AccessAction
+from .privacy.services import access_log_record
 from .ratelimit import rate_limit_take
 from .selectors import PossibleDuplicate, possible_duplicates_shown, resident_possible_duplicates, resident_readiness
 from .validators import name_part_key, name_search_key
@@ -115,7 +117,50 @@ def resident_duplicate_check(
         for match in matches
         if match.owning_organisation_id != actor.organisation.pk
     )  # fmt: skip
+    for match in matches:  # and on the access log (inclusion.privacy), as a look at another's resident
+        if match.owning_organisation_id != actor.organisation.pk:
+            access_log_record(actor=actor, action=AccessAction.DUPLICATE_MATCHED, resident=match.matched_id,
+                              owning_organisation_id=match.owning_organisation_id)  # fmt: skip
     return possible_duplicates_shown(matches)
+
+
+RESTRICTED = (
+    "{name}'s record is restricted: they asked for their data to be used only to keep it, so nothing can be "
+    "added or changed. A coordinator at {owner} can lift the restriction."
+)
+
+
+def resident_check_not_restricted(resident: Resident) -> None:
+    """Refuse (DomainError, code "restricted") any change to a restricted resident's record (UK GDPR Art. 18).
+    Call it on the resident as locked by access.resident_check_visible, so a restriction made at the same
+    moment is seen. Withdrawing a consent stays possible: it limits use further."""
+    if resident.restricted_at is not None:
+        raise DomainError(RESTRICTED.format(name=resident.display_name, owner=resident.owning_organisation),
+                          code="restricted")  # fmt: skip
+
+
+@transaction.atomic
+def resident_restriction_set(*, actor: Actor, resident: Resident, restricted: bool, reason: str) -> Resident:
+    """Restrict the resident's record (read-only, no messages) or lift the restriction, with the reason, on
+    their timeline. Only the owning organisation may (DomainError "not_owner"); Http404 if the actor's
+    organisation may no longer see them. Locks the resident."""
+    resident = resident_check_visible(actor.organisation, resident)
+    if resident.owning_organisation_id != actor.organisation.pk:
+        raise DomainError(f"Only {resident.owning_organisation}, who registered them, can change this.",
+                          code="not_owner")  # fmt: skip
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Enter why", field="reason", code="required")
+    if restricted == (resident.restricted_at is not None):
+        raise DomainError("Their record is already restricted." if restricted else "Their record is not restricted.",
+                          code="already_current")  # fmt: skip
+    resident.restricted_at = timezone.now() if restricted else None
+    resident.save(update_fields=["restricted_at", "updated_at"])
+    case_event_record(
+        resident=resident, actor=actor, kind=EventKind.RESTRICTED if restricted else EventKind.RESTRICTION_LIFTED,
+        summary="Record restricted: read-only, no messages" if restricted else "Restriction lifted", body=reason,
+    )  # fmt: skip
+    return resident
 
 
 @transaction.atomic
@@ -125,6 +170,7 @@ def resident_update(*, actor: Actor, resident: Resident, **changes) -> Resident:
     Locks the resident; refused as unknown (Http404) if the actor's organisation may no longer see them.
     """
     resident = resident_check_visible(actor.organisation, resident)
+    resident_check_not_restricted(resident)
     _check_fields(changes)
     changes = _normalise(changes)
     changed = [field for field, value in changes.items() if getattr(resident, field) != value]
@@ -146,7 +192,7 @@ def resident_update(*, actor: Actor, resident: Resident, **changes) -> Resident:
 @transaction.atomic
 def note_add(*, actor: Actor, resident: Resident, body: str) -> CaseEvent:
     """Add a case note to the resident's timeline (Http404 if the actor's organisation may no longer see them)."""
-    resident_check_visible(actor.organisation, resident)
+    resident_check_not_restricted(resident_check_visible(actor.organisation, resident))
     body = (body or "").strip()
     if not body:
         raise DomainError("Enter the note", field="body", code="required")
@@ -168,7 +214,7 @@ def consent_record(
     kept (so that staff are told it, with its date) but is never a current consent. Refused when consent
     for that purpose is already current (withdraw it instead), and as unknown (Http404) if the actor's
     organisation may no longer see the resident."""
-    resident_check_visible(actor.organisation, resident)
+    resident_check_not_restricted(resident_check_visible(actor.organisation, resident))
     consent = Consent(
         resident=resident, purpose=purpose, channel=channel, organisation=actor.organisation, refused=refused,
         recorded_by=actor.user, wording_version=wording_version or settings.CONSENT_WORDING_VERSION,
@@ -250,6 +296,7 @@ def resident_check_ready(*, resident: Resident, receiving: str) -> None:
     services call this with the resident locked (access.resident_check_visible), so a consent withdrawn at
     the same moment is seen. The codes: consent_missing, consent_refused, no_contact_route."""
     doing, verb = RECEIVING[receiving]
+    resident_check_not_restricted(resident)
     readiness = resident_readiness(resident=resident)
     name = resident.display_name
     if readiness.consent == "never":

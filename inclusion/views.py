@@ -6,6 +6,7 @@ Each view: check the form, call one service, redirect with a confirmation; reads
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -13,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from . import registry, selectors, services
-from .access import Capability, membership_can
+from .access import NO_SUCH_RESIDENT, Capability, membership_can
 from .choices import ConsentPurpose
 from .errors import DomainError
 from .forms.residents import (
@@ -28,6 +29,9 @@ from .forms.residents import (
 )
 from .middleware import SESSION_KEY
 from .models import Consent
+from .privacy.models import AccessAction
+from .privacy.services import access_log_record
+from .privacy.sharing import resident_events_shown, resident_questions_shown
 from .web import actor_for, form_refuse, load_resident, paginate, posted, staff_view
 
 
@@ -112,6 +116,7 @@ def duplicate_matches(request):
 def resident_detail(request, resident):
     """The resident's page: their details, consent and timeline, and each app's section (inclusion.registry)."""
     is_owner = resident.owning_organisation_id == request.membership.organisation_id
+    access_log_record(actor=actor_for(request), action=AccessAction.RESIDENT_VIEWED, resident=resident, request=request)
     sections, actions = [], []
     for section in registry.resident_sections():
         context = section.context(request, resident)
@@ -125,8 +130,16 @@ def resident_detail(request, resident):
         "inclusion/resident_detail.html",
         {
             "resident": resident,
-            "still_to_ask": selectors.resident_still_to_ask(resident=resident),
-            "timeline": selectors.resident_timeline(resident=resident),
+            "still_to_ask": resident_questions_shown(
+                organisation=request.membership.organisation,
+                resident=resident,
+                groups=selectors.resident_still_to_ask(resident=resident),
+            ),
+            "timeline": resident_events_shown(
+                organisation=request.membership.organisation,
+                resident=resident,
+                events=selectors.resident_timeline(resident=resident),
+            ),
             "consents": selectors.resident_consents(resident=resident),
             "readiness": selectors.resident_readiness(resident=resident),
             "note_form": NoteForm(),
@@ -159,6 +172,8 @@ LATER_QUESTIONS = {
 
 
 def _later_questions(request, resident, which: str):
+    if which == "equality" and resident.owning_organisation_id != request.membership.organisation_id:
+        raise Http404(NO_SUCH_RESIDENT)  # only the owner reads equality answers (inclusion.privacy.sharing)
     form_class, heading, saved = LATER_QUESTIONS[which]
     form = form_class(posted(request), instance=resident)
     if request.method == "POST" and form.is_valid():

@@ -36,6 +36,9 @@ NO_PERSONAL_DATA = {
     "directory/services/<uuid:pk>/places/<uuid:location_pk>/remove/",
     "openreferral/", "openreferral/services/<str:id>", "openreferral/services/<str:id>/",
     "api/v1/services/<pk>/", "api/v1/services/<pk>/retire/",
+    # The signed-in person's own account (inclusion.security): nothing of a resident's.
+    "account/two-step/", "account/two-step/set-up/", "account/two-step/recovery-codes/", "account/password-reset/",
+    "account/password-reset/sent/", "account/password-reset/<uidb64>/<token>/", "account/password-reset/done/",
 }  # fmt: skip
 # Lists and searches: B gets a 200 that must not mention A's resident.
 LISTS = {
@@ -49,7 +52,10 @@ LISTS = {
     "openreferral/services": {}, "openreferral/services/": {"search": "Zeb"}, "api/v1/services/": {"q": "Zeb"},
     "referrals/": {"direction": "sent", "status": "all"}, "referrals/webhooks/": {},
     "api/v1/referrals/": {"status": "open"}, "api/v1/webhook-endpoints/": {}, "api/v1/webhook-deliveries/": {},
+    "privacy/access-log/": {},
 }  # fmt: skip
+# Pages for administrators only (the whole scheme's): B's coordinator is refused, and shown nothing of A's.
+ADMINISTRATORS_ONLY = {"privacy/access-log/all/": {"resident": "<pk>"}}
 # Endpoints that only take a POST naming what to act on (tested for scoping in their own suites).
 POST_ONLY = {"devices/import/confirm/", "devices/vouchers/import/confirm/", "api/v1/vouchers/issue/",
              "api/v1/voucher-batches/import/", "directory/import/confirm/", "referrals/bulk/"}  # fmt: skip
@@ -132,7 +138,8 @@ def _assert_nothing_of(response, world):
 def test_every_route_is_classified():
     unclassified = [
         r for r in _routes()
-        if r not in NO_PERSONAL_DATA and r not in LISTS and r not in POST_ONLY and "<" not in r
+        if r not in NO_PERSONAL_DATA and r not in LISTS and r not in POST_ONLY and r not in ADMINISTRATORS_ONLY
+        and "<" not in r
     ]  # fmt: skip
     assert unclassified == [], "Decide whether these hold personal data: add them to NO_PERSONAL_DATA or LISTS"
 
@@ -177,6 +184,13 @@ def test_lists_and_searches_show_organisation_b_nothing_of_organisation_a(client
                      for c in row]  # fmt: skip
             assert not any(secret in cell for secret in SECRETS for cell in cells), route
             continue
+        _assert_nothing_of(response, a_world)
+
+
+def test_administrators_only_pages_refuse_b_and_show_nothing_of_a(client_b, a_world):
+    for route, params in ADMINISTRATORS_ONLY.items():
+        response = client_b.get("/" + route, {k: str(a_world["pk"]) if v == "<pk>" else v for k, v in params.items()})
+        assert response.status_code == 403, route
         _assert_nothing_of(response, a_world)
 
 

@@ -13,6 +13,7 @@ from rest_framework import serializers
 
 from .. import choices
 from ..models import CaseEvent, Consent, Organisation, Resident
+from ..privacy.sharing import NOT_SHARED, resident_fields_hidden
 from ..services import NOTE_MAX_LENGTH, RESIDENT_FIELDS
 from ..validators import date_of_birth_validate, postcode_normalise, validate_not_drama_number
 
@@ -223,12 +224,23 @@ def _codes_of(detail) -> set:
 
 
 class ResidentOutputSerializer(SharedChoicesMixin, serializers.ModelSerializer):
+    """A resident as `context["organisation"]` may read them: equality monitoring answers read as blank to an
+    organisation that does not own the record (inclusion.privacy.sharing)."""
+
     owning_organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     phone = serializers.CharField(read_only=True)
 
     class Meta:
         model = Resident
         fields = ["id", "owning_organisation", *RESIDENT_FIELDS, "created_at", "updated_at"]
+
+    def to_representation(self, resident):
+        data = super().to_representation(resident)
+        organisation = self.context.get("organisation")
+        if organisation is not None:
+            for field in resident_fields_hidden(organisation=organisation, resident=resident):
+                data[field] = NOT_SHARED
+        return data
 
 
 class ResidentInputSerializer(StrictInputMixin, SharedChoicesMixin, serializers.ModelSerializer):

@@ -19,6 +19,9 @@ from rest_framework.settings import api_settings
 from .. import selectors, services
 from ..access import resident_get_visible
 from ..models import Resident
+from ..privacy.models import AccessAction
+from ..privacy.services import access_log_record
+from ..privacy.sharing import resident_notes_shown
 from . import idempotency
 from .filters import ResidentFilter
 from .schema import PartnerAutoSchema
@@ -173,10 +176,13 @@ class ResidentViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
 
     def list(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(ResidentOutputSerializer(page, many=True).data)
+        shown_to = {"organisation": self.organisation}  # equality answers: the owner's only
+        return self.get_paginated_response(ResidentOutputSerializer(page, many=True, context=shown_to).data)
 
     def retrieve(self, request, pk=None):
-        return Response(ResidentOutputSerializer(self.get_object()).data)
+        resident = self.get_object()
+        access_log_record(actor=self.actor, action=AccessAction.RESIDENT_VIEWED, resident=resident, request=request)
+        return Response(ResidentOutputSerializer(resident, context={"organisation": self.organisation}).data)
 
     def create(self, request):
         serializer = ResidentRegisterInputSerializer(data=request.data)
@@ -202,7 +208,7 @@ class ResidentViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
         # PUT replaces the details: what it leaves out is cleared, not kept.
         details = serializer.validated_data if partial else serializer.replacement(serializer.validated_data)
         resident = services.resident_update(actor=self.actor, resident=resident, **details)
-        return Response(ResidentOutputSerializer(resident).data)
+        return Response(ResidentOutputSerializer(resident, context={"organisation": self.organisation}).data)
 
     def partial_update(self, request, pk=None):
         return self.update(request, pk=pk, partial=True)
@@ -221,7 +227,9 @@ class ResidentViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
             serializer.is_valid(raise_exception=True)
             note = services.note_add(actor=self.actor, resident=resident, body=serializer.validated_data["body"])
             return Response(NoteOutputSerializer(note).data, status=status.HTTP_201_CREATED)
-        page = self.paginate_queryset(selectors.resident_notes(resident=resident))
+        notes = resident_notes_shown(organisation=self.organisation, resident=resident,
+                                     notes=selectors.resident_notes(resident=resident))  # fmt: skip
+        page = self.paginate_queryset(notes)
         return self.get_paginated_response(NoteOutputSerializer(page, many=True).data)
 
     @extend_schema(

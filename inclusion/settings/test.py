@@ -23,6 +23,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 AXES_ENABLED = True
+# Tests sign staff in with force_login; the two-step gate is tested with it on (tests/security/).
+MFA_ENFORCED = False
 LOCK_ORDER_CHECKS = True
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
 # Static files come from the finders here (runserver and live_server serve them); WhiteNoise is for production.

@@ -1,0 +1,49 @@
+"""The administrators' search of the access log."""
+
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Field, Layout, Size, Submit
+from django import forms
+
+from inclusion.forms.base import DateField, GOVUKForm
+from inclusion.models import Organisation
+
+from .models import AccessAction
+
+
+class AccessLogSearchForm(GOVUKForm):
+    resident = forms.UUIDField(
+        label="Resident's reference", required=False, help_text="The code at the end of their record's address",
+        error_messages={"invalid": "Enter the resident's reference, like 0f8fad5b-d9cb-469f-a165-70867728950e"},
+    )  # fmt: skip
+    email = forms.EmailField(label="Staff member's email address", required=False,
+                             error_messages={"invalid": "Enter an email address like name@example.org"})  # fmt: skip
+    organisation = forms.ModelChoiceField(
+        label="Organisation", queryset=Organisation.objects.all(), required=False, empty_label="Any organisation",
+        error_messages={"invalid_choice": "Choose an organisation from the list"},
+    )  # fmt: skip
+    action = forms.ChoiceField(label="What they did", required=False,
+                               choices=[("", "Anything"), *AccessAction.choices])  # fmt: skip
+    since = DateField(noun="From date", when="past", label="From", required=False)
+    until = DateField(noun="To date", when="past", label="To", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.layout = Layout(
+            Field.text("resident"), Field.text("email"), Field.select("organisation"), Field.select("action"),
+            Field("since", legend_size=Size.SMALL), Field("until", legend_size=Size.SMALL), Submit("search", "Search"),
+        )  # fmt: skip
+
+
+class RestrictionForm(GOVUKForm):
+    reason = forms.CharField(
+        label="Why", max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example: they dispute their details and asked us to stop using them until corrected.",
+        error_messages={"required": "Enter why"},
+    )  # fmt: skip
+
+    def __init__(self, *args, button: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(Field.textarea("reason", label_size=Size.SMALL), Submit("submit", button))
