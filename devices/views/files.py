@@ -15,6 +15,8 @@ from django.views.decorators.http import require_GET, require_POST
 from inclusion import uploads
 from inclusion.access import Capability
 from inclusion.imports import Importer, import_confirm, import_upload
+from inclusion.privacy.models import AccessAction
+from inclusion.privacy.services import access_log_record
 from inclusion.web import actor_for, staff_view
 
 from .. import exports, imports, labels, selectors, services
@@ -113,6 +115,7 @@ def _attachment(response, filename: str):
 @staff_view(Capability.MANAGE_STOCK)
 def device_export_csv(request):
     rows = exports.device_export_rows(_export_devices(request))
+    access_log_record(actor=actor_for(request), action=AccessAction.EXPORT_DOWNLOADED, request=request)
     response = StreamingHttpResponse(exports.csv_stream(rows), content_type=exports.CSV_TYPE)
     return _attachment(response, exports.export_filename(request.membership.organisation.slug, "csv"))
 
@@ -121,6 +124,7 @@ def device_export_csv(request):
 @staff_view(Capability.MANAGE_STOCK)
 def device_export_xlsx(request):
     content = exports.xlsx_bytes(exports.device_export_rows(_export_devices(request)))
+    access_log_record(actor=actor_for(request), action=AccessAction.EXPORT_DOWNLOADED, request=request)
     response = HttpResponse(content, content_type=exports.XLSX_TYPE)
     return _attachment(response, exports.export_filename(request.membership.organisation.slug, "xlsx"))
 

@@ -28,6 +28,8 @@ from inclusion.errors import DomainError
 from inclusion.events import case_event_record
 from inclusion.locks import lock_one, lock_rows
 from inclusion.models import Organisation, Resident
+from inclusion.privacy.models import AccessAction
+from inclusion.privacy.services import access_log_record
 from inclusion.ratelimit import rate_limit_take
 from inclusion.services import resident_check_ready
 
@@ -298,6 +300,8 @@ def voucher_issue(
     case_event_record(resident=resident, actor=actor, kind=VoucherEventKind.VOUCHER_ISSUED,
                       summary=f"Issued {what} {voucher.masked}" + (" (replacement)" if replacement_for else ""),
                       data={"voucher": voucher.pk})  # fmt: skip
+    # Issuing shows the code (on screen, or in the API's answer): on the access log like a reveal.
+    access_log_record(actor=actor, action=AccessAction.VOUCHER_CODE_REVEALED, resident=resident, obj=voucher)
     return voucher
 
 
@@ -324,6 +328,9 @@ def voucher_reveal(*, actor: Actor, voucher: Voucher) -> str:
             raise DomainError("Only an issued voucher's code can be shown.", code="not_issued")
         case_event_record(resident=voucher.resident, actor=actor, kind=VoucherEventKind.VOUCHER_REVEALED,
                           summary=f"Code {voucher.masked} shown to {actor}", data={"voucher": voucher.pk})  # fmt: skip
+        access_log_record(
+            actor=actor, action=AccessAction.VOUCHER_CODE_REVEALED, resident=voucher.resident, obj=voucher
+        )
     return voucher.identifier
 
 

@@ -26,6 +26,8 @@ from devices.templatetags.vouchers import kind_in_sentence
 from inclusion.access import Capability, membership_can, resident_get_visible
 from inclusion.errors import DomainError
 from inclusion.imports import ImportCheck, Importer, ImportRefused, Problem, import_confirm, import_upload
+from inclusion.privacy.models import AccessAction
+from inclusion.privacy.services import access_log_record
 from inclusion.spreadsheets import csv_response
 from inclusion.web import actor_for, form_refuse, paginate, posted, staff_view
 
@@ -122,6 +124,7 @@ def voucher_export_csv(request):
     if form.is_valid():
         filters.update(form.cleaned_data)
     rows = voucher_export_rows(selectors.voucher_list(organisation=organisation, **filters))
+    access_log_record(actor=actor_for(request), action=AccessAction.EXPORT_DOWNLOADED, request=request)
     return csv_response(VOUCHER_HEADINGS, rows, f"{organisation.slug}-vouchers-{timezone.localdate():%Y-%m-%d}.csv")
 
 

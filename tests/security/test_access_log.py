@@ -143,3 +143,50 @@ def test_access_log_record_is_the_only_writer():
                      r"AccessLogEntry\([^)]*\)\.save", path.read_text(errors="replace")):  # fmt: skip
             writers.append(str(path.relative_to(settings.BASE_DIR)))
     assert writers == ["inclusion/privacy/services.py"]
+
+
+def test_issuing_and_revealing_a_voucher_code_are_recorded_against_the_voucher(actor_a, org_a, resident_a):
+    from devices.models import VoucherKind
+    from devices.vouchers.services import voucher_issue, voucher_reveal
+
+    from ..devices.vouchers.factories import VoucherFactory
+
+    VoucherFactory(batch__organisation=org_a, code="SECRET-123456")
+    voucher = voucher_issue(actor=actor_a, resident=resident_a, kind=VoucherKind.DATA_CODE)
+    voucher_reveal(actor=actor_a, voucher=voucher)
+    entries = list(AccessLogEntry.objects.order_by("pk"))
+    assert [(e.action, e.resident_id, e.object_type, e.object_id) for e in entries] == [
+        (AccessAction.VOUCHER_CODE_REVEALED, resident_a.pk, "devices.voucher", str(voucher.pk))
+    ] * 2
+    assert all("SECRET" not in str(value) for e in entries for value in vars(e).values())
+
+
+def test_a_refused_reveal_records_nothing(actor_b, org_a, resident_a, actor_a):
+    from devices.models import VoucherKind
+    from devices.vouchers.services import voucher_issue, voucher_reveal
+    from inclusion.errors import DomainError
+
+    from ..devices.vouchers.factories import VoucherFactory
+
+    VoucherFactory(batch__organisation=org_a)
+    voucher = voucher_issue(actor=actor_a, resident=resident_a, kind=VoucherKind.DATA_CODE)
+    with pytest.raises(DomainError, match="another organisation"):
+        voucher_reveal(actor=actor_b, voucher=voucher)
+    assert AccessLogEntry.objects.count() == 1  # the issue's entry; the refused reveal added none
+
+
+@pytest.mark.parametrize(
+    "url", ["devices:device-export-csv", "devices:device-export-xlsx", "devices:voucher-export-csv"]
+)
+def test_every_export_download_is_recorded(client, org_a, url):
+    coordinator = MembershipFactory(organisation=org_a, role=choices.Role.COORDINATOR)
+    client.force_login(coordinator.user)
+    response = client.get(reverse(url), REMOTE_ADDR="198.51.100.8")
+    assert response.status_code == 200
+    entry = AccessLogEntry.objects.get()
+    assert (entry.action, entry.user_id, entry.organisation_id) == (
+        AccessAction.EXPORT_DOWNLOADED,
+        coordinator.user_id,
+        org_a.pk,
+    )
+    assert entry.ip_address == "198.51.100.8"
