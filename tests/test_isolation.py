@@ -26,6 +26,7 @@ pytestmark = pytest.mark.django_db
 NO_PERSONAL_DATA = {
     "", "sign-in/", "sign-out/", "organisation/switch/", "api/schema/", "api/docs/",
     "api/v1/organisations/", "api/v1/organisations/<slug>/",
+    "messages/stages/", "messages/stages/add/", "messages/stages/<signed:offset>/",
 }  # fmt: skip
 # Lists and searches: B gets a 200 that must not mention A's resident.
 LISTS = {
@@ -34,6 +35,7 @@ LISTS = {
     "devices/export.csv": {}, "devices/export.xlsx": {}, "devices/labels/": {}, "devices/import/": {},
     "devices/vouchers/": {}, "devices/vouchers/import/": {}, "devices/vouchers/export.csv": {},
     "api/v1/devices/": {}, "api/v1/loans/": {}, "api/v1/vouchers/": {}, "api/v1/voucher-batches/": {},
+    "messages/outbox/": {},
 }  # fmt: skip
 # Endpoints that only take a POST naming what to act on (tested for scoping in their own suites).
 POST_ONLY = {"devices/import/confirm/", "devices/vouchers/import/confirm/", "api/v1/vouchers/issue/",
