@@ -37,3 +37,4 @@ class DevicesConfig(AppConfig):
         registry.register_demo(demo.demo_load)
         registry.register_event_kinds(LoanEventKind)
         registry.register_event_kinds(VoucherEventKind)
+        from . import reminders  # noqa: F401  (registers its reminder sweeps with inclusion.messaging)

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class MessagingConfig(AppConfig):
@@ -14,3 +15,11 @@ class MessagingConfig(AppConfig):
         from .events import MessageEventKind
 
         registry.register_event_kinds(MessageEventKind)
+        # The periodic schedule lives in the database: written after every migrate.
+        post_migrate.connect(_install_schedule, sender=self, dispatch_uid="messaging-schedule")
+
+
+def _install_schedule(sender, **kwargs):
+    from .schedule import schedule_install
+
+    schedule_install()
