@@ -20,6 +20,9 @@ class MessagingConfig(AppConfig):
 
 
 def _install_schedule(sender, **kwargs):
+    """The scheme's default reminder stages and the periodic schedule, written after every migrate."""
     from .schedule import schedule_install
+    from .stages import default_stages_install
 
+    default_stages_install()
     schedule_install()

@@ -13,6 +13,16 @@ from inclusion.models import Organisation
 
 from .models import Stage, StageChannel, StageTemplate, Subject
 
+# The scheme's default stages for loans: offset from the due date, wording, escalates to staff, blocks new loans.
+DEFAULT_STAGES = [
+    (-7, StageTemplate.DUE_SOON, False, False),
+    (-1, StageTemplate.DUE_TOMORROW, False, False),
+    (0, StageTemplate.DUE_TODAY, False, False),
+    (1, StageTemplate.OVERDUE, False, False),
+    (7, StageTemplate.OVERDUE, True, False),
+    (14, StageTemplate.FINAL, True, True),
+]
+
 STAGE_FIELDS = ("channel", "template", "escalates_to_staff", "blocks_new_loans", "active")
 
 
@@ -21,6 +31,18 @@ class EffectiveStage:
     stage: Stage
     own: bool  # the organisation's own row (else the scheme's default)
     default: Stage | None  # the scheme's row it replaces, if any
+
+
+def default_stages_install(**kwargs) -> int:
+    """Add the scheme's default stages that are missing (after every migrate; changed ones are left alone)."""
+    added = 0
+    for offset, template, escalates, blocks in DEFAULT_STAGES:
+        _, created = Stage.objects.get_or_create(
+            organisation=None, subject=Subject.LOAN_DUE, offset_days=offset,
+            defaults={"template": template, "escalates_to_staff": escalates, "blocks_new_loans": blocks},
+        )  # fmt: skip
+        added += created
+    return added
 
 
 def stages_for(organisation: Organisation, subject: str = Subject.LOAN_DUE) -> list[EffectiveStage]:

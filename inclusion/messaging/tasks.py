@@ -22,8 +22,8 @@ def messages_reconcile() -> int:
 
 
 def backoff(retries: int) -> int:
-    """Seconds before try number `retries + 1`: 10 s, 20 s, 40 s... up to 30 minutes."""
-    return min(10 * 2**retries, 30 * 60)
+    """Seconds before try number `retries + 1`: 10 s, 20 s, 40 s... (MESSAGE_RETRY_BASE_SECONDS) up to 30 minutes."""
+    return min(settings.MESSAGE_RETRY_BASE_SECONDS * 2**retries, 30 * 60)
 
 
 @shared_task(

@@ -245,6 +245,7 @@ NOTIFY_TEMPLATES = env.json("NOTIFY_TEMPLATES", default={})
 # The bearer token Notify sends with its delivery receipts (set the same in Notify's callback settings).
 NOTIFY_CALLBACK_TOKEN = env("NOTIFY_CALLBACK_TOKEN", default="")
 MESSAGE_SEND_MAX_RETRIES = env.int("MESSAGE_SEND_MAX_RETRIES", default=8)
+MESSAGE_RETRY_BASE_SECONDS = env.int("MESSAGE_RETRY_BASE_SECONDS", default=10)
 MESSAGE_STUCK_AFTER_SECONDS = env.int("MESSAGE_STUCK_AFTER_SECONDS", default=10 * 60)
 MESSAGE_CATCH_UP_DAYS = env.int("MESSAGE_CATCH_UP_DAYS", default=2)
 RETURN_CHECK_FLAG_DAYS = env.int("RETURN_CHECK_FLAG_DAYS", default=7)

@@ -119,25 +119,3 @@ class Migration(migrations.Migration):
         ),
     ]
 
-
-DEFAULT_STAGES = [
-    # offset from the due date, template, escalates to staff, blocks new loans
-    (-7, "loan_due_soon", False, False),
-    (-1, "loan_due_tomorrow", False, False),
-    (0, "loan_due_today", False, False),
-    (1, "loan_overdue", False, False),
-    (7, "loan_overdue", True, False),
-    (14, "loan_overdue_final", True, True),
-]
-
-
-def add_default_stages(apps, schema_editor):
-    Stage = apps.get_model("messaging", "Stage")
-    for offset, template, escalates, blocks in DEFAULT_STAGES:
-        Stage.objects.get_or_create(
-            organisation=None, subject="loan_due", offset_days=offset,
-            defaults={"template": template, "escalates_to_staff": escalates, "blocks_new_loans": blocks},
-        )
-
-
-Migration.operations.append(migrations.RunPython(add_default_stages, migrations.RunPython.noop))
