@@ -13,6 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from devices.services import loan_create
 from devices.voucher_services import voucher_issue
 from inclusion.actors import Actor
+from inclusion.messaging.models import Message
 from inclusion.services import consent_record, note_add, resident_duplicate_check
 
 from .devices.factories import DeviceFactory
@@ -41,7 +42,12 @@ LISTS = {
 POST_ONLY = {"devices/import/confirm/", "devices/vouchers/import/confirm/", "api/v1/vouchers/issue/",
              "api/v1/voucher-batches/import/"}  # fmt: skip
 # Which of A's objects fills a route's parameter, where the name alone does not say.
-PK_BY_PREFIX = {"api/v1/loans/": "loan_pk", "api/v1/vouchers/": "voucher_pk", "api/v1/voucher-batches/": "batch_pk"}
+PK_BY_PREFIX = {
+    "messages/outbox/": "message_pk",
+    "api/v1/loans/": "loan_pk",
+    "api/v1/vouchers/": "voucher_pk",
+    "api/v1/voucher-batches/": "batch_pk",
+}
 
 
 def _all_routes(patterns=None, prefix=""):
@@ -84,7 +90,9 @@ def a_world(org_a, staff_a, actor_a):
     # A third partner's check matched Zebedee: on A's match log, and nowhere of B's.
     third = Actor.for_membership(MembershipFactory(organisation=OrganisationFactory(name="Gamma College")))
     resident_duplicate_check(actor=third, first_name="Z", last_name="Q", phone=str(resident.phone))
-    return {"pk": resident.pk, "consent_pk": consent.pk, "resident": resident, "asset_tag": device.asset_tag,
+    message = Message.objects.create(natural_key="isolation", kind="digest", audience="resident", organisation=org_a,
+                                     resident=resident, channel="letter", body="Zebedee, bring back ZEB-0001")  # fmt: skip
+    return {"message_pk": message.pk, "pk": resident.pk, "consent_pk": consent.pk, "resident": resident, "asset_tag": device.asset_tag,
             "loan_pk": loan.pk, "voucher_pk": voucher.pk, "batch_pk": voucher.batch_id}  # fmt: skip
 
 

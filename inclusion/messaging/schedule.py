@@ -10,6 +10,7 @@ SWEEP_MINUTES = 5
 JOBS = {
     "Reminders sweep": ("messaging.reminders_sweep", ("every", SWEEP_MINUTES)),
     "Messages stuck in sending": ("messaging.messages_reconcile", ("every", SWEEP_MINUTES)),
+    "Delivery receipts from GOV.UK Notify": ("messaging.delivery_statuses_poll", ("every", 10)),
     "Expire unissued voucher codes of expired batches": (
         "devices.vouchers_expire_unissued",
         ("crontab", "15", "0", "*"),

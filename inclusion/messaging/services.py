@@ -206,3 +206,53 @@ def message_letter_posted(*, actor: Actor, message: Message) -> Message:
     case_event_record(resident=message.resident, actor=actor, kind=MessageEventKind.MESSAGE_SENT,
                       summary="Reminder letter posted", data={"message": message.pk})  # fmt: skip
     return message
+
+
+POLL_WINDOW_DAYS = 7  # Notify keeps notifications for 7 days
+
+
+def delivery_statuses_poll(*, now: datetime | None = None, max_pages: int = 40) -> dict[str, int]:
+    """Delivery receipts by polling: read Notify's list of recent notifications (newest first, 250 a page, a few
+    requests rather than one per message) back to the oldest message still `sent`, and record each that was
+    delivered or failed. Returns counts. (Notify's callback could replace this; the poll needs no public URL.)"""
+    from datetime import timedelta
+
+    from django.utils.dateparse import parse_datetime
+
+    if not settings.NOTIFY_API_KEY:
+        return {}
+    now = now or timezone.now()
+    waiting = Message.objects.filter(status=S.SENT, notify_id__isnull=False,
+                                     sent_at__gte=now - timedelta(days=POLL_WINDOW_DAYS))  # fmt: skip
+    oldest = waiting.order_by("sent_at").values_list("sent_at", flat=True).first()
+    if oldest is None:
+        return {"delivered": 0, "failed": 0}
+    wanted = {str(pk) for pk in waiting.values_list("notify_id", flat=True)}
+    client = channels.notify_client()
+    outcomes: dict[str, tuple[str, object]] = {}
+    older_than = None
+    for _ in range(max_pages):
+        page = client.get_all_notifications(older_than=older_than)
+        notifications = page.get("notifications") or []
+        for notification in notifications:
+            if notification["id"] in wanted and notification.get("status") in NOTIFY_DELIVERED | NOTIFY_FAILED:
+                outcomes[notification["id"]] = (
+                    notification["status"],
+                    parse_datetime(notification.get("completed_at") or "")
+                    if notification.get("completed_at")
+                    else None,
+                )
+        created = [parse_datetime(n["created_at"]) for n in notifications if n.get("created_at")]
+        if (
+            not notifications
+            or not page.get("links", {}).get("next")
+            or (created and min(created) < oldest - timedelta(hours=1))
+        ):
+            break
+        older_than = notifications[-1]["id"]
+    counts = {"delivered": 0, "failed": 0}
+    for notify_id, (status, completed_at) in outcomes.items():
+        message = message_receipt_record(notify_id=notify_id, reference=None, status=status, completed_at=completed_at)
+        if message is not None and message.status in (S.DELIVERED, S.FAILED):
+            counts["delivered" if message.status == S.DELIVERED else "failed"] += 1
+    return counts

@@ -37,3 +37,9 @@ def message_send(self, message_id: int) -> str:
         return services.message_send(message_id, final_attempt=self.request.retries >= self.max_retries)
     except services.TransientFailure as failure:
         raise self.retry(countdown=backoff(self.request.retries), exc=failure) from failure
+
+
+@shared_task(name="messaging.delivery_statuses_poll")
+def delivery_statuses_poll() -> dict:
+    """Every few minutes: Notify's delivery receipts for messages sent (delivered, or failed with the reason)."""
+    return services.delivery_statuses_poll()

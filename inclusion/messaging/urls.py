@@ -25,4 +25,5 @@ urlpatterns = [
     path("stages/add/", views.stage_edit, name="stage-add"),
     path("stages/<signed:offset>/", views.stage_edit, name="stage-edit"),
     path("outbox/", views.outbox, name="outbox"),
+    path("outbox/<int:message_pk>/letter/", views.letter, name="letter"),
 ]

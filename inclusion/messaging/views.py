@@ -10,7 +10,8 @@ from inclusion.access import Capability, membership_can
 from inclusion.errors import DomainError
 from inclusion.web import actor_for, form_refuse, paginate, posted, staff_view
 
-from . import selectors, stages
+from . import render as wording
+from . import selectors, services, stages
 from .forms import StageForm
 from .models import Channel, MessageStatus
 
@@ -72,3 +73,28 @@ def outbox(request):
         "page": page, "status": status, "channel": channel, "statuses": MessageStatus.choices,
         "channels": Channel.choices, "notify_configured": selectors.notify_configured(), "now": timezone.now(),
     })  # fmt: skip
+
+
+def message_from_url(request, message_pk: int, **kwargs) -> dict:
+    """A staff_view loader: one of the organisation's messages to a resident it may see, else 404."""
+    message = selectors.messages_for(request.membership.organisation).filter(pk=message_pk).first()
+    if message is None:
+        raise Http404("No such message")
+    return {"message": message, **kwargs}
+
+
+@staff_view(Capability.LEND, load=message_from_url)
+def letter(request, message):
+    """A letter queued for a resident without phone or email: print it, post it, then mark it posted."""
+    if message.channel != Channel.LETTER:
+        raise Http404("Not a letter")
+    if request.method == "POST":
+        try:
+            services.message_letter_posted(actor=actor_for(request), message=message)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"The letter to {message.resident.display_name} is marked as posted.")
+            return redirect("messaging:outbox")
+    body = message.body or wording.message_body(message)
+    return render(request, "messaging/letter.html", {"message": message, "resident": message.resident, "body": body})

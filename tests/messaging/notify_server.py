@@ -63,6 +63,14 @@ class FakeNotify:
         with self.lock:
             return [item["body"].get("reference") for item in self.sent]
 
+    def set_status(self, notification_id: str, status: str) -> None:
+        """What Notify learns from the phone network or mail provider: delivered, permanent-failure..."""
+        with self.lock:
+            for item in self.sent:
+                if item["answer"]["id"] == notification_id:
+                    item["answer"]["status"] = status
+                    item["answer"]["completed_at"] = time.strftime("%Y-%m-%dT%H:%M:%S.000000Z", time.gmtime())
+
     def wait_for(self, count: int, timeout: float = 30) -> bool:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -117,8 +125,11 @@ class _Handler(BaseHTTPRequestHandler):
             return self._answer(404, _error(404, "NoResultFound", "No result found"))
         reference = parse_qs(url.query).get("reference", [None])[0]
         with self.notify.lock:
-            self.notify.lookups.append(reference)
-            found = [item["answer"] for item in self.notify.sent if item["body"].get("reference") == reference]
+            if reference is None:  # the list of recent notifications, newest first (one page here)
+                found = [item["answer"] for item in reversed(self.notify.sent)]
+            else:
+                self.notify.lookups.append(reference)
+                found = [item["answer"] for item in self.notify.sent if item["body"].get("reference") == reference]
         self._answer(200, {"notifications": found, "links": {"current": f"{self.notify.url}/v2/notifications"}})
 
     def do_POST(self):
@@ -148,6 +159,7 @@ class _Handler(BaseHTTPRequestHandler):
         notification_id = str(uuid.uuid4())
         answer = {
             "id": notification_id, "reference": body.get("reference"), "type": kind, "status": "created",
+            "created_at": time.strftime("%Y-%m-%dT%H:%M:%S.000000Z", time.gmtime()), "completed_at": None,
             "content": {"body": body.get("personalisation", {}).get("body", ""), "from_number": "Inclusion"},
             "uri": f"{self.notify.url}/v2/notifications/{notification_id}",
             "template": {"id": body["template_id"], "version": 1, "uri": f"{self.notify.url}/v2/template/{body['template_id']}"},

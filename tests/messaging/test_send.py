@@ -139,3 +139,19 @@ def test_a_delivery_receipt_marks_it_delivered(notify, due_message):
     services.message_receipt_record(notify_id=message.notify_id, reference=str(message.pk), status="delivered")
     message.refresh_from_db()
     assert message.status == "delivered" and message.delivered_at
+
+
+def test_polling_notify_records_delivered_and_failed(notify, due_message):
+    delivered, bounced, waiting = due_message(), due_message(), due_message()
+    for message in (delivered, bounced, waiting):
+        services.message_send(message.pk)
+        message.refresh_from_db()
+    notify.set_status(str(delivered.notify_id), "delivered")
+    notify.set_status(str(bounced.notify_id), "permanent-failure")
+    assert services.delivery_statuses_poll() == {"delivered": 1, "failed": 1}
+    for message in (delivered, bounced, waiting):
+        message.refresh_from_db()
+    assert (delivered.status, bounced.status, waiting.status) == ("delivered", "failed", "sent")
+    assert bounced.status_reason == "The number or address does not exist or is not in use"
+    assert CaseEvent.objects.filter(resident=bounced.resident, kind="message_failed").exists()
+    assert services.delivery_statuses_poll() == {"delivered": 0, "failed": 0}
