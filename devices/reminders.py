@@ -45,25 +45,26 @@ def _loan_window(today: date):
 
 def _latest_stage_sql(kind: str, suffix: str, channel: str, condition: str) -> str:
     """Each open loan's latest stage (of those matching `condition`) dated in the window; kept only if that stage
-    is active, so a stage an organisation turned off is not replaced by the one before it."""
+    is active, so a stage an organisation turned off is not replaced by the one before it. The latest stage is
+    picked on ids alone; the facts of the message are built only for the loans kept."""
     return f"""
-        SELECT natural_key, kind, audience, organisation_id, resident_id, stage_id, template, channel_rule, due_on,
-               source_type, source_id, data
-        FROM (
-            SELECT DISTINCT ON (l.id)
-                'loan:' || l.id || ':stage:' || s.offset_days || ':due:' || l.due_on || '{suffix}' AS natural_key,
-                '{kind}' AS kind, '{"staff" if suffix else "resident"}' AS audience, l.organisation_id,
-                l.resident_id, s.id AS stage_id, s.template, {channel} AS channel_rule, l.due_on,
-                'loan' AS source_type, l.id::text AS source_id, {LOAN_FACTS} AS data, s.active
+        WITH due AS (
+            SELECT DISTINCT ON (l.id) l.id AS loan_id, s.id AS stage_id, s.active
             FROM devices_loan l
-            JOIN devices_device d ON d.id = l.device_id
             JOIN messaging_stage s ON {EFFECTIVE_STAGE}
-            LEFT JOIN devices_loanpolicy p ON p.organisation_id = l.organisation_id
             WHERE l.closed_at IS NULL AND {condition}
-              AND l.due_on + s.offset_days BETWEEN %(earliest)s AND %(latest)s
+              AND l.due_on BETWEEN %(earliest)s - s.offset_days AND %(latest)s - s.offset_days
             ORDER BY l.id, s.offset_days DESC
-        ) latest
-        WHERE latest.active
+        )
+        SELECT 'loan:' || l.id || ':stage:' || s.offset_days || ':due:' || l.due_on || '{suffix}',
+               '{kind}', '{"staff" if suffix else "resident"}', l.organisation_id, l.resident_id, s.id, s.template,
+               {channel}, l.due_on, 'loan', l.id::text, {LOAN_FACTS}
+        FROM due
+        JOIN devices_loan l ON l.id = due.loan_id
+        JOIN messaging_stage s ON s.id = due.stage_id
+        JOIN devices_device d ON d.id = l.device_id
+        LEFT JOIN devices_loanpolicy p ON p.organisation_id = l.organisation_id
+        WHERE due.active
     """
 
 

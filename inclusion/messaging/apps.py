@@ -21,8 +21,12 @@ class MessagingConfig(AppConfig):
 
 def _install_schedule(sender, **kwargs):
     """The scheme's default reminder stages and the periodic schedule, written after every migrate."""
+    from django.db import connection
+
     from .schedule import schedule_install
     from .stages import default_stages_install
 
+    if "messaging_stage" not in connection.introspection.table_names():
+        return  # migrated back to before messaging existed
     default_stages_install()
     schedule_install()

@@ -102,7 +102,7 @@ class Message(models.Model):
     natural_key = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=40, help_text="digest (to a resident) or staff_digest")
     audience = models.CharField(max_length=10, choices=Audience.choices)
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+", db_index=False)
     resident = models.ForeignKey(Resident, null=True, blank=True, on_delete=models.CASCADE, related_name="messages")
     channel = models.CharField(max_length=20, choices=Channel.choices)
     recipient = models.CharField(max_length=1000, blank=True, help_text="Phone, email or staff emails")
@@ -143,12 +143,13 @@ class Message(models.Model):
 
 
 class MessageItem(models.Model):
-    """One due thing (a loan at a stage, a batch about to expire...). Its natural key makes it once only."""
+    """One due thing (a loan at a stage, a batch about to expire...). Its natural key makes it once only.
+    (No index of its own on organisation: nothing looks items up by it alone, and a sweep may write 100,000.)"""
 
     natural_key = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=40)
     audience = models.CharField(max_length=10, choices=Audience.choices)
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+", db_index=False)
     resident = models.ForeignKey(Resident, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     stage = models.ForeignKey(Stage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     template = models.CharField(max_length=40)
