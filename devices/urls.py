@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from . import views
+from . import chase_views, views
 
 app_name = "devices"
 
@@ -22,6 +22,7 @@ urlpatterns = [
     path("loans/<int:loan_pk>/extend/", views.loan_extend, name="loan-extend"),
     path("loans/<int:loan_pk>/lost/", views.loan_report_lost, name="loan-report-lost"),
     path("loans/<int:loan_pk>/gift/", views.loan_gift, name="loan-gift"),
+    path("loans/<int:loan_pk>/chase/", chase_views.loan_chase, name="loan-chase"),  # the overdue worklist
     path("policy/", views.loan_policy, name="loan-policy"),
     # Import, export and labels:
     path("", include("devices.io_urls")),

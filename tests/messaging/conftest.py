@@ -29,10 +29,10 @@ def texting_resident(organisation, **kwargs):
 def lend(org_a, actor_a):
     LoanPolicy.objects.update_or_create(organisation=org_a, defaults={"max_open_loans_per_resident": 5})
 
-    def lend(resident, due_on: date, **device):
+    def lend(resident, due_on: date, started_on: date | None = None, **device):
         device = DeviceFactory(owning_organisation=org_a, **device)
         return loan_create(actor=actor_a, device=device, resident=resident, agreement_method="signed_paper",
-                           due_on=due_on)  # fmt: skip
+                           due_on=due_on, started_on=started_on)  # fmt: skip
 
     return lend
 
