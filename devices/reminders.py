@@ -161,18 +161,32 @@ def voucher_low_stock_sweep(*, today: date, now, cursor) -> int:
     )
 
 
-def resident_blocked_from_lending(resident_id, *, today: date) -> bool:
-    """Whether an open loan of the resident has reached a stage that blocks new loans (for the lending service)."""
+def resident_blocked_from_lending(resident_id, *, organisation_id, today: date) -> bool:
+    """Whether an open loan of the resident from `organisation_id` has reached a stage (of that organisation's)
+    that blocks new loans. Another organisation's loans are not looked at: a refusal must not reveal them."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute(
             f"""SELECT EXISTS (SELECT 1 FROM devices_loan l JOIN messaging_stage s ON {EFFECTIVE_STAGE}
-                WHERE l.resident_id = %s AND l.closed_at IS NULL AND s.active AND s.blocks_new_loans
-                  AND l.due_on + s.offset_days <= %s)""",
-            [resident_id, today],
+                WHERE l.resident_id = %s AND l.organisation_id = %s AND l.closed_at IS NULL AND s.active
+                  AND s.blocks_new_loans AND l.due_on + s.offset_days <= %s)""",
+            [resident_id, organisation_id, today],
         )
         return cursor.fetchone()[0]
+
+
+def loan_check_not_blocked(*, resident, organisation) -> None:
+    """For loan_create: refuse a new loan while one of ours to the resident is past a stage that blocks loans."""
+    from django.utils import timezone
+
+    from inclusion.errors import DomainError
+
+    if resident_blocked_from_lending(resident.pk, organisation_id=organisation.pk, today=timezone.localdate()):
+        raise DomainError(
+            "They have a device from you that is long overdue: it must come back (or be reported lost) before "
+            "they can borrow another.", field="resident", code="too_many_loans",
+        )  # fmt: skip
 
 
 @shared_task(name="devices.vouchers_expire_unissued")

@@ -149,10 +149,22 @@ def test_staff_items_never_name_the_resident(org_a, lend):
     assert staff.exists()
 
 
-def test_the_final_stage_blocks_new_loans(org_a, lend):
-    loan = lend(texting_resident(org_a), TODAY())
-    assert not resident_blocked_from_lending(loan.resident_id, today=TODAY() + timedelta(days=13))
-    assert resident_blocked_from_lending(loan.resident_id, today=TODAY() + timedelta(days=14))
+def test_the_final_stage_blocks_new_loans_from_the_same_organisation(org_a, org_b, lend, actor_a):
+    from devices.services import loan_create
+    from inclusion.errors import DomainError
+    from tests.devices.factories import DeviceFactory
+
+    today = TODAY()
+    loan = lend(texting_resident(org_a), today - timedelta(days=14), started_on=today - timedelta(days=30))
+    assert not resident_blocked_from_lending(
+        loan.resident_id, organisation_id=org_a.pk, today=today - timedelta(days=1)
+    )
+    assert resident_blocked_from_lending(loan.resident_id, organisation_id=org_a.pk, today=today)
+    assert not resident_blocked_from_lending(loan.resident_id, organisation_id=org_b.pk, today=today)
+    with pytest.raises(DomainError) as refused:
+        loan_create(actor=actor_a, device=DeviceFactory(owning_organisation=org_a), resident=loan.resident,
+                    agreement_method="signed_paper")  # fmt: skip
+    assert refused.value.code == "too_many_loans" and "long overdue" in refused.value.message
 
 
 def test_the_schedule_is_in_the_database_with_one_row_per_job():
