@@ -15,6 +15,11 @@ class MessagingConfig(AppConfig):
         from .events import MessageEventKind
 
         registry.register_event_kinds(MessageEventKind)
+        from . import selectors
+
+        registry.register_resident_data(registry.ResidentData(
+            name="messages", title="Reminders and messages", export=selectors.resident_export_messages, order=60,
+        ))  # fmt: skip
         # The periodic schedule lives in the database: written after every migrate.
         post_migrate.connect(_install_schedule, sender=self, dispatch_uid="messaging-schedule")
 

@@ -35,3 +35,16 @@ def items_for_source(source_type: str, source_ids) -> dict[str, MessageItem]:
     ):
         latest.setdefault(item.source_id, item)
     return latest
+
+
+def resident_export_messages(resident) -> list[dict]:
+    """Subject access: every message to the resident, with what it said and what became of it."""
+    return [
+        {
+            "created_at": message.created_at.isoformat(), "organisation": message.organisation.name,
+            "channel": message.channel, "to": message.recipient, "status": message.status,
+            "reason": message.status_reason, "text": message.body,
+            "sent_at": message.sent_at.isoformat() if message.sent_at else None,
+        }
+        for message in Message.objects.filter(resident=resident).select_related("organisation").order_by("created_at")
+    ]  # fmt: skip

@@ -58,3 +58,11 @@ def test_another_organisation_sees_none_of_it(client_b, swept):
     assert "Winifred" not in client_b.get(reverse("messaging:outbox")).content.decode()
     message = Message.objects.get(resident=by_post)
     assert client_b.get(reverse("messaging:letter", args=[message.pk])).status_code == 404
+
+
+def test_subject_access_includes_the_messages(swept):
+    from inclusion.selectors import resident_subject_access
+
+    texter, _ = swept
+    exported = resident_subject_access(resident=texter)["messages"]
+    assert len(exported) == 1 and "due back tomorrow" in exported[0]["text"] and exported[0]["to"] == str(texter.phone)
