@@ -5,6 +5,7 @@ imported (devices/apps.py imports it in ready()).
 - loan reminders: each open loan at each stage in force for its organisation (messaging stages: 7 and 1 days
   before the due date, on the day, 1, 7 and 14 days after by default), to the resident; stages that escalate
   also tell the lending organisation's coordinators. The key holds the due date, so an extension starts again.
+- long loans: a "still using it?" check every LOAN_CHECK_IN_DAYS (90) since the loan started.
 - returns awaiting a check (or a wipe) for more than RETURN_CHECK_FLAG_DAYS: flagged to coordinators.
 - lost or stolen devices not found after LOST_WRITE_OFF_DAYS: proposed to coordinators for write-off.
 - voucher batches expiring within VOUCHER_EXPIRY_WARNING_DAYS with codes left: coordinators warned once.
@@ -80,6 +81,29 @@ def loan_escalations_sweep(*, today: date, now, cursor) -> int:
     earliest, latest = _loan_window(today)
     sql = _latest_stage_sql("loan_escalation", ":staff", "'none'", "s.escalates_to_staff")
     return sources.items_insert(cursor, sql, {"earliest": earliest, "latest": latest})
+
+
+def loan_still_using_sweep(*, today: date, now, cursor) -> int:
+    """Long loans (every LOAN_CHECK_IN_DAYS since they started, 90 by default; 0 turns it off) get a "still using
+    it?" check, whatever their due date: loans extended again and again, or lent for a long time."""
+    every = settings.LOAN_CHECK_IN_DAYS
+    if not every:
+        return 0
+    return sources.items_insert(
+        cursor,
+        """
+        SELECT 'loan:' || l.id || ':still_using:' || ((%(today)s - l.started_on) / %(every)s), 'loan_still_using',
+               'resident', l.organisation_id, l.resident_id, NULL::bigint, 'loan_still_using', 'preferred',
+               l.due_on, 'loan', l.id::text,
+               jsonb_build_object('summary', 'Still using device ' || d.asset_tag || '? (lent on '
+                   || to_char(l.started_on, 'FMDD FMMonth YYYY') || ')', 'asset_tag', d.asset_tag, 'kind', d.kind,
+                   'loan', l.id, 'started_on', l.started_on, 'due_on', l.due_on)
+        FROM devices_loan l JOIN devices_device d ON d.id = l.device_id
+        WHERE l.closed_at IS NULL AND l.started_on <= %(today)s - %(every)s
+          AND (%(today)s - l.started_on) %% %(every)s <= %(catch_up)s
+        """,
+        {"today": today, "every": every, "catch_up": settings.MESSAGE_CATCH_UP_DAYS},
+    )
 
 
 def returns_unchecked_sweep(*, today: date, now, cursor) -> int:
@@ -199,6 +223,7 @@ def vouchers_expire_unissued() -> int:
 
 sources.register_sweep("loan reminders", loan_reminders_sweep, order=10)
 sources.register_sweep("loan escalations", loan_escalations_sweep, order=11)
+sources.register_sweep("loans still in use", loan_still_using_sweep, order=12)
 sources.register_sweep("returns unchecked", returns_unchecked_sweep, order=20)
 sources.register_sweep("lost devices", lost_write_off_sweep, order=21)
 sources.register_sweep("voucher batches expiring", voucher_batches_expiring_sweep, order=30)

@@ -25,6 +25,8 @@ def item_line(item) -> str:
         "loan_overdue": f"The {device} you borrowed was due back on {due}. Please bring it back as soon as you can.",
         "loan_overdue_final": f"The {device} you borrowed was due back on {due}. Please bring it back now, or call "
         "us if something has happened to it.",
+        "loan_still_using": f"Are you still using the {device} you borrowed? If you no longer need it, please bring "
+        "it back so someone else can use it.",
     }
     line = lines.get(item.template, data.get("summary", ""))
     if data.get("extension_offer"):

@@ -187,3 +187,20 @@ def test_every_scheduled_task_is_registered_with_celery():
     app.loader.import_default_modules()
     for task, _ in schedule.jobs().values():
         assert task in app.tasks, task
+
+
+def test_a_long_loan_gets_a_still_using_it_check_every_90_days(org_a, lend, settings):
+    from inclusion.messaging import render
+
+    settings.LOAN_CHECK_IN_DAYS = 90
+    loan = lend(texting_resident(org_a), TODAY() + timedelta(days=20))
+    loan.due_on = TODAY() + timedelta(days=400)  # extended many times
+    loan.save(update_fields=["due_on"])
+    sweeps.sweep_run(now=uk(TODAY() + timedelta(days=89)))
+    assert kinds() == []
+    sweeps.sweep_run(now=uk(TODAY() + timedelta(days=90)))
+    sweeps.sweep_run(now=uk(TODAY() + timedelta(days=91)))
+    assert kinds() == ["loan_still_using"]
+    assert "Are you still using the laptop" in render.item_line(MessageItem.objects.get())
+    sweeps.sweep_run(now=uk(TODAY() + timedelta(days=180)))
+    assert kinds() == ["loan_still_using", "loan_still_using"]
