@@ -24,7 +24,7 @@ from inclusion.events import case_event_record
 
 from . import channels, render
 from .events import MessageEventKind
-from .models import Channel, Message, MessageStatus
+from .models import Audience, Channel, Message, MessageStatus
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +45,7 @@ def message_claim(message_id: int, *, now: datetime | None = None) -> Claim | No
     """Take a pending message for sending (compare-and-set: pending → sending). None if it is not pending: another
     worker has it, it was sent, or it is held until later (quiet hours)."""
     now = now or timezone.now()
+    _hold_for_quiet_hours(message_id, now)
     claimed = Message.objects.filter(pk=message_id, status=S.PENDING, send_after__lte=now).update(
         status=S.SENDING, claimed_at=now, updated_at=now, attempts=F("attempts") + 1
     )
@@ -52,6 +53,19 @@ def message_claim(message_id: int, *, now: datetime | None = None) -> Claim | No
         return None
     message = Message.objects.select_related("organisation", "resident").get(pk=message_id)
     return Claim(message, now)
+
+
+def _hold_for_quiet_hours(message_id: int, now: datetime) -> None:
+    """A message due before the night but sent only now (a retry, or one returned by the reconciler) waits for
+    the morning too: its send_after moves on to when it may go (sweeps.release_time)."""
+    from .sweeps import release_time
+
+    for audience, working_days_only in ((Audience.RESIDENT, False), (Audience.STAFF, True)):
+        release = release_time(now, working_days_only=working_days_only)
+        if release > now:
+            Message.objects.filter(pk=message_id, status=S.PENDING, audience=audience, send_after__lt=release).update(
+                send_after=release, queued_at=None, updated_at=now
+            )
 
 
 def _finish(claim: Claim, **values) -> bool:

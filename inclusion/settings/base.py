@@ -247,6 +247,9 @@ NOTIFY_CALLBACK_TOKEN = env("NOTIFY_CALLBACK_TOKEN", default="")
 MESSAGE_SEND_MAX_RETRIES = env.int("MESSAGE_SEND_MAX_RETRIES", default=8)
 MESSAGE_RETRY_BASE_SECONDS = env.int("MESSAGE_RETRY_BASE_SECONDS", default=10)
 MESSAGE_STUCK_AFTER_SECONDS = env.int("MESSAGE_STUCK_AFTER_SECONDS", default=10 * 60)
+# Nothing to residents from 21:00 to 09:00 UK time, staff alerts on working days (off only for tests that run
+# at whatever time of day the machine says).
+MESSAGE_QUIET_HOURS = env.bool("MESSAGE_QUIET_HOURS", default=True)
 MESSAGE_CATCH_UP_DAYS = env.int("MESSAGE_CATCH_UP_DAYS", default=2)
 LOAN_CHECK_IN_DAYS = env.int("LOAN_CHECK_IN_DAYS", default=90)
 RETURN_CHECK_FLAG_DAYS = env.int("RETURN_CHECK_FLAG_DAYS", default=7)

@@ -16,6 +16,12 @@ from .notify_server import API_KEY, SMS_TEMPLATE, TEMPLATES, FakeNotify
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def daytime(settings):
+    """These tests send at the machine's time of day, whatever it is: quiet hours have their own tests."""
+    settings.MESSAGE_QUIET_HOURS = False
+
+
 @pytest.fixture
 def notify(settings):
     with FakeNotify() as server:
@@ -105,7 +111,8 @@ def test_a_message_stuck_in_sending_is_returned_to_the_queue_and_sent_once(notif
     assert len(notify.sent) == 1
 
 
-def test_quiet_hours_hold_the_message(notify, org_a, lend):
+def test_quiet_hours_hold_the_message(notify, org_a, lend, settings):
+    settings.MESSAGE_QUIET_HOURS = True
     loan = lend(texting_resident(org_a), timezone.localdate() + timedelta(days=2))
     sweeps.sweep_run(now=uk(loan.due_on - timedelta(days=1), 22))  # held until 09:00 on the due date
     message = Message.objects.get()
@@ -155,3 +162,13 @@ def test_polling_notify_records_delivered_and_failed(notify, due_message):
     assert bounced.status_reason == "The number or address does not exist or is not in use"
     assert CaseEvent.objects.filter(resident=bounced.resident, kind="message_failed").exists()
     assert services.delivery_statuses_poll() == {"delivered": 0, "failed": 0}
+
+
+def test_a_message_retried_at_night_waits_for_the_morning(notify, due_message, settings):
+    message = due_message()
+    settings.MESSAGE_QUIET_HOURS = True  # due since yesterday noon, but its send comes round at 22:30
+    night = uk(timezone.localdate(), 22, 30)
+    assert services.message_claim(message.pk, now=night) is None
+    message.refresh_from_db()
+    assert message.status == "pending" and message.send_after == uk(timezone.localdate() + timedelta(days=1), 9)
+    assert services.message_claim(message.pk, now=uk(timezone.localdate() + timedelta(days=1), 9)) is not None

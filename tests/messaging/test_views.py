@@ -15,6 +15,12 @@ from .conftest import texting_resident, uk
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def daytime(settings):
+    """These tests send at the machine's time of day, whatever it is: quiet hours have their own tests."""
+    settings.MESSAGE_QUIET_HOURS = False
+
+
 @pytest.fixture
 def swept(org_a, lend, settings):
     settings.NOTIFY_API_KEY = ""

@@ -46,7 +46,7 @@ class Workers:
     def start(self, name: str) -> subprocess.Popen:
         env = dict(os.environ, DJANGO_SETTINGS_MODULE="inclusion.settings.test", DATABASE_URL=_database_url(),
                    REDIS_URL=settings.REDIS_URL, NOTIFY_API_KEY=API_KEY, NOTIFY_BASE_URL=self.notify.url,
-                   NOTIFY_TEMPLATES=json.dumps(TEMPLATES), NOTIFY_TIMEOUT="20", MESSAGE_RETRY_BASE_SECONDS="1")  # fmt: skip
+                   NOTIFY_TEMPLATES=json.dumps(TEMPLATES), NOTIFY_TIMEOUT="20", MESSAGE_RETRY_BASE_SECONDS="1", MESSAGE_QUIET_HOURS="false")  # fmt: skip
         env.pop("TEST_DATABASE_NAME", None)
         log = open(self.tmp_path / f"{name}.log", "w")  # noqa: SIM115 (closed with the process)
         process = subprocess.Popen(
@@ -73,6 +73,12 @@ class Workers:
 
     def logs(self) -> str:
         return "\n".join(path.read_text() for path in self.tmp_path.glob("*.log"))
+
+
+@pytest.fixture(autouse=True)
+def daytime(settings):
+    """These tests send at the machine's time of day, whatever it is: quiet hours have their own tests."""
+    settings.MESSAGE_QUIET_HOURS = False
 
 
 @pytest.fixture
