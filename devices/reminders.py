@@ -213,6 +213,23 @@ def loan_check_not_blocked(*, resident, organisation) -> None:
         )  # fmt: skip
 
 
+def loan_items_still_due(items) -> set:
+    """Items about loans still due when their message is sent: the loan still open and, for a reminder at a
+    stage, still due on the same date (an extension makes the old reminder wrong). One query."""
+    from .models import Loan
+
+    open_loans = dict(
+        Loan.objects.filter(pk__in=[int(item.source_id) for item in items], closed_at__isnull=True).values_list(
+            "pk", "due_on"
+        )
+    )
+    return {
+        item.pk for item in items
+        if int(item.source_id) in open_loans
+        and (item.kind == "loan_still_using" or item.due_on == open_loans[int(item.source_id)])
+    }  # fmt: skip
+
+
 @shared_task(name="devices.vouchers_expire_unissued")
 def vouchers_expire_unissued() -> int:
     """Daily: expire unissued codes of expired batches (one UPDATE; safe to run twice)."""
@@ -221,6 +238,7 @@ def vouchers_expire_unissued() -> int:
     return voucher_expire_unissued()
 
 
+sources.register_still_due("loan", loan_items_still_due)
 sources.register_sweep("loan reminders", loan_reminders_sweep, order=10)
 sources.register_sweep("loan escalations", loan_escalations_sweep, order=11)
 sources.register_sweep("loans still in use", loan_still_using_sweep, order=12)

@@ -35,7 +35,10 @@ def item_line(item) -> str:
 
 
 def item_lines(message) -> list[str]:
-    return [item_line(item) for item in message.items.all().order_by("due_on", "id")]
+    """The lines of the items still due when it is sent (sources.items_still_due)."""
+    from .sources import items_still_due
+
+    return [item_line(item) for item in items_still_due(list(message.items.all().order_by("due_on", "id")))]
 
 
 def message_body(message, lines: list[str] | None = None) -> str:

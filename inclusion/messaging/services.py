@@ -98,7 +98,7 @@ def message_send(message_id: int, *, final_attempt: bool = False) -> str:
     message = claim.message
     lines = render.item_lines(message)
     if not lines:
-        _finish(claim, status=S.SKIPPED, status_reason="Nothing left to say: its items were removed")
+        _finish(claim, status=S.SKIPPED, status_reason="Nothing left to say: returned, extended or dealt with since")
         return "skipped"
     body = render.message_body(message, lines)
     try:

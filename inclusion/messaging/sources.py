@@ -35,6 +35,28 @@ def sweeps() -> list[SweepSource]:
     return sorted(_sweeps.values(), key=lambda source: (source.order, source.name))
 
 
+# Checked again when a message is sent (hours may pass: quiet hours, retries): `check(items) -> set of item ids
+# still due`, per source type. A loan returned or extended since the sweep drops out of the message.
+StillDue = Callable[[list], set]
+_still_due: dict[str, StillDue] = {}
+
+
+def register_still_due(source_type: str, check: StillDue) -> None:
+    _still_due[source_type] = check
+
+
+def items_still_due(items: list) -> list:
+    """The items of a message that are still due, by each source type's registered check (none: all are)."""
+    keep: set = set()
+    by_type: dict[str, list] = {}
+    for item in items:
+        by_type.setdefault(item.source_type, []).append(item)
+    for source_type, group in by_type.items():
+        check = _still_due.get(source_type)
+        keep |= check(group) if check else {item.pk for item in group}
+    return [item for item in items if item.pk in keep]
+
+
 ITEM_COLUMNS = (
     "natural_key", "kind", "audience", "organisation_id", "resident_id", "stage_id", "template", "channel_rule",
     "due_on", "source_type", "source_id", "data",

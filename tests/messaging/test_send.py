@@ -172,3 +172,25 @@ def test_a_message_retried_at_night_waits_for_the_morning(notify, due_message, s
     message.refresh_from_db()
     assert message.status == "pending" and message.send_after == uk(timezone.localdate() + timedelta(days=1), 9)
     assert services.message_claim(message.pk, now=uk(timezone.localdate() + timedelta(days=1), 9)) is not None
+
+
+def test_a_loan_returned_before_its_reminder_goes_is_left_out(notify, org_a, lend, actor_a):
+    from devices.services import loan_return
+
+    resident = texting_resident(org_a)
+    kept = lend(resident, timezone.localdate(), asset_tag="KEPT-1")
+    returned = lend(resident, timezone.localdate(), asset_tag="BACK-2")
+    sweeps.sweep_run(now=uk(timezone.localdate() - timedelta(days=1), 12))
+    message = Message.objects.get()
+    loan_return(actor=actor_a, loan=returned, condition="good")
+    assert services.message_send(message.pk) == "sent"
+    body = notify.sent[0]["body"]["personalisation"]["body"]
+    assert kept.device.asset_tag in body and "BACK-2" not in body
+
+
+def test_a_reminder_whose_loans_were_all_returned_is_not_sent(notify, due_message, actor_a):
+    from devices.services import loan_return
+
+    message = due_message()
+    loan_return(actor=actor_a, loan=message.resident.loans.get(), condition="good")
+    assert services.message_send(message.pk) == "skipped" and notify.sent == []
