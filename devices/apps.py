@@ -30,3 +30,4 @@ class DevicesConfig(AppConfig):
         registry.register_demo(demo.demo_load)
         registry.register_event_kinds(LoanEventKind)
         register_vouchers()
+        from . import reminders  # noqa: F401  (registers its reminder sweeps with inclusion.messaging)

@@ -37,6 +37,7 @@ from .models import (
     accessories_in_sentence,
     asset_tag_normalise,
 )
+from .reminders import loan_check_not_blocked
 
 S = DeviceStatus
 # Allowed moves: from-status → {to-status: what the move is called}. Lending, returns, loss and gifts
@@ -260,6 +261,7 @@ def loan_create(
     device = _lock_device(device)
     _check_owner(device, actor)
     resident_check_ready(resident=resident, receiving="loan")
+    loan_check_not_blocked(resident=resident, organisation=actor.organisation)  # reminder stages (devices/reminders.py)
     if device.status == S.ON_LOAN:
         raise DomainError(f"{device.asset_tag} is already on loan.", field="device", code="already_on_loan")
     if device.status != S.READY:

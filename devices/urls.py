@@ -4,7 +4,7 @@ labels (files.py), and data vouchers (devices/vouchers/urls.py)."""
 
 from django.urls import include, path
 
-from .views import files, loans, returns, stock
+from .views import chases, files, loans, returns, stock
 
 app_name = "devices"
 
@@ -21,6 +21,7 @@ urlpatterns = [
     path("loans/", loans.loan_list, name="loan-list"),
     path("loans/<int:loan_pk>/", loans.loan_detail, name="loan-detail"),
     path("loans/<int:loan_pk>/extend/", loans.loan_extend, name="loan-extend"),
+    path("loans/<int:loan_pk>/chase/", chases.loan_chase, name="loan-chase"),  # the overdue worklist
     path("policy/", loans.loan_policy, name="loan-policy"),
     # What comes back, or does not: returns, losses, gifts, wipes
     path("loans/<int:loan_pk>/return/", returns.loan_return, name="loan-return"),

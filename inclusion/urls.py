@@ -27,6 +27,7 @@ urlpatterns = [
     path("residents/<uuid:pk>/consent/<int:consent_pk>/withdraw/", views.consent_withdraw, name="consent-withdraw"),
     path("privacy/", include("inclusion.privacy.urls")),
     path("devices/", include("devices.urls")),
+    path("messages/", include("inclusion.messaging.urls")),
     path("directory/", include("referrals.directory.urls")),
     path("referrals/", include("referrals.urls")),
     path("openreferral/", include("referrals.directory.openreferral_urls")),

@@ -13,3 +13,4 @@ class ReferralsConfig(AppConfig):
 
         register_directory()
         register_referrals()
+        from . import reminders  # noqa: F401  (registers its reminder sweeps with inclusion.messaging)

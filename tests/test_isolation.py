@@ -13,6 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from devices.services import loan_create
 from devices.vouchers.services import voucher_issue
 from inclusion.actors import Actor
+from inclusion.messaging.models import Message
 from inclusion.services import consent_record, note_add, resident_duplicate_check
 from referrals.services import referral_create, referral_message_add
 from referrals.webhooks import webhook_endpoint_create
@@ -39,6 +40,7 @@ NO_PERSONAL_DATA = {
     # The signed-in person's own account (inclusion.security): nothing of a resident's.
     "account/two-step/", "account/two-step/set-up/", "account/two-step/recovery-codes/", "account/password-reset/",
     "account/password-reset/sent/", "account/password-reset/<uidb64>/<token>/", "account/password-reset/done/",
+    "messages/stages/", "messages/stages/add/", "messages/stages/<signed:offset>/",
 }  # fmt: skip
 # Lists and searches: B gets a 200 that must not mention A's resident.
 LISTS = {
@@ -53,6 +55,7 @@ LISTS = {
     "referrals/": {"direction": "sent", "status": "all"}, "referrals/webhooks/": {},
     "api/v1/referrals/": {"status": "open"}, "api/v1/webhook-endpoints/": {}, "api/v1/webhook-deliveries/": {},
     "privacy/access-log/": {},
+    "messages/outbox/": {},
 }  # fmt: skip
 # Pages for administrators only (the whole scheme's): B's coordinator is refused, and shown nothing of A's.
 ADMINISTRATORS_ONLY = {"privacy/access-log/all/": {"resident": "<pk>"}}
@@ -63,7 +66,7 @@ POST_ONLY = {"devices/import/confirm/", "devices/vouchers/import/confirm/", "api
 PK_BY_PREFIX = {"api/v1/loans/": "loan_pk", "api/v1/vouchers/": "voucher_pk", "api/v1/voucher-batches/": "batch_pk",
                 "referrals/": "referral_pk", "api/v1/referrals/": "referral_pk",
                 "referrals/residents/": "resident_pk", "api/v1/webhook-endpoints/": "endpoint_pk",
-                "api/v1/webhook-deliveries/": "delivery_pk"}  # fmt: skip
+                "api/v1/webhook-deliveries/": "delivery_pk", "messages/outbox/": "message_pk"}  # fmt: skip
 
 
 def _all_routes(patterns=None, prefix=""):
@@ -107,6 +110,9 @@ def a_world(org_a, staff_a, actor_a):
     # A third partner's check matched Zebedee: on A's match log, and nowhere of B's.
     third = Actor.for_membership(MembershipFactory(organisation=OrganisationFactory(name="Gamma College")))
     resident_duplicate_check(actor=third, first_name="Z", last_name="Q", phone=str(resident.phone))
+    # A's letter to Zebedee in the outbox.
+    message = Message.objects.create(natural_key="isolation", kind="digest", audience="resident", organisation=org_a,
+                                     resident=resident, channel="letter", body="Zebedee, bring back ZEB-0001")  # fmt: skip
     # A's referral of Zebedee to the third partner's course, with a message, told to A's webhook endpoint.
     endpoint, _ = webhook_endpoint_create(actor=actor_a, url="https://zeb-crm.example.org/hooks")
     referral = referral_create(actor=actor_a, resident=resident, service=ServiceFactory(organisation=third.organisation),
@@ -115,7 +121,7 @@ def a_world(org_a, staff_a, actor_a):
     return {"pk": resident.pk, "consent_pk": consent.pk, "resident": resident, "asset_tag": device.asset_tag,
             "loan_pk": loan.pk, "voucher_pk": voucher.pk, "batch_pk": voucher.batch_id,
             "referral_pk": referral.pk, "resident_pk": resident.pk, "endpoint_pk": endpoint.pk,
-            "delivery_pk": endpoint.deliveries.get().pk}  # fmt: skip
+            "delivery_pk": endpoint.deliveries.get().pk, "message_pk": message.pk}  # fmt: skip
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from inclusion.errors import DomainError
 from inclusion.forms.residents import SearchForm
 from inclusion.web import actor_for, form_refuse, load_resident, paginate, posted, staff_view
 
-from .. import selectors, services
+from .. import chases, selectors, services
 from ..forms.loans import ExtendForm, LendForm, LoanPolicyForm
 from ..models import DeviceStatus, accessories_in_sentence
 from .loaders import load_device, load_loan, loan_closed_redirect
@@ -100,7 +100,7 @@ def loan_list(request):
     context = {"status": status, "views": LOAN_VIEWS, "counts": selectors.loan_counts(organisation=organisation)}
     if status == "":
         context["sections"] = [
-            ("overdue", "Overdue", selectors.loan_list(organisation=organisation, status="overdue")),
+            ("overdue", "Overdue", chases.worklist(organisation, selectors.loan_list(organisation=organisation, status="overdue"))),
             ("due-this-week", "Due back this week", selectors.loan_list(organisation=organisation, status="due_this_week")),
         ]  # fmt: skip
     else:
@@ -109,6 +109,7 @@ def loan_list(request):
             loans = loans.order_by("-closed_at", "-id")  # the latest first
         page = paginate(request, loans)
         page.object_list = selectors.loans_mark_resident_visible(organisation=organisation, loans=page.object_list)
+        page.object_list = chases.worklist(organisation, page.object_list) if status == "overdue" else page.object_list
         heading = {"overdue": "Overdue", "due_this_week": "Due back this week"}.get(status, LOAN_VIEWS.get(status))
         count = page.paginator.count
         context.update(page=page, heading=heading, closed=status == "closed",

@@ -38,8 +38,10 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_celery_beat",
     "inclusion",
     "inclusion.privacy",
+    "inclusion.messaging",
     "devices",
     "referrals",
 ]
@@ -291,10 +293,43 @@ CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
+# Reliability (inclusion/messaging): a task is acknowledged only when it has finished, and given back to
+# the queue if its worker dies; each worker process takes one task at a time; no task runs for ever; and
+# Redis redelivers an unacknowledged task only after the visibility timeout, longer than any task may run.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 60 * 60)}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# The schedule lives in the database (django-celery-beat), written by inclusion/messaging/schedule.py on
+# migrate; exactly one beat process runs it.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {}
+
+# Reminders and messages (inclusion/messaging). With no NOTIFY_API_KEY messages are recorded for the outbox
+# page, not sent. Template ids: {"<kind>": {"sms": {"English": "<uuid>", ...}, "email": {...}}} as JSON.
+NOTIFY_API_KEY = env("NOTIFY_API_KEY", default="")
+NOTIFY_BASE_URL = env("NOTIFY_BASE_URL", default="https://api.notifications.service.gov.uk")
+NOTIFY_TIMEOUT = env.float("NOTIFY_TIMEOUT", default=20)
+NOTIFY_TEMPLATES = env.json("NOTIFY_TEMPLATES", default={})
+# The bearer token Notify sends with its delivery receipts (set the same in Notify's callback settings).
+NOTIFY_CALLBACK_TOKEN = env("NOTIFY_CALLBACK_TOKEN", default="")
+MESSAGE_SEND_MAX_RETRIES = env.int("MESSAGE_SEND_MAX_RETRIES", default=8)
+MESSAGE_RETRY_BASE_SECONDS = env.int("MESSAGE_RETRY_BASE_SECONDS", default=10)
+MESSAGE_STUCK_AFTER_SECONDS = env.int("MESSAGE_STUCK_AFTER_SECONDS", default=10 * 60)
+# Nothing to residents from 21:00 to 09:00 UK time, staff alerts on working days (off only for tests that run
+# at whatever time of day the machine says).
+MESSAGE_QUIET_HOURS = env.bool("MESSAGE_QUIET_HOURS", default=True)
+MESSAGE_CATCH_UP_DAYS = env.int("MESSAGE_CATCH_UP_DAYS", default=2)
+LOAN_CHECK_IN_DAYS = env.int("LOAN_CHECK_IN_DAYS", default=90)
+RETURN_CHECK_FLAG_DAYS = env.int("RETURN_CHECK_FLAG_DAYS", default=7)
+LOST_WRITE_OFF_DAYS = env.int("LOST_WRITE_OFF_DAYS", default=30)
+VOUCHER_EXPIRY_WARNING_DAYS = env.int("VOUCHER_EXPIRY_WARNING_DAYS", default=14)
+REFERRAL_CHASE_REFERRER_WORKING_DAYS = env.int("REFERRAL_CHASE_REFERRER_WORKING_DAYS", default=3)
+REFERRAL_FOLLOW_UP_LATEST_WEEKS = env.int("REFERRAL_FOLLOW_UP_LATEST_WEEKS", default=12)
 
 # Celery speaks "redis+socket://" for a Unix socket; redis-py (the cache) says "unix://".
 CACHES = {

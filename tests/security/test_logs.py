@@ -13,11 +13,7 @@ from gunicorn.glogging import Logger
 from inclusion import choices
 from inclusion.models import Resident
 from inclusion.services import api_key_create
-
-try:  # the devices reorganisation on main moves vouchers into devices/vouchers/ (and its tests' factories)
-    from tests.devices.vouchers.factories import VoucherBatchFactory, VoucherFactory
-except ImportError:
-    from tests.devices.voucher_factories import VoucherBatchFactory, VoucherFactory
+from tests.devices.vouchers.factories import VoucherBatchFactory, VoucherFactory
 
 from ..factories import MembershipFactory, ResidentFactory
 

@@ -4,6 +4,7 @@ and they are left out of messages; only the owning organisation's coordinators r
 import pytest
 from django.urls import reverse
 
+from devices.vouchers.services import voucher_issue
 from inclusion import choices
 from inclusion.actors import Actor
 from inclusion.errors import DomainError
@@ -11,16 +12,8 @@ from inclusion.models import Resident
 from inclusion.selectors import residents_messageable_q
 from inclusion.services import consent_withdraw, note_add, resident_restriction_set, resident_update
 
+from ..devices.vouchers.factories import VoucherFactory
 from ..factories import MembershipFactory
-
-try:  # the devices reorganisation on main moves vouchers into devices/vouchers/ (and its tests' factories)
-    from devices.vouchers.services import voucher_issue
-
-    from ..devices.vouchers.factories import VoucherFactory
-except ImportError:
-    from devices.voucher_services import voucher_issue
-
-    from ..devices.voucher_factories import VoucherFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,57 @@
+"""The periodic schedule, kept in the database (django-celery-beat) and written here on every migrate: one row
+per job, by name, so a change here reaches every deployment and coordinators' changes in the admin to a
+job's timing survive until the code changes that job. Exactly one beat process reads it."""
+
+import importlib
+
+SWEEP_MINUTES = 5
+
+# name: (task, schedule) with schedule ("every", minutes) or ("crontab", minute, hour, day_of_month)
+JOBS = {
+    "Reminders sweep": ("messaging.reminders_sweep", ("every", SWEEP_MINUTES)),
+    "Messages stuck in sending": ("messaging.messages_reconcile", ("every", SWEEP_MINUTES)),
+    "Delivery receipts from GOV.UK Notify": ("messaging.delivery_statuses_poll", ("every", 10)),
+    "Expire unissued voucher codes of expired batches": (
+        "devices.vouchers_expire_unissued",
+        ("crontab", "15", "0", "*"),
+    ),
+    "Purge expired idempotency records": ("inclusion.tasks.idempotency_records_purge", ("crontab", "30", "3", "*")),
+}
+# The monthly report (issue: reports) is scheduled when its task exists; until then this slot stays empty.
+MONTHLY_REPORT_TASK = "inclusion.reports.tasks.monthly_report"
+MONTHLY_REPORT_SCHEDULE = ("crontab", "0", "6", "1")  # 06:00 UK time on the 1st of each month
+
+
+def monthly_report_available() -> bool:
+    try:
+        module = importlib.import_module(MONTHLY_REPORT_TASK.rsplit(".", 1)[0])
+    except ImportError:
+        return False
+    return hasattr(module, MONTHLY_REPORT_TASK.rsplit(".", 1)[1])
+
+
+def jobs() -> dict:
+    found = dict(JOBS)
+    if monthly_report_available():
+        found["Monthly report"] = (MONTHLY_REPORT_TASK, MONTHLY_REPORT_SCHEDULE)
+    return found
+
+
+def schedule_install(**kwargs) -> list[str]:
+    """Create or update the periodic tasks in django-celery-beat's tables (a post_migrate receiver)."""
+    from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
+
+    names = []
+    for name, (task, when) in jobs().items():
+        if when[0] == "every":
+            interval, _ = IntervalSchedule.objects.get_or_create(every=when[1], period=IntervalSchedule.MINUTES)
+            timing = {"interval": interval, "crontab": None}
+        else:
+            crontab, _ = CrontabSchedule.objects.get_or_create(
+                minute=when[1], hour=when[2], day_of_month=when[3], month_of_year="*", day_of_week="*",
+                timezone="Europe/London",
+            )  # fmt: skip
+            timing = {"crontab": crontab, "interval": None}
+        PeriodicTask.objects.update_or_create(name=name, defaults={"task": task, **timing})
+        names.append(name)
+    return names
