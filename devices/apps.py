@@ -10,7 +10,7 @@ class DevicesConfig(AppConfig):
         the partner API's routes."""
         from inclusion import registry
 
-        from . import demo, resident_sections
+        from . import demo, region, resident_sections
         from .api.urls import register as register_api_routes
         from .events import LoanEventKind, VoucherEventKind
         from .selectors import resident_open_loan_ids
@@ -35,5 +35,6 @@ class DevicesConfig(AppConfig):
             )
         )
         registry.register_demo(demo.demo_load)
+        registry.register_region_builder(registry.RegionBuilder(name="devices", build=region.build_devices, order=20))
         registry.register_event_kinds(LoanEventKind)
         registry.register_event_kinds(VoucherEventKind)

@@ -11,8 +11,10 @@ inclusion/registry.py (in their AppConfig.ready); the rule below is built from t
 
 import enum
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import EmptyResultSet, ValidationError
+from django.db import connection
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 
 from . import registry
@@ -85,36 +87,116 @@ def membership_capabilities(membership: Membership | None) -> frozenset[Capabili
     return ROLE_CAPABILITIES.get(membership.role, frozenset())
 
 
-def residents_visible_q(organisation: Organisation) -> Q:
-    """The condition on Resident that says what `organisation` may see. Best for one resident (a pk
-    lookup); for searches and lists use residents_visible_to, which stays on the indexes."""
-    condition = Q(owning_organisation=organisation)
+def residents_visible_q(organisation: Organisation, through: str = "") -> Q:
+    """The condition on Resident that says what `organisation` may see (on a model pointing to a resident,
+    with `through` its field: "resident"). Best for one resident or a few (a pk lookup); for searches and
+    lists use VisibleResidents, which stays on the indexes."""
+    prefix = f"{through}__" if through else ""
+    condition = Q(**{f"{prefix}owning_organisation": organisation})
     for provider in registry.resident_links().values():
-        condition |= Q(pk__in=provider(organisation))
+        condition |= Q(**{f"{prefix}pk__in" if prefix else "pk__in": provider(organisation)})
     return condition
 
 
 RESIDENT_ORDER = ("last_name", "first_name", "id")
+LINKED_CTE = "visible_linked"
+
+
+class VisibleResidents:
+    """The access rule for lists and searches, in parts: the organisation's own residents, and those a
+    registered link (an open loan, a referral) shares with it, less its own. The parts never overlap, so each
+    is filtered, ordered, limited and counted on its own indexes, then the few rows left are combined: never
+    the whole rule built first (150,000 ids for a large council) and filtered afterwards.
+
+    `refine(queryset)` (a search, a FilterSet's filter_queryset) is applied to each part. The linked ids come
+    from a MATERIALIZED CTE, read once, so the planner cannot walk every resident in name order looking for
+    the few that are linked (the plan issue 12 found behind the staff search's LIMIT 50).
+    """
+
+    def __init__(self, organisation: Organisation):
+        self.organisation = organisation
+
+    def own(self) -> QuerySet[Resident]:
+        return Resident.objects.filter(owning_organisation=self.organisation).order_by()
+
+    def linked(self) -> QuerySet[Resident]:
+        """Residents of other organisations linked to this one; only inside this class's SQL (the CTE)."""
+        ids = RawSQL(f"SELECT resident_id FROM {LINKED_CTE}", ())  # noqa: S611 (a constant)
+        return Resident.objects.filter(pk__in=ids).exclude(owning_organisation=self.organisation).order_by()
+
+    def _links_sql(self) -> tuple[str, list]:
+        parts, params = [], []
+        for provider in registry.resident_links().values():
+            try:
+                sql, part_params = provider(self.organisation).order_by().query.sql_with_params()
+            except EmptyResultSet:
+                continue
+            parts.append(sql)
+            params.extend(part_params)
+        if not parts:
+            return f"WITH {LINKED_CTE}(resident_id) AS MATERIALIZED (SELECT NULL::uuid WHERE false) ", []
+        return f"WITH {LINKED_CTE} AS MATERIALIZED ({' UNION '.join(parts)}) ", params
+
+    def _parts_sql(self, refine, shape) -> list[tuple[str, tuple]]:
+        """Each part, refined and shaped (`shape(queryset)` selects, orders and limits), as SQL; a part that
+        can match nothing (a search too short to run) is left out."""
+        compiled = []
+        for part in (self.own(), self.linked()):
+            queryset = shape(refine(part) if refine else part)
+            try:
+                compiled.append(queryset.query.sql_with_params())
+            except EmptyResultSet:
+                continue
+        return compiled
+
+    def count(self, refine=None, *, cap: int) -> tuple[int, bool]:
+        """(how many, exact): exact up to `cap`; beyond it (cap, False). Each part stops counting at cap + 1."""
+        parts = self._parts_sql(refine, lambda qs: qs.values("pk")[: cap + 1])
+        if not parts:
+            return 0, True
+        with_sql, params = self._links_sql()
+        counts = " + ".join(f"(SELECT count(*) FROM ({sql}) part_{i})" for i, (sql, _) in enumerate(parts))
+        with connection.cursor() as cursor:
+            cursor.execute(with_sql + f"SELECT {counts}", [*params, *(p for _, ps in parts for p in ps)])
+            total = cursor.fetchone()[0]
+        return (total, True) if total <= cap else (cap, False)
+
+    def page(self, refine=None, *, offset: int = 0, limit: int = 50) -> list[Resident]:
+        """Residents offset to offset + limit in name order (RESIDENT_ORDER), with their organisation: each
+        part gives its first offset + limit on its own index, and only those are merged."""
+        parts = self._parts_sql(
+            refine, lambda qs: qs.order_by(*RESIDENT_ORDER).values_list(*RESIDENT_ORDER)[: offset + limit]
+        )
+        if not parts:
+            return []
+        with_sql, params = self._links_sql()
+        union = " UNION ALL ".join(f"({sql})" for sql, _ in parts)
+        order = ", ".join(RESIDENT_ORDER)
+        ids = RawSQL(
+            with_sql + f"SELECT id FROM ({union}) page ORDER BY {order} LIMIT %s OFFSET %s",
+            [*params, *(p for _, ps in parts for p in ps), limit, offset],
+        )
+        # One query: the page's ids (a subquery PostgreSQL runs once), then their rows by primary key.
+        return list(Resident.objects.filter(pk__in=ids).select_related("owning_organisation").order_by(*RESIDENT_ORDER))
+
+    def contains(self, pk) -> bool:
+        return Resident.objects.filter(residents_visible_q(self.organisation), pk=pk).exists()
 
 
 def residents_visible_to(
     organisation: Organisation, matching: Q | None = None, first: int | None = None
 ) -> QuerySet[Resident]:
-    """The residents `organisation` may see (and that match `matching`, when given).
-
-    Built as own residents UNION each link's residents, each part filtered by `matching` first: so a
-    search uses the (organisation, name) indexes for its own residents and the primary key for linked
-    ones. An OR of the two would make PostgreSQL read every resident (bench/search.py measures it).
-    With `first`, each part keeps only its first N in name order (the caller then orders and slices).
+    """The residents `organisation` may see (and that match `matching`, when given), as one queryset to
+    filter further by id (`.filter(pk__in=ids)`, `.filter(pk=...)`): the condition of residents_visible_q,
+    which PostgreSQL answers from the primary key. For lists and searches use VisibleResidents, which
+    filters, orders and limits inside each part of the rule. `first` is kept for callers that slice: the
+    parts' own first N (in name order) are taken through VisibleResidents.
     """
-    matching = matching or Q()
-    parts = [Resident.objects.filter(matching, owning_organisation=organisation)]
-    for provider in registry.resident_links().values():
-        parts.append(Resident.objects.filter(matching, pk__in=provider(organisation)))
-    parts = [part.order_by(*RESIDENT_ORDER)[:first] if first else part for part in parts]
-    parts = [part.values("pk") for part in parts]
-    ids = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
-    return Resident.objects.filter(pk__in=ids)
+    if first:
+        refine = (lambda qs: qs.filter(matching)) if matching is not None else None
+        ids = [resident.pk for resident in VisibleResidents(organisation).page(refine, limit=first)]
+        return Resident.objects.filter(pk__in=ids)
+    return Resident.objects.filter(residents_visible_q(organisation), matching or Q())
 
 
 NO_SUCH_RESIDENT = "No such resident"
@@ -123,7 +205,9 @@ NO_SUCH_RESIDENT = "No such resident"
 def resident_get_visible(organisation: Organisation, pk) -> Resident:
     """The resident if `organisation` may see them, else Http404 (never 403: we do not confirm existence)."""
     try:
-        return residents_visible_to(organisation).select_related("owning_organisation").get(pk=pk)
+        return (
+            Resident.objects.filter(residents_visible_q(organisation)).select_related("owning_organisation").get(pk=pk)
+        )
     except (Resident.DoesNotExist, ValidationError, ValueError, TypeError):
         raise Http404(NO_SUCH_RESIDENT) from None
 

@@ -9,7 +9,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from . import choices
-from .access import residents_visible_q, residents_visible_to
+from .access import VisibleResidents, residents_visible_q
 from .choices import ConsentPurpose
 from .models import CaseEvent, Consent, CrossOrganisationMatch, Membership, Organisation, Resident
 from .validators import name_search_key, postcode_search_key, postcode_search_prefix
@@ -75,24 +75,19 @@ def resident_search_condition(query: str) -> Q | None:
     return condition
 
 
-def resident_search(*, organisation: Organisation, query: str, limit: int = 50) -> QuerySet[Resident]:
-    """Residents the organisation may see that match `query` (see resident_search_condition)."""
+def resident_search(*, organisation: Organisation, query: str, limit: int = 50) -> list[Resident]:
+    """The first `limit` residents, in name order, the organisation may see that match `query` (see
+    resident_search_condition)."""
     condition = resident_search_condition(query)
     if condition is None:
-        return Resident.objects.none()
-    return (
-        residents_visible_to(organisation, condition, first=limit)
-        .select_related("owning_organisation")
-        .order_by("last_name", "first_name", "id")[:limit]
-    )
+        return []
+    return VisibleResidents(organisation).page(lambda part: part.filter(condition), limit=limit)
 
 
-def resident_list(*, organisation: Organisation) -> QuerySet[Resident]:
-    return (
-        residents_visible_to(organisation)
-        .select_related("owning_organisation")
-        .order_by("last_name", "first_name", "id")
-    )
+def resident_list(*, organisation: Organisation) -> VisibleResidents:
+    """The residents the organisation may see, to count and page through (access.VisibleResidents), with
+    any filter applied inside each part of the rule."""
+    return VisibleResidents(organisation)
 
 
 def resident_timeline(*, resident: Resident) -> QuerySet[CaseEvent]:
@@ -341,7 +336,7 @@ def recent_notes(*, organisation: Organisation, limit: int = 10) -> QuerySet[Cas
     """The organisation's latest case notes, on residents it can still see."""
     return (
         CaseEvent.objects.filter(organisation=organisation, kind="note")
-        .filter(resident__in=residents_visible_to(organisation).values("pk"))
+        .filter(residents_visible_q(organisation, through="resident"))
         .select_related("resident", "author")
         .order_by("-occurred_at")[:limit]
     )
