@@ -7,7 +7,7 @@ TRANSITIONS table.
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Upper
 from django.utils import timezone
 
@@ -263,6 +263,11 @@ class Loan(models.Model):
         indexes = [
             models.Index(fields=["organisation", "due_on"], condition=Q(closed_at__isnull=True), name="open_loan_due"),
             models.Index(fields=["resident"], condition=Q(closed_at__isnull=True), name="open_loan_resident"),
+            # The access rule's link (selectors.resident_open_loan_ids): an organisation's open loans' residents,
+            # read from the index alone.
+            models.Index(
+                fields=["organisation", "resident"], condition=Q(closed_at__isnull=True), name="open_loan_org_resident"
+            ),
         ]
         constraints = [
             # The invariant that matters most: a device is on at most one open loan.
@@ -428,6 +433,8 @@ class Voucher(models.Model):
             models.Index(
                 fields=["resident", "issued_at"], condition=Q(resident__isnull=False), name="voucher_resident"
             ),
+            # The voucher list's order (voucher_selectors.voucher_list): latest issued first, then the rest.
+            models.Index(F("issued_at").desc(nulls_last=True), "id", name="voucher_list_order"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["provider", "code"], condition=~Q(code=""), name="voucher_code_unique"),

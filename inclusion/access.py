@@ -135,7 +135,7 @@ class VisibleResidents:
             params.extend(part_params)
         if not parts:
             return f"WITH {LINKED_CTE}(resident_id) AS MATERIALIZED (SELECT NULL::uuid WHERE false) ", []
-        return f"WITH {LINKED_CTE} AS MATERIALIZED ({' UNION '.join(parts)}) ", params
+        return f"WITH {LINKED_CTE}(resident_id) AS MATERIALIZED ({' UNION '.join(parts)}) ", params
 
     def _parts_sql(self, refine, shape) -> list[tuple[str, tuple]]:
         """Each part, refined and shaped (`shape(queryset)` selects, orders and limits), as SQL; a part that

@@ -215,6 +215,9 @@ class Resident(models.Model):
             models.Index(fields=["owning_organisation", "postcode_key"], name="resident_org_postcode",
                          opclasses=["int8_ops", "text_pattern_ops"]),
             models.Index(fields=["phone"], name="resident_phone_prefix", opclasses=["varchar_pattern_ops"]),
+            # The residents list's order within one organisation (access.VisibleResidents): its first page
+            # and its count read the index alone, however large the organisation.
+            models.Index(fields=["owning_organisation", "last_name", "first_name", "id"], name="resident_org_name_order"),
             # For the scheme-wide duplicate check (exact matches only).
             models.Index(fields=["postcode_key"], name="resident_postcode"),
             models.Index(fields=["email_key"], name="resident_email"),

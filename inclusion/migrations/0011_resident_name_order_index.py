@@ -1,0 +1,17 @@
+"""The residents list's order within one organisation, built without locking the table (issue 12)."""
+
+from django.contrib.postgres.operations import AddIndexConcurrently
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    atomic = False
+    dependencies = [("inclusion", "0010_audit_events_and_registered_event_kinds")]
+    operations = [
+        AddIndexConcurrently(
+            model_name="resident",
+            index=models.Index(
+                fields=["owning_organisation", "last_name", "first_name", "id"], name="resident_org_name_order"
+            ),
+        ),
+    ]
