@@ -81,7 +81,7 @@ def resident_search(*, organisation: Organisation, query: str, limit: int = 50) 
     condition = resident_search_condition(query)
     if condition is None:
         return []
-    return VisibleResidents(organisation).page(lambda part: part.filter(condition), limit=limit)
+    return VisibleResidents(organisation).page(lambda part: part.filter(condition), limit=limit, search=True)
 
 
 def resident_list(*, organisation: Organisation) -> VisibleResidents:

@@ -56,8 +56,9 @@ class CappedPagination(StandardPagination):
         "registered_after, updated_after...) rather than paging further."
     )
 
-    def paginate_visible(self, visible, refine, request, view=None) -> list:
-        """This request's page of `visible` (an access.VisibleResidents), each part refined by `refine`."""
+    def paginate_visible(self, visible, refine, request, *, search: bool = False) -> list:
+        """This request's page of `visible` (an access.VisibleResidents), each part refined by `refine` (`search`:
+        a name, postcode or phone search, read from its own indexes: see VisibleResidents.page)."""
         self.request = request
         self.page_size = self.get_page_size(request)
         self.page_number = positive_int(request, self.page_query_param) or 1
@@ -66,10 +67,10 @@ class CappedPagination(StandardPagination):
             raise ValidationError(
                 {self.page_query_param: [ErrorDetail(self.TOO_DEEP.format(max=self.MAX_RESULTS), "too_deep")]}
             )
-        self.count, self.count_is_exact = visible.count(refine, cap=self.MAX_RESULTS)
+        self.count, self.count_is_exact = visible.count(refine, cap=self.MAX_RESULTS, search=search)
         if offset >= self.count and self.page_number > 1:
             raise NotFound("Invalid page.")
-        return visible.page(refine, offset=offset, limit=min(self.page_size, self.MAX_RESULTS - offset))
+        return visible.page(refine, offset=offset, limit=min(self.page_size, self.MAX_RESULTS - offset), search=search)
 
     def _url(self, number: int | None) -> str | None:
         if number is None:

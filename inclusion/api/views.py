@@ -186,7 +186,8 @@ class ResidentViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
         if not filterset.is_valid():
             raise translate_validation(filterset.errors)
         visible = selectors.resident_list(organisation=self.organisation)
-        page = self.paginator.paginate_visible(visible, filterset.filter_queryset, request, view=self)
+        search = bool(filterset.form.cleaned_data.get("q") or filterset.form.cleaned_data.get("postcode"))
+        page = self.paginator.paginate_visible(visible, filterset.filter_queryset, request, search=search)
         return self.paginator.get_paginated_response(ResidentOutputSerializer(page, many=True).data)
 
     def retrieve(self, request, pk=None):
