@@ -137,31 +137,90 @@ class VisibleResidents:
             return f"WITH {LINKED_CTE}(resident_id) AS MATERIALIZED (SELECT NULL::uuid WHERE false) ", []
         return f"WITH {LINKED_CTE}(resident_id) AS MATERIALIZED ({' UNION '.join(parts)}) ", params
 
-    def _parts_sql(self, refine, shape) -> list[tuple[str, tuple]]:
-        """Each part, refined and shaped (`shape(queryset)` selects, orders and limits), as SQL; a part that
-        can match nothing (a search too short to run) is left out."""
-        compiled = []
-        for part in (self.own(), self.linked()):
-            queryset = shape(refine(part) if refine else part)
-            try:
-                compiled.append(queryset.query.sql_with_params())
-            except EmptyResultSet:
-                continue
-        return compiled
+    def _compiled(self, queryset) -> tuple[str, tuple] | None:
+        """A part's SQL, or None when it can match nothing (a search too short to run)."""
+        try:
+            return queryset.query.sql_with_params()
+        except EmptyResultSet:
+            return None
+
+    def _run(self, refine, *, offset: int, limit: int, cap: int | None, search: bool):
+        """(total or None, ids of the page) in one statement. The linked part is worked out once (a CTE of its
+        rows, refined), then counted and paged; the own part is paged on its index and counted up to cap + 1
+        (for a search, read whole from the search's prefix indexes: see page())."""
+        own = refine(self.own()) if refine else self.own()
+        linked = refine(self.linked()) if refine else self.linked()
+        order = (
+            [RawSQL(f"{Resident._meta.db_table}.last_name || ''", ()), *RESIDENT_ORDER[1:]]
+            if search
+            else RESIDENT_ORDER
+        )
+        own_page = self._compiled(own.order_by(*order).values_list(*RESIDENT_ORDER)[: offset + limit])
+        own_count = self._compiled(own.values("pk") if search else own.values("pk")[: (cap or 0) + 1])
+        linked_rows = self._compiled(linked.values_list(*RESIDENT_ORDER))
+        with_sql, params = self._links_sql()
+        columns = ", ".join(RESIDENT_ORDER)
+        ctes, pages, counts = [with_sql], [], []
+        page_params, count_params = [], []
+        if linked_rows:
+            ctes.append(f", linked_rows AS MATERIALIZED ({linked_rows[0]}) ")
+            params.extend(linked_rows[1])
+            pages.append(f"(SELECT {columns} FROM linked_rows ORDER BY {columns} LIMIT %s)")
+            page_params.append(offset + limit)
+            counts.append("(SELECT count(*) FROM linked_rows)")
+        # A search counted and paged: its matches (bounded by its prefix) are read once, then counted and sorted.
+        own_rows = self._compiled(own.values_list(*RESIDENT_ORDER)) if search and cap is not None else None
+        if own_rows:
+            ctes.append(f", own_rows AS MATERIALIZED ({own_rows[0]}) ")
+            params.extend(own_rows[1])
+            pages.insert(0, f"(SELECT {columns} FROM own_rows ORDER BY {columns} LIMIT %s)")
+            page_params.insert(0, offset + limit)
+            counts.insert(0, "(SELECT count(*) FROM own_rows)")
+        else:
+            if own_page:  # none for a page of 0 rows (count()) or a search that cannot match
+                pages.insert(0, f"({own_page[0]})")
+                page_params[:0] = own_page[1]
+            if own_count:
+                counts.insert(0, f"(SELECT count(*) FROM ({own_count[0]}) own_part)")
+                count_params.extend(own_count[1])
+        if not counts:
+            return (0 if cap is not None else None), []
+        page_sql = (
+            f"SELECT id FROM ({' UNION ALL '.join(pages)}) page ORDER BY {columns} LIMIT %s OFFSET %s"
+            if pages
+            else "SELECT NULL::uuid AS id WHERE %s IS NULL AND %s IS NULL"  # takes the same two parameters
+        )
+        if cap is None:
+            sql, all_params = "".join(ctes) + page_sql, [*params, *page_params, limit, offset]
+        else:
+            sql = (
+                "".join(ctes)
+                + f"SELECT page.id, total.n FROM (SELECT {' + '.join(counts)}) AS total(n) LEFT JOIN ({page_sql}) page ON true"
+            )
+            all_params = [*params, *count_params, *page_params, limit, offset]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, all_params)
+            rows = cursor.fetchall()
+        if cap is None:
+            return None, [row[0] for row in rows]
+        return rows[0][1], [row[0] for row in rows if row[0] is not None]
+
+    @staticmethod
+    def _residents(ids) -> list[Resident]:
+        return list(Resident.objects.filter(pk__in=ids).select_related("owning_organisation").order_by(*RESIDENT_ORDER))
+
+    def count_and_page(
+        self, refine=None, *, cap: int, offset: int = 0, limit: int = 50, search: bool = False
+    ) -> tuple[int, bool, list[Resident]]:
+        """(how many, exact, the page): how many exact up to `cap`, else (cap, False); the page as page() gives
+        it. Two queries: the count and the page's ids in one statement, then the page's rows."""
+        total, ids = self._run(refine, offset=offset, limit=limit, cap=cap, search=search)
+        exact = total <= cap
+        return (total if exact else cap), exact, self._residents(ids)
 
     def count(self, refine=None, *, cap: int, search: bool = False) -> tuple[int, bool]:
-        """(how many, exact): exact up to `cap`; beyond it (cap, False). Each part stops counting at cap + 1,
-        but for a `search` (a name, postcode or phone prefix, each with its own index): its matches are read
-        from those indexes whole, which costs less than walking the organisation's residents to find cap."""
-        parts = self._parts_sql(refine, lambda qs: qs.values("pk") if search else qs.values("pk")[: cap + 1])
-        if not parts:
-            return 0, True
-        with_sql, params = self._links_sql()
-        counts = " + ".join(f"(SELECT count(*) FROM ({sql}) part_{i})" for i, (sql, _) in enumerate(parts))
-        with connection.cursor() as cursor:
-            cursor.execute(with_sql + f"SELECT {counts}", [*params, *(p for _, ps in parts for p in ps)])
-            total = cursor.fetchone()[0]
-        return (total, True) if total <= cap else (cap, False)
+        total, exact, _ = self.count_and_page(refine, cap=cap, limit=0, search=search)
+        return total, exact
 
     def page(self, refine=None, *, offset: int = 0, limit: int = 50, search: bool = False) -> list[Resident]:
         """Residents offset to offset + limit in name order (RESIDENT_ORDER), with their organisation: each
@@ -171,22 +230,8 @@ class VisibleResidents:
         after offset + limit. For a `search`, walking that index would read every name before the ones that
         match (102,000 rows to find 50 Smiths in a large council): the part is sorted on an expression no
         index gives, so the search's own prefix indexes find the matches first, then those few are sorted."""
-        order = (
-            [RawSQL(f"{Resident._meta.db_table}.last_name || ''", ()), *RESIDENT_ORDER[1:]]
-            if search
-            else RESIDENT_ORDER
-        )
-        parts = self._parts_sql(refine, lambda qs: qs.order_by(*order).values_list(*RESIDENT_ORDER)[: offset + limit])
-        if not parts:
-            return []
-        with_sql, params = self._links_sql()
-        union = " UNION ALL ".join(f"({sql})" for sql, _ in parts)
-        ids = RawSQL(
-            with_sql + f"SELECT id FROM ({union}) page ORDER BY {', '.join(RESIDENT_ORDER)} LIMIT %s OFFSET %s",
-            [*params, *(p for _, ps in parts for p in ps), limit, offset],
-        )
-        # One query: the page's ids (a subquery PostgreSQL runs once), then their rows by primary key.
-        return list(Resident.objects.filter(pk__in=ids).select_related("owning_organisation").order_by(*RESIDENT_ORDER))
+        _, ids = self._run(refine, offset=offset, limit=limit, cap=None, search=search)
+        return self._residents(ids)
 
     def contains(self, pk) -> bool:
         return Resident.objects.filter(residents_visible_q(self.organisation), pk=pk).exists()

@@ -67,10 +67,13 @@ class CappedPagination(StandardPagination):
             raise ValidationError(
                 {self.page_query_param: [ErrorDetail(self.TOO_DEEP.format(max=self.MAX_RESULTS), "too_deep")]}
             )
-        self.count, self.count_is_exact = visible.count(refine, cap=self.MAX_RESULTS, search=search)
+        self.count, self.count_is_exact, rows = visible.count_and_page(
+            refine, cap=self.MAX_RESULTS, offset=offset, limit=min(self.page_size, self.MAX_RESULTS - offset),
+            search=search,
+        )  # fmt: skip
         if offset >= self.count and self.page_number > 1:
             raise NotFound("Invalid page.")
-        return visible.page(refine, offset=offset, limit=min(self.page_size, self.MAX_RESULTS - offset), search=search)
+        return rows
 
     def _url(self, number: int | None) -> str | None:
         if number is None:
