@@ -171,10 +171,10 @@ class ResidentViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
         return Resident.objects.none()
 
     @property
-    def paginator(self):
-        if not hasattr(self, "_paginator"):
-            self._paginator = CappedPagination() if self.action == "list" else super().paginator
-        return self._paginator
+    def pagination_class(self):
+        """The list counts up to a cap and pages only that deep (CappedPagination); notes and consents page as
+        every list does. A property, so that the schema documents each action's own."""
+        return CappedPagination if getattr(self, "action", None) == "list" else api_settings.DEFAULT_PAGINATION_CLASS
 
     def get_object(self):
         return resident_get_visible(self.organisation, self.kwargs["pk"])
