@@ -31,10 +31,11 @@ NAME = (
 POSTCODE = "postcode_key LIKE %(prefix)s"
 
 QUERY = """
-WITH linked AS MATERIALIZED (
+WITH loan_links AS MATERIALIZED (
+    SELECT resident_id FROM devices_loan WHERE organisation_id = %(org)s AND closed_at IS NULL
+), linked AS MATERIALIZED (
     SELECT r.id, r.last_name, r.first_name FROM inclusion_resident r
-    WHERE r.id IN (SELECT resident_id FROM devices_loan WHERE organisation_id = %(org)s AND closed_at IS NULL)
-      AND r.owning_organisation_id <> %(org)s AND {match}
+    WHERE r.id IN (SELECT resident_id FROM loan_links) AND r.owning_organisation_id <> %(org)s AND {match}
 ), own AS MATERIALIZED (
     {own}
 ), page AS (

@@ -1,6 +1,6 @@
 """The region-scale benchmark (issue 12): `make bench`, or `.venv/bin/python bench/run.py`.
 
-1. A region database beside DATABASE_URL's (BENCH_REGION_DATABASE, default region_full): created, migrated and
+1. A region database beside DATABASE_URL's (BENCH_REGION_DATABASE, default region_scale): created, migrated and
    filled by `manage.py build_region --size full --analyze` when it has no region yet (minutes, CPU-heavy:
    it is kept and reused; drop it to rebuild).
 2. The app under gunicorn (2 workers, production settings) on a loopback port; an API key and a signed-in
@@ -63,7 +63,7 @@ def database_urls() -> tuple[str, dict, str]:
     import environ
 
     base_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/inclusion")
-    name = os.environ.get("BENCH_REGION_DATABASE", "region_full")
+    name = os.environ.get("BENCH_REGION_DATABASE", "region_scale")
     config = environ.Env.db_url_config(base_url)
     params = {"dbname": "postgres", "user": config.get("USER") or "postgres", "host": config.get("HOST") or None,
               "port": config.get("PORT") or None, "password": config.get("PASSWORD") or None}  # fmt: skip

@@ -237,19 +237,11 @@ class VisibleResidents:
         return Resident.objects.filter(residents_visible_q(self.organisation), pk=pk).exists()
 
 
-def residents_visible_to(
-    organisation: Organisation, matching: Q | None = None, first: int | None = None
-) -> QuerySet[Resident]:
+def residents_visible_to(organisation: Organisation, matching: Q | None = None) -> QuerySet[Resident]:
     """The residents `organisation` may see (and that match `matching`, when given), as one queryset to
     filter further by id (`.filter(pk__in=ids)`, `.filter(pk=...)`): the condition of residents_visible_q,
     which PostgreSQL answers from the primary key. For lists and searches use VisibleResidents, which
-    filters, orders and limits inside each part of the rule. `first` is kept for callers that slice: the
-    parts' own first N (in name order) are taken through VisibleResidents.
-    """
-    if first:
-        refine = (lambda qs: qs.filter(matching)) if matching is not None else None
-        ids = [resident.pk for resident in VisibleResidents(organisation).page(refine, limit=first)]
-        return Resident.objects.filter(pk__in=ids)
+    filters, orders, limits and counts inside each part of the rule."""
     return Resident.objects.filter(residents_visible_q(organisation), matching or Q())
 
 
