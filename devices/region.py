@@ -78,7 +78,7 @@ def build_devices(region: Region) -> dict[str, int]:
             f"ELSE 1 + floor(random() * {size.devices})::int END AS d "
             f"FROM generate_series(1, {size.loans}) g) numbered) s "
             f"JOIN {Device._meta.db_table} device ON device.owning_organisation_id = {organisation} "
-            f"AND device.asset_tag = {tag} ORDER BY started",  # stored in the order they were made
+            f"AND device.asset_tag = {tag} ORDER BY s.started",  # stored in the order they were made
             [today, today, today],
         )
         region.cursor.execute(
