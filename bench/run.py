@@ -154,7 +154,7 @@ def prepare() -> dict:
     resident = Resident.objects.filter(owning_organisation=organisation).order_by("id").values_list("pk", flat=True)[0]
     samples = {"resident": resident, "org": organisation.pk}
     api = Client(HTTP_AUTHORIZATION=f"Api-Key {key}")
-    queries = {}
+    queries, slowest = {}, {}
     for label, path, who in PATHS:
         client = api if who == "api" else web
         client.get(path.format(**samples))  # the first request records the key's use, the session's...
@@ -165,8 +165,14 @@ def prepare() -> dict:
                 status = client.get(path.format(**samples)).status_code
                 elapsed = (time.perf_counter() - started) * 1000
             runs.append((elapsed, sum(float(q["time"]) for q in captured.captured_queries) * 1000, len(captured)))
+            slowest[label] = max(captured.captured_queries, key=lambda q: float(q["time"]))["sql"]
         elapsed, sql, count = sorted(runs)[2]  # the median run
         queries[label] = (count, status, elapsed, sql)
+    # Where the time goes: the plan of the slowest statement of the path slowest in-process.
+    worst = max(queries, key=lambda label: queries[label][2])
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + slowest[worst])
+        plan = [row[0] for row in cursor.fetchall()]
     with connection.cursor() as cursor:
         cursor.execute("SELECT version()")
         version = cursor.fetchone()[0].split(" on ")[0]
@@ -189,7 +195,7 @@ def prepare() -> dict:
             cursor.execute(f"SHOW {name}")
             settings[name] = cursor.fetchone()[0]
     return {"key": key, "session": web.cookies["sessionid"].value, "samples": samples, "queries": queries,
-            "postgres": version, "counts": counts, "settings": settings}  # fmt: skip
+            "postgres": version, "counts": counts, "settings": settings, "worst": worst, "plan": plan}  # fmt: skip
 
 
 def machine() -> str:
@@ -263,7 +269,30 @@ def write_report(output: Path, info: dict, results: dict, ceiling: dict, seconds
             f"| {label} | {fmt(one['p50'])} / {fmt(one['p95'])} | {one['rps']:.1f} | {fmt(four['p50'])} / "
             f"{fmt(four['p95'])} | {four['rps']:.1f} | {app_one / one['rps']:.0%} / {app_four / four['rps']:.0%} |"
         )
-    lines.append("")
+    count, _, in_process, sql = info["queries"][info["worst"]]
+    lines += [
+        "",
+        f"## Where the time goes: {info['worst']} (the slowest in-process)",
+        "",
+        f"{count} queries; {fmt(in_process)} ms in-process, of which {fmt(sql)} ms in SQL. The plan of its slowest "
+        "statement (EXPLAIN ANALYZE, BUFFERS):",
+        "",
+        "```",
+        *info["plan"],
+        "```",
+        "",
+    ]
+    missed = []
+    for label, _path, _who in PATHS:
+        one, four = results[label][1]["p95"], results[label][4]["p95"]
+        if one > TARGET_P95_ONE or four > TARGET_P95_FOUR:
+            missed.append(f"- {label}: p95 {fmt(one)} ms with one client ({one / TARGET_P95_ONE:.1f}× the target), "
+                          f"{fmt(four)} ms with four ({four / TARGET_P95_FOUR:.1f}×).")  # fmt: skip
+    if missed:
+        lines += ["## Targets missed, by how much", "", *missed, ""]
+    notes = BASE_DIR / "bench" / "notes.md"  # why, written by hand: kept across runs
+    if notes.exists():
+        lines += [notes.read_text().rstrip(), ""]
     output.write_text("\n".join(lines) + "\n")
 
 
