@@ -218,6 +218,9 @@ class Resident(models.Model):
             # The residents list's order within one organisation (access.VisibleResidents): its first page
             # and its count read the index alone, however large the organisation.
             models.Index(fields=["owning_organisation", "last_name", "first_name", "id"], name="resident_org_name_order"),
+            # Whether a resident another organisation's loan or referral links is its own, from the index alone
+            # (access.VisibleResidents).
+            models.Index(fields=["id"], include=["owning_organisation"], name="resident_id_owner"),
             # For the scheme-wide duplicate check (exact matches only).
             models.Index(fields=["postcode_key"], name="resident_postcode"),
             models.Index(fields=["email_key"], name="resident_email"),
