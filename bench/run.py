@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import secrets
 import signal
 import socket
@@ -87,12 +88,16 @@ def ensure_region(env: dict, params: dict, name: str) -> str:
             conn.execute(f'CREATE DATABASE "{name}"')
     manage(env, "migrate", "--no-input")
     manage(env, "collectstatic", "--no-input")  # production settings serve the hashed files (WhiteNoise)
+    record = BASE_DIR / "artifacts" / "bench" / f"{name}-build.txt"  # what the build printed, for the report
     try:
-        return manage(env, "build_region", "--size", "full", "--analyze")
+        output = manage(env, "build_region", "--size", "full", "--analyze")
     except SystemExit as error:
         if "already has a region" not in str(error):
             raise
-        return "(already built)"
+        return f"built before this run and reused ({record.read_text().strip()})" if record.exists() else ""
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text(output)
+    return output
 
 
 def serve(env: dict, app: str, port: int, log: Path) -> subprocess.Popen:
@@ -213,17 +218,24 @@ def machine() -> str:
             f"Python {platform.python_version()}; load average before the run: {load_average} (the machine is shared)")  # fmt: skip
 
 
+TABLE_LABELS = {"inclusion_organisation": "organisations", "inclusion_resident": "residents",
+                "inclusion_caseevent": "timeline entries", "devices_device": "devices", "devices_loan": "loans",
+                "devices_voucher": "vouchers"}  # fmt: skip
+
+
 def fmt(value: float) -> str:
     return f"{value:,.0f}" if value >= 10 else f"{value:.1f}"
 
 
-def write_report(output: Path, info: dict, results: dict, ceiling: dict, seconds: float, build: str) -> None:
+def write_report(
+    output: Path, info: dict, results: dict, ceiling: dict, seconds: float, build: str, measured: str, host: str
+) -> None:
     lines = [
         "# Benchmarks",
         "",
-        f"Measured by `make bench` (bench/run.py) on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.",
+        f"Measured by `make bench` (bench/run.py) on {measured}.",
         "",
-        f"- Machine: {machine()}.",
+        f"- Machine: {host}.",
         f"- {info['postgres']}, settings as installed: "
         + ", ".join(f"`{k}` {v}" for k, v in info["settings"].items())
         + " (none changed for the run).",
@@ -231,8 +243,8 @@ def write_report(output: Path, info: dict, results: dict, ceiling: dict, seconds
         f"(bench/load.py), each client sending one request at a time for {seconds:.0f} s per path, after 2 warm-up "
         "requests. Both on the same 2 cores.",
         "- Dataset (`manage.py build_region --size full`): "
-        + ", ".join(f"{v:,} {k.replace('inclusion_', '').replace('devices_', '')}" for k, v in info["counts"].items())
-        + f". Build: {build.strip() or '(already built)'}",
+        + ", ".join(f"{v:,} {TABLE_LABELS.get(k, k)}" for k, v in info["counts"].items())
+        + f". Build: {' '.join(build.split()) or 'built before this run and reused'}",
         "- Requests are made as the largest partner (region-01): its API key, and a signed-in coordinator.",
         "",
         f"Targets (issue 12): p95 ≤ {TARGET_P95_ONE} ms with one client, ≤ {TARGET_P95_FOUR} ms with four; the "
@@ -301,8 +313,21 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=float(os.environ.get("BENCH_SECONDS", "8")))
     parser.add_argument("--output", default=str(BASE_DIR / "BENCHMARKS.md"))
     parser.add_argument("--results", default=str(BASE_DIR / "artifacts" / "bench" / "results.json"))
+    parser.add_argument("--report-only", action="store_true", help="rewrite the report from --results, no run")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    if args.report_only:
+        saved = json.loads(Path(args.results).read_text())
+        as_ints = {label: {int(n): figures for n, figures in by_clients.items()} for label, by_clients in
+                   saved["app"].items()}  # fmt: skip
+        ceiling = {label: {int(n): figures for n, figures in by_clients.items()} for label, by_clients in
+                   saved["ceiling"].items()}  # fmt: skip
+        previous = Path(args.output).read_text() if Path(args.output).exists() else ""
+        measured = saved.get("measured") or re.search(r"\) on (.+ UTC)\.", previous).group(1)
+        host = saved.get("machine") or re.search(r"- Machine: (.+)\.\n", previous).group(1)
+        write_report(Path(args.output), saved["info"], as_ints, ceiling, args.seconds, saved.get("build", ""),
+                     measured, host)  # fmt: skip
+        return 0
 
     region_url, params, name = database_urls()
     env = dict(
@@ -321,6 +346,7 @@ def main() -> int:
     print(f"region database {name}: building if needed (minutes the first time)", flush=True)
     build = ensure_region(env, params, name)
     os.environ.update(env)
+    host, measured = machine(), f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
     info = prepare()
     artifacts = Path(args.results).parent
     artifacts.mkdir(parents=True, exist_ok=True)
@@ -345,8 +371,9 @@ def main() -> int:
     finally:
         stop(server)
     Path(args.results).write_text(json.dumps({"info": {**info, "key": "(hidden)", "session": "(hidden)"},
-                                              "app": results, "ceiling": ceiling}, default=str, indent=1))  # fmt: skip
-    write_report(Path(args.output), info, results, ceiling, args.seconds, build)
+                                              "app": results, "ceiling": ceiling, "build": build,
+                                              "machine": host, "measured": measured}, default=str, indent=1))  # fmt: skip
+    write_report(Path(args.output), info, results, ceiling, args.seconds, build, measured, host)
     print(f"wrote {args.output}")
     return 0
 
