@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test install assets lint check bench clean
+.PHONY: run test install assets lint check bench bench-search bench-import clean
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,8 +39,16 @@ check: install
 	$(PY) -m inclusion.embedded -- $(PY) manage.py check
 	$(PY) -m inclusion.embedded -- $(PY) manage.py makemigrations --check --dry-run
 
-bench: install
+# The region-scale benchmark (issue 12): builds the region database once (minutes), serves the app with
+# gunicorn, drives it from a separate process and writes BENCHMARKS.md. bench-search and bench-import are the
+# older, narrower ones (search in-process on a million residents; a 100,000-code voucher import).
+bench: install assets
+	$(PY) -m inclusion.embedded -- $(PY) bench/run.py
+
+bench-search: install
 	$(PY) -m inclusion.embedded -- $(PY) bench/search.py
+
+bench-import: install
 	$(PY) -m inclusion.embedded -- $(PY) bench/voucher_import.py
 
 clean:

@@ -11,7 +11,7 @@ class DevicesConfig(AppConfig):
         and data vouchers (devices/vouchers/registration.py)."""
         from inclusion import registry
 
-        from . import demo, resident_sections
+        from . import demo, region, resident_sections
         from .api.urls import register as register_api_routes
         from .events import LoanEventKind
         from .selectors import resident_open_loan_ids
@@ -28,6 +28,7 @@ class DevicesConfig(AppConfig):
             registry.ResidentData(name="loans", title="Device loans", export=resident_sections.loans_export, order=20)
         )
         registry.register_demo(demo.demo_load)
+        registry.register_region_builder(registry.RegionBuilder(name="devices", build=region.build_devices, order=20))
         registry.register_event_kinds(LoanEventKind)
         register_vouchers()
         from . import reminders  # noqa: F401  (registers its reminder sweeps with inclusion.messaging)

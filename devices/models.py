@@ -331,6 +331,11 @@ class Loan(models.Model):
         indexes = [
             models.Index(fields=["organisation", "due_on"], condition=Q(closed_at__isnull=True), name="open_loan_due"),
             models.Index(fields=["resident"], condition=Q(closed_at__isnull=True), name="open_loan_resident"),
+            # The access rule's link (selectors.resident_open_loan_ids): an organisation's open loans' residents,
+            # read from the index alone.
+            models.Index(
+                fields=["organisation", "resident"], condition=Q(closed_at__isnull=True), name="open_loan_org_resident"
+            ),
         ]
         constraints = [
             # The invariant that matters most: a device is on at most one open loan.

@@ -105,16 +105,22 @@ def with_overdue(loans: QuerySet[Loan]) -> QuerySet[Loan]:
 def loan_list(*, organisation: Organisation, status: str = "") -> QuerySet[Loan]:
     """Loans made by the organisation. status: open, overdue, due_this_week, closed, or '' for all."""
     loans = Loan.objects.filter(organisation=organisation).select_related("device", "resident", "lent_by")
+    return with_overdue(loans_with_status(loans, status)).order_by("due_on", "id")
+
+
+def loans_with_status(loans: QuerySet[Loan], status: str) -> QuerySet[Loan]:
+    """`loans` narrowed to a status (open, overdue, due_this_week, closed; '' for all), as conditions on the
+    loans themselves, so an organisation's open loans come from the `open_loan_due` index in due order."""
     today = timezone.localdate()
     if status == "open":
-        loans = loans.filter(closed_at__isnull=True)
-    elif status == "overdue":
-        loans = loans.filter(closed_at__isnull=True, due_on__lt=today)
-    elif status == "due_this_week":
-        loans = loans.filter(closed_at__isnull=True, due_on__gte=today, due_on__lte=today + timedelta(days=7))
-    elif status == "closed":
-        loans = loans.filter(closed_at__isnull=False)
-    return with_overdue(loans).order_by("due_on", "id")
+        return loans.filter(closed_at__isnull=True)
+    if status == "overdue":
+        return loans.filter(closed_at__isnull=True, due_on__lt=today)
+    if status == "due_this_week":
+        return loans.filter(closed_at__isnull=True, due_on__gte=today, due_on__lte=today + timedelta(days=7))
+    if status == "closed":
+        return loans.filter(closed_at__isnull=False)
+    return loans
 
 
 def loan_get(*, organisation: Organisation, pk) -> Loan | None:

@@ -218,6 +218,12 @@ class Resident(models.Model):
             models.Index(fields=["owning_organisation", "postcode_key"], name="resident_org_postcode",
                          opclasses=["int8_ops", "text_pattern_ops"]),
             models.Index(fields=["phone"], name="resident_phone_prefix", opclasses=["varchar_pattern_ops"]),
+            # The residents list's order within one organisation (access.VisibleResidents): its first page
+            # and its count read the index alone, however large the organisation.
+            models.Index(fields=["owning_organisation", "last_name", "first_name", "id"], name="resident_org_name_order"),
+            # Whether a resident another organisation's loan or referral links is its own, from the index alone
+            # (access.VisibleResidents).
+            models.Index(fields=["id"], include=["owning_organisation"], name="resident_id_owner"),
             # For the scheme-wide duplicate check (exact matches only).
             models.Index(fields=["postcode_key"], name="resident_postcode"),
             models.Index(fields=["email_key"], name="resident_email"),

@@ -11,6 +11,7 @@ What an app can register:
   has no database choices, so an app adds a kind without a migration of the core.
 - **resident data**: what it holds about a resident, for subject access (export) and erasure (anonymise).
 - **demo data**: what `manage.py load_demo` adds for it, after the core's partners, staff and residents.
+- a **region builder**: its part of the region-scale dataset (`manage.py build_region`, for bench/).
 
     # devices/apps.py
     def ready(self):
@@ -172,3 +173,31 @@ def register_demo(loader: Callable[[dict], None]) -> None:
 
 def demo_loaders() -> list[Callable[[dict], None]]:
     return list(_demo_loaders)
+
+
+# Region-scale data (manage.py build_region)
+
+
+@dataclass(frozen=True)
+class RegionBuilder:
+    """One app's part of the region-scale dataset (inclusion/region.py).
+
+    `build(region)` adds the app's rows with set-based SQL (INSERT ... SELECT generate_series, or COPY;
+    never a save per row) through `region.cursor`, using the core's organisations and residents as
+    `region` describes them, and returns {table: rows added}. Builders run in `order` (the core's is 0).
+    """
+
+    name: str
+    build: Callable[[Any], dict[str, int]]
+    order: int = 50
+
+
+_region_builders: dict[str, RegionBuilder] = {}
+
+
+def register_region_builder(builder: RegionBuilder) -> None:
+    _region_builders[builder.name] = builder
+
+
+def region_builders() -> list[RegionBuilder]:
+    return sorted(_region_builders.values(), key=lambda builder: (builder.order, builder.name))

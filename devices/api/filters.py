@@ -38,6 +38,6 @@ class LoanFilter(django_filters.FilterSet):
         fields = []
 
     def filter_status(self, queryset, name, value):
-        # What each status means is decided once, in selectors.loan_list.
-        matching = selectors.loan_list(organisation=self.request.user.organisation, status=value)
-        return queryset.filter(pk__in=matching.values("pk"))
+        # What each status means is decided once, in selectors.loans_with_status (the list is already the
+        # organisation's own).
+        return selectors.loans_with_status(queryset, value)

@@ -91,17 +91,26 @@ LOAN_VIEWS = {
 }
 
 
+SECTION_ROWS = 25  # loans shown in each section of the loans page before "See all"
+
+
 @staff_view()
 def loan_list(request):
     organisation = request.membership.organisation
     status = request.GET.get("status", "")
     if status not in LOAN_VIEWS and status not in ("overdue", "due_this_week"):
         status = ""
-    context = {"status": status, "views": LOAN_VIEWS, "counts": selectors.loan_counts(organisation=organisation)}
+    counts = selectors.loan_counts(organisation=organisation)
+    context = {"status": status, "views": LOAN_VIEWS, "counts": counts}
     if status == "":
+        # The first of each (oldest first), with a link to the whole list: a large partner has thousands overdue.
+        overdue = selectors.loan_list(organisation=organisation, status="overdue")[:SECTION_ROWS]
         context["sections"] = [
-            ("overdue", "Overdue", chases.worklist(organisation, selectors.loan_list(organisation=organisation, status="overdue"))),
-            ("due-this-week", "Due back this week", selectors.loan_list(organisation=organisation, status="due_this_week")),
+            ("overdue", "Overdue", chases.worklist(organisation, overdue),
+             counts["overdue"], "overdue", f"See all {counts['overdue']:,} overdue loans"),
+            ("due-this-week", "Due back this week",
+             selectors.loan_list(organisation=organisation, status="due_this_week")[:SECTION_ROWS],
+             counts["due_this_week"], "due_this_week", f"See all {counts['due_this_week']:,} loans due back this week"),
         ]  # fmt: skip
     else:
         loans = selectors.loan_list(organisation=organisation, status=status)

@@ -6,7 +6,7 @@ rows live in devices/vouchers/services.py; the allowed status moves are its TRAN
 """
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from devices.history import HistoryEvent
@@ -110,6 +110,8 @@ class Voucher(models.Model):
             models.Index(
                 fields=["resident", "issued_at"], condition=Q(resident__isnull=False), name="voucher_resident"
             ),
+            # The voucher list's order (selectors.voucher_list): latest issued first, then the rest.
+            models.Index(F("issued_at").desc(nulls_last=True), "id", name="voucher_list_order"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["provider", "code"], condition=~Q(code=""), name="voucher_code_unique"),

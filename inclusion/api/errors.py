@@ -52,6 +52,9 @@ UNPROCESSABLE_CODES = frozenset({
     "expired", "out_of_range", "invalid_row", "invalid_phone_number", "date_of_birth_or_age_band",
     # Whitespace alone where text is required: the schema's minLength cannot tell "   " from text.
     "blank",
+    # A page past the first 10,000 results (pagination.CappedPagination): page times page_size, which no
+    # schema of the two parameters can state.
+    "too_deep",
 })  # fmt: skip
 
 

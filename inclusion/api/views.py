@@ -8,6 +8,7 @@ import django_filters
 from django.contrib.auth.models import AnonymousUser
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import translate_validation
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, status, viewsets
@@ -24,6 +25,7 @@ from ..privacy.services import access_log_record
 from ..privacy.sharing import resident_notes_shown
 from . import idempotency
 from .filters import ResidentFilter
+from .pagination import CappedPagination
 from .schema import PartnerAutoSchema
 from .serializers import (
     POSSIBLE_DUPLICATE,
@@ -156,6 +158,7 @@ class ResidentViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
     refusals = {"consents": {"purpose": ["already_current"]}}
     # Rules the input serializer checks (a 422 on their own, else part of the 400), documented in the schema.
     input_rules = {
+        "list": {"page": ["too_deep"]},  # past the first CappedPagination.MAX_RESULTS
         "create": {"date_of_birth": ["in_the_future", "out_of_range"], "phone": ["invalid_phone_number"]},
         "update": {"date_of_birth": ["in_the_future", "out_of_range"], "phone": ["invalid_phone_number"]},
         "partial_update": {"date_of_birth": ["in_the_future", "out_of_range", "date_of_birth_or_age_band"],
@@ -167,17 +170,29 @@ class ResidentViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
     rate_limited_actions = {"create"}  # DUPLICATE_CHECKS_PER_HOUR per key: 429 beyond it
 
     def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # drf-spectacular, generating the schema
-            return Resident.objects.none()
-        return selectors.resident_list(organisation=self.organisation)
+        # What the filters and the schema are declared on; lists read through selectors.resident_list.
+        return Resident.objects.none()
+
+    @property
+    def pagination_class(self):
+        """The list counts up to a cap and pages only that deep (CappedPagination); notes and consents page as
+        every list does. A property, so that the schema documents each action's own."""
+        return CappedPagination if getattr(self, "action", None) == "list" else api_settings.DEFAULT_PAGINATION_CLASS
 
     def get_object(self):
         return resident_get_visible(self.organisation, self.kwargs["pk"])
 
     def list(self, request):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        # The filters are checked once and applied inside each part of the access rule (VisibleResidents), where
+        # the per-organisation indexes serve them; the count stops at CappedPagination.MAX_RESULTS.
+        filterset = ResidentFilter(request.query_params, queryset=Resident.objects.none(), request=request)
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        visible = selectors.resident_list(organisation=self.organisation)
+        search = bool(filterset.form.cleaned_data.get("q") or filterset.form.cleaned_data.get("postcode"))
         shown_to = {"organisation": self.organisation}  # equality answers: the owner's only
-        return self.get_paginated_response(ResidentOutputSerializer(page, many=True, context=shown_to).data)
+        page = self.paginator.paginate_visible(visible, filterset.filter_queryset, request, search=search)
+        return self.paginator.get_paginated_response(ResidentOutputSerializer(page, many=True, context=shown_to).data)
 
     def retrieve(self, request, pk=None):
         resident = self.get_object()
