@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "inclusion",
+    "inclusion.reports",
     "devices",
     "referrals",
 ]
