@@ -1,4 +1,7 @@
-"""Reading a spreadsheet upload (CSV or Excel .xlsx) into numbered rows of cells, for the imports.
+"""Spreadsheets in and out: reading an upload (CSV or Excel .xlsx) into numbered rows of cells, for the
+imports; and writing rows out as a CSV stream or an .xlsx workbook, for exports and reports.
+
+Reading:
 
 spreadsheet_open() reads the first sheet: the heading row, then every row that is not blank, each with its
 line (the spreadsheet's row number; for a CSV, the line a row starts on, past Excel's "sep=" line). It
@@ -6,6 +9,12 @@ reads Excel's encodings and byte order marks, guesses the delimiter from the hea
 other kinds of file by what they hold rather than by their name, and keeps to the limits it is given.
 Anything that stops the file being read at all is one SpreadsheetError, with a message for the person who
 uploaded it. What the columns mean is the caller's.
+
+Writing: every text cell a spreadsheet would run as a formula (starting =, +, -, @, tab or carriage
+return) gets a leading single quote, so a donor called "=HYPERLINK(...)" stays text (OWASP's advice on
+CSV injection). csv_lines() streams (a byte order mark first, so Excel reads UTF-8; dates as ISO 8601);
+xlsx_bytes() writes one sheet per OutputSheet in openpyxl's write-only mode, numbers as numbers and dates
+as dates. csv_response()/xlsx_response() wrap them as downloads.
 """
 
 import csv
@@ -17,6 +26,8 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import PurePath
+
+from django.http import HttpResponse, StreamingHttpResponse
 
 MAX_UNPACKED = 100 * 1024 * 1024  # a small .xlsx that unpacks to gigabytes is refused, not read
 NOT_XLSX = "The selected file is not a valid Excel .xlsx file: save it again from Excel, or as CSV"
@@ -212,3 +223,108 @@ def _xlsx_records(workbook, *, max_columns: int, as_text: bool):
         raise SpreadsheetError(NOT_XLSX) from error
     finally:
         workbook.close()
+
+
+# --- Writing -------------------------------------------------------------------------------------------
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CSV_TYPE = "text/csv; charset=utf-8"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def cell_safe(value):
+    """Text a spreadsheet would treat as a formula, quoted so it stays text; anything else unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+class _Echo:
+    """A file-like object whose write() hands the line back, for streaming csv.writer's output."""
+
+    def write(self, value):
+        return value
+
+
+def csv_lines(headings: list[str], rows) -> Iterator[str]:
+    """The heading row and `rows` as CSV lines, starting with a byte order mark so Excel reads UTF-8.
+    Text cells are made formula-safe here, so callers cannot forget to."""
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow([cell_safe(heading) for heading in headings])
+    for row in rows:
+        yield writer.writerow([value.isoformat() if isinstance(value, date) else cell_safe(value) for value in row])
+
+
+@dataclass
+class OutputSheet:
+    """One sheet of a workbook to write: its title (Excel keeps 31 characters), headings, rows of cells
+    (str, int, float, Decimal, date or None) and, optionally, a width in characters per column."""
+
+    title: str
+    headings: list[str]
+    rows: object  # any iterable of lists; read once
+    widths: tuple[int, ...] = ()
+
+
+def xlsx_bytes(sheets) -> bytes:
+    """The sheets as an .xlsx workbook (openpyxl's write-only mode: rows are not kept in memory)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook(write_only=True)
+    bold = Font(bold=True)
+    for sheet_out in sheets:
+        sheet = workbook.create_sheet(title=_sheet_title(sheet_out.title))
+        sheet.freeze_panes = "A2"
+        for number, width in enumerate(sheet_out.widths, start=1):
+            sheet.column_dimensions[get_column_letter(number)].width = width
+        heading_cells = []
+        for heading in sheet_out.headings:
+            cell = WriteOnlyCell(sheet, value=cell_safe(heading))
+            cell.font = bold
+            heading_cells.append(cell)
+        sheet.append(heading_cells)
+        for row in sheet_out.rows:
+            cells = []
+            for value in row:
+                if isinstance(value, str):
+                    # Control characters other than tab and newlines cannot be stored in .xlsx at all; once
+                    # they are gone the text may start like a formula, so it is checked again.
+                    cells.append(cell_safe(ILLEGAL_CHARACTERS_RE.sub("", value)))
+                elif isinstance(value, datetime):
+                    cell = WriteOnlyCell(sheet, value=value.replace(tzinfo=None))
+                    cell.number_format = "DD/MM/YYYY HH:MM"
+                    cells.append(cell)
+                elif isinstance(value, date):
+                    cell = WriteOnlyCell(sheet, value=value)
+                    cell.number_format = "DD/MM/YYYY"
+                    cells.append(cell)
+                else:
+                    cells.append(value)
+            sheet.append(cells)
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()
+
+
+def _sheet_title(title: str) -> str:
+    """Excel refuses []:*?/\\ in a sheet's title and more than 31 characters."""
+    return re.sub(r"[\[\]:*?/\\]", "-", title)[:31] or "Sheet"
+
+
+def _attachment(response, filename: str):
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def csv_response(headings: list[str], rows, filename: str) -> StreamingHttpResponse:
+    """A CSV download, streamed row by row."""
+    return _attachment(StreamingHttpResponse(csv_lines(headings, rows), content_type=CSV_TYPE), filename)
+
+
+def xlsx_response(sheets, filename: str) -> HttpResponse:
+    """An .xlsx download of the given OutputSheets."""
+    return _attachment(HttpResponse(xlsx_bytes(sheets), content_type=XLSX_TYPE), filename)
