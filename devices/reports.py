@@ -132,7 +132,9 @@ def _by_month(queryset, field):
 
 
 def devices_trend(ctx: ReportContext) -> dict:
-    loans = Loan.objects.filter(ctx.during_dates("started_on"), ctx.scoped(organisations=("organisation",), resident="resident"))
+    loans = Loan.objects.filter(
+        ctx.during_dates("started_on"), ctx.scoped(organisations=("organisation",), resident="resident")
+    )
     return {"devices_lent": _by_month(loans.order_by(), "started_on")}
 
 

@@ -16,8 +16,8 @@ from inclusion import registry
 from inclusion.choices import EDS_AREAS, SkillLevel
 from inclusion.reports.definitions import Median, Metric, ReportContext, Table
 
-from .models import OUTCOME_FLAGS, DeclineReason, Outcome, OutcomeStage, Referral, ReferralNeed, ReferralStatus
 from .directory.models import ServiceKind
+from .models import OUTCOME_FLAGS, DeclineReason, Outcome, OutcomeStage, Referral, ReferralNeed, ReferralStatus
 
 REFERRAL_METRICS = (
     Metric("referrals_sent", "Referrals sent", "Referrals sent in the period (by the organisation, for an "
@@ -189,7 +189,9 @@ def outcomes_compute(ctx: ReportContext) -> dict:
 def supported(ctx: ReportContext) -> list:
     """Residents referred in ctx's period: once for the sending organisation, once for the receiving one."""
     tz = timezone.get_current_timezone()
-    rows = Referral.objects.filter(ctx.during("sent_at")).annotate(r=F("resident_id"), at=TruncDate("sent_at", tzinfo=tz))
+    rows = Referral.objects.filter(ctx.during("sent_at")).annotate(
+        r=F("resident_id"), at=TruncDate("sent_at", tzinfo=tz)
+    )
     return [
         rows.annotate(o=F("from_organisation_id")).values_list("r", "at", "o").order_by(),
         rows.annotate(o=F("to_organisation_id")).values_list("r", "at", "o").order_by(),

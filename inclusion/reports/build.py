@@ -59,7 +59,9 @@ def compute_raw(ctx: ReportContext) -> dict:
     for section in registry.report_sections():
         figures = section.compute(ctx)
         metrics.update(figures.get("metrics", {}))
-        tables.update({key: {str(code): n for code, n in rows.items()} for key, rows in figures.get("tables", {}).items()})
+        tables.update(
+            {key: {str(code): n for code, n in rows.items()} for key, rows in figures.get("tables", {}).items()}
+        )
     return {"metrics": metrics, "tables": tables}
 
 
@@ -119,12 +121,18 @@ def report_build(
     return {
         "header": {
             "title": "Monthly impact report" if is_whole_months(start, end) else "Impact report",
-            "period": {"start": start.isoformat(), "end": (end - dt.timedelta(days=1)).isoformat(),
-                       "label": period_label(start, end)},
+            "period": {
+                "start": start.isoformat(),
+                "end": (end - dt.timedelta(days=1)).isoformat(),
+                "label": period_label(start, end),
+            },
             "previous_period": {"label": period_label(*previous_period(start, end))},
-            "scope": {"kind": ctx.scope, "label": scope_label(organisation, local_authority),
-                      "organisation": organisation.slug if organisation else None,
-                      "local_authority": local_authority or None},
+            "scope": {
+                "kind": ctx.scope,
+                "label": scope_label(organisation, local_authority),
+                "organisation": organisation.slug if organisation else None,
+                "local_authority": local_authority or None,
+            },
             "cut_off": timezone.localtime(cut_off).isoformat(timespec="seconds"),
             "as_of": timezone.localtime(ctx.as_of).isoformat(timespec="seconds"),
             "code_lists": [{"name": name, "version": version} for name, version in sorted(code_lists.items())],
@@ -153,8 +161,15 @@ def _present_section(section, raw: dict, previous: dict, related: list[dict], su
         value, display = _metric_display(metric, raw["metrics"].get(metric.key), raw["metrics"], suppressed)
         before, before_display = _metric_display(metric, previous.get(metric.key), previous, suppressed)
         change = None
-        if value is not None and before is not None and display not in (LESS_THAN_5, WITHHELD) and before_display not in (LESS_THAN_5, WITHHELD):
-            change = round(value - before, 1) if isinstance(value, float) or isinstance(before, float) else value - before
+        if (
+            value is not None
+            and before is not None
+            and display not in (LESS_THAN_5, WITHHELD)
+            and before_display not in (LESS_THAN_5, WITHHELD)
+        ):
+            change = (
+                round(value - before, 1) if isinstance(value, float) or isinstance(before, float) else value - before
+            )
         metrics.append({
             "key": metric.key, "label": metric.label, "definition": metric.definition, "unit": metric.unit,
             "headline": metric.headline, "value": value, "display": display, "previous": before,

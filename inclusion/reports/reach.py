@@ -163,7 +163,9 @@ def compute(ctx: ReportContext) -> dict:
 
 def trend(ctx: ReportContext) -> dict:
     registered = dict(
-        Resident.objects.filter(ctx.during("created_at"), ctx.scoped(organisations=("owning_organisation",), resident=""))
+        Resident.objects.filter(
+            ctx.during("created_at"), ctx.scoped(organisations=("owning_organisation",), resident="")
+        )
         .annotate(month=TruncMonth("created_at", tzinfo=timezone.get_current_timezone()))
         .values_list("month")
         .annotate(n=Count("pk"))

@@ -97,7 +97,12 @@ def test_one_local_authoritys_figures_are_for_residents_living_there(world):
     wolverhampton = raw(local_authority="wolverhampton")
     m = wolverhampton["metrics"]
     # r1 and r2 (r2's local authority is Alpha's): d1, v1, v2, r1's and r2's referrals.
-    assert (m["residents_registered"], m["residents_supported"], m["devices_lent"], m["vouchers_issued"]) == (2, 2, 1, 2)
+    assert (m["residents_registered"], m["residents_supported"], m["devices_lent"], m["vouchers_issued"]) == (
+        2,
+        2,
+        1,
+        2,
+    )
     assert m["referrals_sent"] == 2 and m["devices_returned"] == 1  # d2 came back from r2
     assert m["vouchers_expired_unused"] == 1  # no resident: Alpha's local authority
     dudley = raw(local_authority="dudley")["metrics"]
@@ -118,7 +123,9 @@ def test_the_built_report_has_the_trend_the_comparison_and_the_header(world):
     header = report["header"]
     assert header["period"] == {"start": "2026-03-01", "end": "2026-03-31", "label": "March 2026"}
     assert header["scope"]["label"] == "Alpha Council" and header["suppressed"] is False
-    assert {"Ethnic groups (ONS 2021)", "Decline reasons", "Device statuses"} <= {c["name"] for c in header["code_lists"]}
+    assert {"Ethnic groups (ONS 2021)", "Decline reasons", "Device statuses"} <= {
+        c["name"] for c in header["code_lists"]
+    }
     assert all(len(c["version"]) == 10 for c in header["code_lists"])
     trend = report["trend"]
     assert trend["months"][0] == "2025-04" and trend["months"][-1] == "2026-03" and len(trend["months"]) == 12
