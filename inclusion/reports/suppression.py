@@ -7,8 +7,8 @@ The rules (documented in the README, "Monthly impact reports"):
 2. **Secondary, within a breakdown.** A breakdown's cells add up to a total that is shown. With one cell
    hidden, the total minus the others would give it back; so more cells are hidden ("[c]") until the hidden
    cells' sum leaves every "<5" cell anything from 1 to 4, even to someone who knows these rules (that a
-   "[c]" cell is 5 or more). Cells are taken smallest first; if none is enough, every non-zero cell is
-   hidden alike ("[c]"), so nothing tells them apart.
+   "[c]" cell is 5 or more). The smallest single cell that is enough is taken, else the smallest cells
+   one by one; if even all of them are not enough, every non-zero cell is hidden alike ("[c]").
 3. **Differences between reports.** A breakdown cell is also treated as "<5" when the same cell of a related
    report differs from it by 1 to 4: the whole scheme (against a local authority or an organisation: the rest
    of the scheme) and the reader's own organisation's part (which it knows exactly: the rest of the cell).
@@ -41,11 +41,21 @@ def secondary_cells(values: dict[str, int], primary: set[str]) -> tuple[set[str]
     hidden_sum = sum(values[code] for code in primary)
     k = len(primary)
     candidates = sorted((v, code) for code, v in values.items() if code not in primary and v > 0)
+
+    def safe(extra_sum: int, m: int) -> bool:
+        return m >= 1 and hidden_sum + extra_sum - (k - 1) - 5 * m >= 4
+
+    # One more cell is best: the smallest that is enough on its own.
+    for value, code in candidates:
+        if safe(value, 1):
+            return {code}, False
+    # Else the smallest cells, one by one, until they are enough.
     chosen: set[str] = set()
+    extra = 0
     for value, code in candidates:
         chosen.add(code)
-        hidden_sum += value
-        if hidden_sum - (k - 1) - 5 * len(chosen) >= 4:
+        extra += value
+        if safe(extra, len(chosen)):
             return chosen, False
     # Not enough to tell apart: hide every non-zero cell, all alike.
     return {code for _, code in candidates}, True
