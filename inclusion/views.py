@@ -28,6 +28,7 @@ from .forms.residents import (
 )
 from .middleware import SESSION_KEY
 from .models import Consent
+from .reports.selectors import organisation_headlines
 from .web import actor_for, form_refuse, load_resident, paginate, posted, staff_view
 
 
@@ -40,6 +41,8 @@ def home(request):
     }
     if membership_can(request.membership, Capability.SEE_RESIDENTS):
         context["recent_notes"] = selectors.recent_notes(organisation=organisation)
+    if membership_can(request.membership, Capability.SEE_REPORTS):
+        context["headlines"] = organisation_headlines(organisation)
     return render(request, "inclusion/home.html", context)
 
 
