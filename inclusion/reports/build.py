@@ -134,6 +134,8 @@ def report_build(
                 "local_authority": local_authority or None,
             },
             "cut_off": timezone.localtime(cut_off).isoformat(timespec="seconds"),
+            "cut_off_label": f"{timezone.localtime(cut_off):%-d %B %Y, %H:%M}",
+            "period_end_label": f"{end - dt.timedelta(days=1):%-d %B %Y}",
             "as_of": timezone.localtime(ctx.as_of).isoformat(timespec="seconds"),
             "code_lists": [{"name": name, "version": version} for name, version in sorted(code_lists.items())],
             "suppressed": not owner,

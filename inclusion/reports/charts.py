@@ -27,10 +27,11 @@ matplotlib.rcParams.update({
 
 def _svg(figure: Figure, key: str, title: str) -> str:
     buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None, "Title": title})
+    figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(figure)
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg") :]
+    svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.DOTALL)
     # Several charts share a page: give each its own ids.
     svg = re.sub(r'id="([^"]+)"', rf'id="{key}-\1"', svg)
     svg = re.sub(r"url\(#([^)]+)\)", rf"url(#{key}-\1)", svg)
@@ -48,8 +49,8 @@ def bar_chart(key: str, title: str, rows: list[dict]) -> str:
     """Horizontal bars, one per row of a table ({label, value, display}); suppressed rows empty, labelled."""
     labels = [_short(row["label"]) for row in rows]
     values = [row["value"] or 0 for row in rows]
-    height = max(1.6, 0.32 * len(rows) + 0.6)
-    figure, axes = plt.subplots(figsize=(5.2, height))
+    height = max(1.4, 0.26 * len(rows) + 0.5)
+    figure, axes = plt.subplots(figsize=(4.2, height))
     positions = range(len(rows))
     axes.barh(positions, values, color=BLUE, height=0.7)
     axes.set_yticks(list(positions), labels)
@@ -58,6 +59,8 @@ def bar_chart(key: str, title: str, rows: list[dict]) -> str:
     largest = max(values, default=0) or 1
     for position, row, value in zip(positions, rows, values, strict=True):
         axes.text(value + largest * 0.02, position, row["display"], va="center", color=DARK, fontsize=9)
+    axes.tick_params(axis="y", labelsize=9)
+    axes.tick_params(axis="x", labelsize=8)
     axes.set_xlim(0, largest * 1.15)
     return _svg(figure, key, title)
 

@@ -28,7 +28,7 @@ def last_full_month(today: dt.date | None = None) -> str:
 
 class ReportForm(GOVUKForm):
     scope = forms.ChoiceField(label="Whose figures", error_messages={"invalid_choice": "Choose whose figures to show"})
-    month = forms.ChoiceField(label="Month", error_messages={"invalid_choice": "Choose a month from the list"})
+    month = forms.ChoiceField(label="Which month", error_messages={"invalid_choice": "Choose a month from the list"})
     start = DateField(noun="Start date", label="From", required=False, help_text="For example, 1 4 2026")
     end = DateField(noun="End date", label="To (the last day included)", required=False)
 
@@ -42,8 +42,8 @@ class ReportForm(GOVUKForm):
         self.helper.label_size = Size.SMALL
         self.helper.attrs = {"novalidate": ""}
         self.helper.layout = Layout(
-            Field.select("scope"),
-            Field.select("month"),
+            Field("scope", css_class="govuk-!-width-full"),
+            Field("month", css_class="govuk-!-width-full"),
             Fieldset(
                 Field("start"),
                 Field("end"),

@@ -41,12 +41,12 @@ BREAKDOWNS = (
      "the organisation that registered them"),
     ("supported_by_age_band", None, choices.AgeBand, "Age band",
      "their age on the last day of the period from their date of birth, or the age band they gave"),
-    ("supported_by_gender", "r.gender", choices.Gender, "Gender", "as they describe it"),
-    ("supported_by_ethnicity", "r.ethnicity", choices.Ethnicity, "Ethnic group", "ONS 2021 Census groups"),
+    ("supported_by_gender", "r.gender", choices.Gender, "Gender", "gender, as they describe it"),
+    ("supported_by_ethnicity", "r.ethnicity", choices.Ethnicity, "Ethnic group", "ethnic group (ONS 2021 Census groups)"),
     ("supported_by_disability", "r.disability", choices.YesNo, "Disability", "whether they consider themselves disabled"),
-    ("supported_by_employment", "r.employment_status", choices.EmploymentStatus, "Employment status", "as they gave it"),
+    ("supported_by_employment", "r.employment_status", choices.EmploymentStatus, "Employment status", "employment status, as they gave it"),
     ("supported_by_low_income", "r.low_income", choices.YesNo, "Low income",
-     "on a low income or receiving benefits, as they gave it"),
+     "whether they are on a low income or receiving benefits, as they said"),
 )  # fmt: skip
 
 TABLES = tuple(

@@ -6,6 +6,7 @@ report is about months past."""
 import datetime as dt
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from devices.models import DeviceEvent, Loan
@@ -53,6 +54,12 @@ def referral(person, sender, receiver, need, sent: str, due: str, **fields):
 
 @pytest.fixture
 def world(db):
+    # One transaction: the device-and-loan trigger is checked at commit (and browser tests commit each statement).
+    with transaction.atomic():
+        return _world()
+
+
+def _world():
     a = OrganisationFactory(name="Alpha Council", slug="alpha", local_authority="wolverhampton")
     b = OrganisationFactory(name="Beta Works", slug="beta", local_authority="dudley")
     r1 = resident(
