@@ -183,7 +183,7 @@ def _present_section(section, raw: dict, previous: dict, related: list[dict], su
         counts = raw["tables"].get(table.key, {})
         labels = table.labels()
         codes = [*labels, *sorted(code for code in counts if code not in labels and code != NOT_RECORDED)]
-        if NOT_RECORDED in counts or (table.partition and section.key == "reach"):
+        if NOT_RECORDED in counts or table.not_recorded:
             codes.append(NOT_RECORDED)
         values = {code: counts.get(code, 0) for code in codes}
         related_values = [rel.get(table.key, {}) for rel in related]

@@ -51,6 +51,8 @@ class Table:
     # Whether the rows split one total (each thing in exactly one row): then the total is shown, and cells are
     # hidden in pairs so that it cannot give a small one back. Rows that overlap (before/after) have no total.
     partition: bool = True
+    # Whether to show a "Not recorded" row even when it is 0 (questions that may go unasked).
+    not_recorded: bool = False
 
     def labels(self) -> dict[str, str]:
         if self.choices is None:

@@ -11,6 +11,8 @@ from django.template.loader import render_to_string
 from ..spreadsheets import OutputSheet, csv_response, xlsx_bytes, xlsx_response
 from .charts import report_charts
 
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 
 def _number_or_text(value, display):
     """A number where the report shows one, else what it shows ("<5", "[c]", "–")."""

@@ -76,3 +76,31 @@ class ReportForm(GOVUKForm):
             first = dt.date.fromisoformat(data["month"] + "-01")
             data["period"] = (first, add_months(first, 1))
         return data
+
+
+class SnapshotIssueForm(GOVUKForm):
+    """Issue (or issue again) a month's report. Whose: your organisation's, or the whole scheme's for the scheme
+    lead's coordinators."""
+
+    whose = forms.ChoiceField(label="Whose report", widget=forms.RadioSelect,
+                              error_messages={"required": "Choose whose report to issue"})  # fmt: skip
+    month = forms.ChoiceField(label="Which month", error_messages={"invalid_choice": "Choose a month from the list"})
+    reason = forms.CharField(
+        label="Why is it being issued? (needed when issuing a month again)", max_length=500, required=False,
+        help_text="For example: late returns recorded for March. The version already sent stays as it was.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )  # fmt: skip
+
+    def __init__(self, *args, whose: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["whose"].choices = whose
+        self.fields["month"].choices = month_choices()[1:]  # months that are over
+        self.helper = FormHelper()
+        self.helper.label_size = Size.SMALL
+        self.helper.legend_size = Size.SMALL
+        self.helper.layout = Layout(
+            Field.radios("whose"),
+            Field("month"),
+            Field.textarea("reason"),
+            HTML('<button type="submit" class="govuk-button" data-module="govuk-button">Issue the report</button>'),
+        )

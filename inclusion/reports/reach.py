@@ -51,8 +51,10 @@ BREAKDOWNS = (
 
 TABLES = tuple(
     Table(key, f"Residents supported by {title[0].lower()}{title[1:]}",
-          f"Residents supported in the period, by {what}. 'Not recorded' counts those never asked.",
-          choices=codes, chart="barh")
+          f"Residents supported in the period, by {what}."
+          + ("" if key in ("supported_by_local_authority", "supported_by_organisation")
+             else " 'Not recorded' counts those never asked."),
+          choices=codes, chart="barh", not_recorded=key not in ("supported_by_local_authority", "supported_by_organisation"))
     for key, _, codes, title, what in BREAKDOWNS
 )  # fmt: skip
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.cache import cache
+from django.db.models import Q
 from django.http import Http404
 
 from ..choices import LocalAuthority
 from ..models import Membership, Organisation
 from .build import compute_raw, report_build
 from .definitions import ReportContext, add_months, month_start
+from .models import ReportSnapshot
 
 OWN = "own"
 SCHEME = "scheme"
@@ -78,3 +80,47 @@ def organisation_headlines(organisation: Organisation, today: dt.date | None = N
         }
         cache.set(key, found, 600)
     return found
+
+
+def snapshots_visible_to(organisation: Organisation):
+    """Issued reports a member of `organisation` may read: its own, and the whole scheme's."""
+    return (
+        ReportSnapshot.objects.filter(Q(organisation=organisation) | Q(organisation__isnull=True))
+        .select_related("organisation", "issued_by")
+        .defer("pdf", "xlsx", "figures")
+    )
+
+
+def snapshot_get_visible(organisation: Organisation, pk) -> ReportSnapshot:
+    try:
+        return snapshots_visible_to(organisation).defer(None).get(pk=pk)
+    except ReportSnapshot.DoesNotExist:
+        raise Http404("No such report") from None
+
+
+def snapshot_changes(report: dict, organisation: Organisation | None) -> tuple[ReportSnapshot | None, list[str]]:
+    """The latest issued version of the same month and scope as `report`, and the figures that differ now
+    (late corrections): only figures both show as numbers are compared."""
+    header = report["header"]
+    start, end = dt.date.fromisoformat(header["period"]["start"]), dt.date.fromisoformat(header["period"]["end"])
+    if (
+        start.day != 1
+        or add_months(start, 1) - dt.timedelta(days=1) != end
+        or header["scope"]["kind"] == "local_authority"
+    ):
+        return None, []
+    issued = (
+        ReportSnapshot.objects.filter(organisation=organisation, period_start=start, period_end=end)
+        .order_by("-version").only("pk", "version", "issued_at", "figures", "organisation").first()
+    )  # fmt: skip
+    if issued is None:
+        return None, []
+    then = {m["key"]: m for s in issued.figures["sections"] for m in s["metrics"]}
+    changed = [
+        metric["label"]
+        for section in report["sections"]
+        for metric in section["metrics"]
+        if metric["key"] in then and metric["value"] is not None and then[metric["key"]]["value"] is not None
+        and metric["value"] != then[metric["key"]]["value"]
+    ]  # fmt: skip
+    return issued, changed
