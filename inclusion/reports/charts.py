@@ -5,15 +5,21 @@ shows ("<5", "[c]")."""
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import re
+import textwrap
 
 import matplotlib
 
 matplotlib.use("Agg")  # no display: drawn to files only
 
+from django.core.cache import cache  # noqa: E402
 from matplotlib import pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+
+CHART_STYLE = 3  # bump when the drawing changes, so cached charts are drawn again
 
 # GOV.UK colours: blue for figures, dark grey for text; text kept as text (smaller, selectable, any font).
 BLUE, DARK, GREY = "#1d70b8", "#0b0c0c", "#b1b4b6"
@@ -27,7 +33,8 @@ matplotlib.rcParams.update({
 
 def _svg(figure: Figure, key: str, title: str) -> str:
     buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    # A fixed layout (no bbox_inches="tight"): matplotlib then draws the figure once, not twice.
+    figure.savefig(buffer, format="svg", metadata={"Date": None})
     plt.close(figure)
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg") :]
@@ -47,13 +54,15 @@ def _escape(text: str) -> str:
 
 def bar_chart(key: str, title: str, rows: list[dict]) -> str:
     """Horizontal bars, one per row of a table ({label, value, display}); suppressed rows empty, labelled."""
-    labels = [_short(row["label"]) for row in rows]
+    labels = [_wrapped(row["label"]) for row in rows]
     values = [row["value"] or 0 for row in rows]
-    height = max(1.4, 0.26 * len(rows) + 0.5)
-    figure, axes = plt.subplots(figsize=(4.2, height))
+    lines = sum(max(1, label.count("\n") + 1) for label in labels)
+    height = max(1.4, 0.2 * lines + 0.08 * len(rows) + 0.6)
+    figure, axes = plt.subplots(figsize=(5.0, height))
+    figure.subplots_adjust(left=0.42, right=0.96, top=1 - 0.15 / height, bottom=0.42 / height)
     positions = range(len(rows))
     axes.barh(positions, values, color=BLUE, height=0.7)
-    axes.set_yticks(list(positions), labels)
+    axes.set_yticks(list(positions), labels, linespacing=1.0)
     axes.invert_yaxis()
     axes.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     largest = max(values, default=0) or 1
@@ -67,7 +76,8 @@ def bar_chart(key: str, title: str, rows: list[dict]) -> str:
 
 def trend_chart(key: str, title: str, month_labels: list[str], series: list[dict]) -> str:
     """One line per headline figure over the 12 months; a month with a suppressed figure is a gap."""
-    figure, axes = plt.subplots(figsize=(7.5, 3.2))
+    figure, axes = plt.subplots(figsize=(8.0, 3.6))
+    figure.subplots_adjust(left=0.07, right=0.98, top=0.78, bottom=0.15)
     styles = ["-o", "-s", "-^", "-D", "-v", "-x"]
     colours = [BLUE, "#d4351c", "#00703c", "#4c2c92", "#f47738", "#505a5f"]
     for index, line in enumerate(series):
@@ -76,24 +86,35 @@ def trend_chart(key: str, title: str, month_labels: list[str], series: list[dict
                   markersize=4)  # fmt: skip
     axes.set_xticks(range(len(month_labels)), [label.replace(" ", "\n") for label in month_labels], fontsize=8)
     axes.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-    axes.set_ylim(bottom=0)
-    axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
+    largest = max((v for line in series for v in line["values"] if v is not None), default=0)
+    axes.set_ylim(0, max(largest * 1.1, 1))
+    axes.legend(loc="lower left", bbox_to_anchor=(0.0, 1.02), ncol=3, frameon=False, fontsize=9)
     return _svg(figure, key, title)
 
 
-def _short(label: str, limit: int = 34) -> str:
-    return label if len(label) <= limit else label[: limit - 1] + "…"
+def _wrapped(label: str, width: int = 30) -> str:
+    """Long labels on two or three lines rather than cut: three ethnic groups start "Black, Black British"."""
+    return "\n".join(textwrap.wrap(label, width)[:3]) or label
 
 
 def report_charts(report: dict) -> dict[str, str]:
-    """{table key: SVG} for every table with rows, and "trend" for the 12-month chart."""
-    charts = {}
+    """{table key: SVG} for every table with rows, and "trend" for the 12-month chart. Each chart is kept in
+    the cache for a day under a digest of what it shows, so the page, its PDF and a second visit draw it once."""
+    wanted = {}
     for section in report["sections"]:
         for table in section["tables"]:
             if table["rows"]:
-                charts[table["key"]] = bar_chart(f"chart-{table['key']}", table["title"], table["rows"])
+                wanted[table["key"]] = (bar_chart, f"chart-{table['key']}", table["title"], table["rows"])
     trend = report["trend"]
     if trend["series"]:
-        charts["trend"] = trend_chart("chart-trend", "Headline figures by month, the last 12 months",
-                                      trend["month_labels"], trend["series"])  # fmt: skip
+        wanted["trend"] = (trend_chart, "chart-trend", "Headline figures by month, the last 12 months",
+                           trend["month_labels"], trend["series"])  # fmt: skip
+    keys = {key: "report-chart:" + hashlib.sha256(json.dumps([CHART_STYLE, *args[1:]], sort_keys=True).encode())
+            .hexdigest() for key, args in wanted.items()}  # fmt: skip
+    found = cache.get_many(list(keys.values()))
+    charts = {}
+    for key, (draw, *args) in wanted.items():
+        charts[key] = found.get(keys[key]) or draw(*args)
+        if keys[key] not in found:
+            cache.set(keys[key], charts[key], 24 * 3600)
     return charts

@@ -16,6 +16,7 @@ from pypdf import PdfReader
 from inclusion import choices
 from inclusion.actors import Actor
 from inclusion.errors import DomainError
+from inclusion.reports.build import report_build
 from inclusion.reports.models import ReportSnapshot
 from inclusion.reports.services import monthly_reports_issue, snapshot_issue
 
@@ -103,8 +104,15 @@ def test_the_monthly_round_issues_each_organisations_and_the_schemes_once_and_em
 
 @pytest.mark.django_db
 def test_readers_see_their_own_and_the_schemes_issued_reports_and_nobody_elses(client, world):
-    own, others, scheme = (snapshot_issue(month=MARCH_FIRST, organisation=world["a"]),
-                           snapshot_issue(month=MARCH_FIRST, organisation=world["b"]), snapshot_issue(month=MARCH_FIRST))  # fmt: skip
+    # Frozen as the service would, without drawing three PDFs: this is about who may read them.
+    def frozen(organisation):
+        report = report_build(start=MARCH_FIRST, end=dt.date(2026, 4, 1), organisation=organisation,
+                              viewer=organisation)  # fmt: skip
+        return ReportSnapshot.objects.create(organisation=organisation, period_start=MARCH_FIRST,
+                                             period_end=dt.date(2026, 3, 31), reason="Issued for the month",
+                                             figures=report, pdf=b"%PDF-1.7", xlsx=b"PK")  # fmt: skip
+
+    own, others, scheme = frozen(world["a"]), frozen(world["b"]), frozen(None)
     client.force_login(MembershipFactory(organisation=world["a"], role=choices.Role.VIEWER).user)
     listing = client.get(reverse("reports:snapshot-list")).content.decode()
     assert reverse("reports:snapshot-detail", args=[own.pk]) in listing
