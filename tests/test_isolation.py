@@ -6,13 +6,17 @@ A new page that is neither fails this test until someone decides which it is.
 """
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from devices.services import loan_create
 from devices.voucher_services import voucher_issue
 from inclusion.actors import Actor
+from inclusion.reports.build import report_build
+from inclusion.reports.models import ReportSnapshot
 from inclusion.services import consent_record, note_add, resident_duplicate_check
 
 from .devices.factories import DeviceFactory
@@ -36,12 +40,14 @@ LISTS = {
     "api/v1/devices/": {}, "api/v1/loans/": {}, "api/v1/vouchers/": {}, "api/v1/voucher-batches/": {},
     # Reports: aggregates only (tests/reports/ checks that none lists a person).
     "reports/": {}, "reports/download.csv": {}, "reports/download.xlsx": {}, "reports/download.pdf": {},
+    "reports/issued/": {}, "reports/issued/issue/": {},
 }  # fmt: skip
 # Endpoints that only take a POST naming what to act on (tested for scoping in their own suites).
 POST_ONLY = {"devices/import/confirm/", "devices/vouchers/import/confirm/", "api/v1/vouchers/issue/",
              "api/v1/voucher-batches/import/"}  # fmt: skip
 # Which of A's objects fills a route's parameter, where the name alone does not say.
-PK_BY_PREFIX = {"api/v1/loans/": "loan_pk", "api/v1/vouchers/": "voucher_pk", "api/v1/voucher-batches/": "batch_pk"}
+PK_BY_PREFIX = {"api/v1/loans/": "loan_pk", "api/v1/vouchers/": "voucher_pk", "api/v1/voucher-batches/": "batch_pk",
+                "reports/issued/": "snapshot_pk"}  # fmt: skip
 
 
 def _all_routes(patterns=None, prefix=""):
@@ -84,7 +90,18 @@ def a_world(org_a, staff_a, actor_a):
     # A third partner's check matched Zebedee: on A's match log, and nowhere of B's.
     third = Actor.for_membership(MembershipFactory(organisation=OrganisationFactory(name="Gamma College")))
     resident_duplicate_check(actor=third, first_name="Z", last_name="Q", phone=str(resident.phone))
-    return {"pk": resident.pk, "consent_pk": consent.pk, "resident": resident, "asset_tag": device.asset_tag,
+    # A's own issued report (its figures in full: A's staff only).
+    month = timezone.localdate().replace(day=1)
+    snapshot = ReportSnapshot.objects.create(
+        organisation=org_a,
+        period_start=month,
+        period_end=month,
+        reason="Issued for the month",
+        pdf=b"%PDF",
+        xlsx=b"PK",
+        figures=report_build(start=month, end=month + timedelta(days=1), organisation=org_a, viewer=org_a),
+    )
+    return {"pk": resident.pk, "snapshot_pk": snapshot.pk, "consent_pk": consent.pk, "resident": resident, "asset_tag": device.asset_tag,
             "loan_pk": loan.pk, "voucher_pk": voucher.pk, "batch_pk": voucher.batch_id}  # fmt: skip
 
 
