@@ -54,7 +54,10 @@ VOUCHER_TABLES = (
 
 
 def devices_compute(ctx: ReportContext) -> dict:
-    loans = Loan.objects.filter(ctx.scoped(organisations=("organisation",), resident="resident"))
+    # Only loans that touch the period (lent in it, closed since it began, or still open): on the indexes of
+    # started_on, closed_at and open loans, so a month reads that month's loans, not every loan ever made.
+    touching = ctx.during_dates("started_on") | Q(closed_at__gte=ctx.start_at) | Q(closed_at__isnull=True)
+    loans = Loan.objects.filter(touching, ctx.scoped(organisations=("organisation",), resident="resident"))
     closed = ctx.during("closed_at")
     open_at_end = Q(started_on__lte=ctx.as_of_date) & (Q(closed_at__isnull=True) | Q(closed_at__gte=ctx.as_of))
     length = ExpressionWrapper(
@@ -73,6 +76,8 @@ def devices_compute(ctx: ReportContext) -> dict:
     )
     average = figures.pop("average_loan_length")
     figures["average_loan_days"] = round(average.total_seconds() / 86400, 1) if average is not None else None
+    if not ctx.detail:
+        return {"metrics": figures}
 
     # Each device's status at the end of the period: its last move before then, else (if it only moved
     # later) where its first later move started from, else its status now.
@@ -94,7 +99,8 @@ def devices_compute(ctx: ReportContext) -> dict:
 
 
 def vouchers_compute(ctx: ReportContext) -> dict:
-    vouchers = Voucher.objects.filter(ctx.scoped(organisations=("batch__organisation",), resident="resident"))
+    touching = ctx.during("issued_at") | ctx.during("activated_at") | ctx.during("failed_at") | ctx.during("expired_at")
+    vouchers = Voucher.objects.filter(touching, ctx.scoped(organisations=("batch__organisation",), resident="resident"))
     issued = ctx.during("issued_at")
     figures = vouchers.aggregate(
         vouchers_issued=Count("pk", filter=issued),
@@ -104,6 +110,8 @@ def vouchers_compute(ctx: ReportContext) -> dict:
         data_gb_supplied=Sum("batch__data_allowance_gb", filter=issued),
     )
     figures["data_gb_supplied"] = float(figures["data_gb_supplied"] or 0)
+    if not ctx.detail:
+        return {"metrics": figures}
     by_kind = vouchers.filter(issued).values_list("batch__kind").annotate(n=Count("pk")).values_list("batch__kind", "n")
     return {"metrics": figures, "tables": {"vouchers_by_kind": dict(by_kind)}}
 

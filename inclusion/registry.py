@@ -191,6 +191,7 @@ class ReportSection:
     scope (inclusion.reports.definitions.ReportContext), from a few aggregate queries: never a loop over rows.
     `supported(ctx)` gives querysets of `(resident id, date, organisation id)` rows (values_list), one per
     kind of help given in ctx's period: the report counts each resident once across every app's rows.
+    With `ctx.detail` False (the period before, for the comparison) only `metrics` are needed.
     `trend(ctx)` gives `{metric key: {first day of month: count}}` for its headline figures over ctx's months.
     `code_lists` names the TextChoices its figures are grouped by; the report's header gives their versions.
     """

@@ -98,7 +98,12 @@ def _skills() -> Q:
 
 def referrals_compute(ctx: ReportContext) -> dict:
     both = ("from_organisation", "to_organisation")
-    referrals = Referral.objects.filter(ctx.scoped(organisations=both, resident="resident"))
+    # Only referrals that touch the period: sent in it, moved on since it began, or unanswered.
+    touching = (
+        ctx.during("sent_at") | Q(responded_at__isnull=True) | Q(responded_at__gte=ctx.start_at)
+        | Q(started_at__gte=ctx.start_at) | Q(finished_at__gte=ctx.start_at)
+    )  # fmt: skip
+    referrals = Referral.objects.filter(touching, ctx.scoped(organisations=both, resident="resident"))
     sent = ctx.during("sent_at")
     # For an organisation "sent" is by it and "received" is to it; for the scheme or a place they are the same.
     sent_by = ctx.scoped(organisations=("from_organisation",), resident="resident") if ctx.organisation_id else Q()

@@ -100,7 +100,7 @@ def report_build(
     ctx = ReportContext(start, end, organisation.pk if organisation else None, local_authority, cut_off)
     owner = organisation is not None and viewer is not None and viewer.pk == organisation.pk
     raw = compute_raw(ctx)
-    previous = compute_raw(ctx.with_period(*previous_period(start, end)))["metrics"]
+    previous = compute_raw(ctx.with_period(*previous_period(start, end)).headline_only())["metrics"]
     months, trend = compute_trend(ctx)
 
     related = []

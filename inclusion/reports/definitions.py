@@ -87,6 +87,8 @@ class ReportContext:
     organisation_id: int | None = None
     local_authority: str = ""
     cut_off: dt.datetime = field(default_factory=timezone.now)
+    # False: the headline figures only (the period before, for the comparison): sections may skip their tables.
+    detail: bool = True
 
     @property
     def scope(self) -> str:
@@ -110,10 +112,13 @@ class ReportContext:
         return timezone.localtime(self.as_of - dt.timedelta(microseconds=1)).date()
 
     def with_period(self, start: dt.date, end: dt.date) -> ReportContext:
-        return ReportContext(start, end, self.organisation_id, self.local_authority, self.cut_off)
+        return ReportContext(start, end, self.organisation_id, self.local_authority, self.cut_off, self.detail)
 
     def with_scope(self, organisation_id=None, local_authority="") -> ReportContext:
-        return ReportContext(self.start, self.end, organisation_id, local_authority, self.cut_off)
+        return ReportContext(self.start, self.end, organisation_id, local_authority, self.cut_off, self.detail)
+
+    def headline_only(self) -> ReportContext:
+        return ReportContext(self.start, self.end, self.organisation_id, self.local_authority, self.cut_off, False)
 
     def during(self, field_name: str) -> Q:
         """Rows whose datetime `field_name` falls in the period (and before the cut-off)."""

@@ -80,6 +80,14 @@ def _activity_sql(ctx: ReportContext) -> tuple[str, list]:
     return " UNION ALL ".join(parts), params
 
 
+def _joins(ctx: ReportContext) -> str:
+    """The resident and their registering organisation, joined only when the scope needs where they live."""
+    if not ctx.local_authority:
+        return ""
+    return (f"JOIN {Resident._meta.db_table} r ON r.id = act.resident_id "
+            f"JOIN {Organisation._meta.db_table} ro ON ro.id = r.owning_organisation_id")  # fmt: skip
+
+
 def _scope_sql(ctx: ReportContext) -> tuple[str, dict]:
     conditions, params = ["true"], {}
     if ctx.organisation_id:
@@ -110,12 +118,7 @@ def supported_breakdowns(ctx: ReportContext) -> dict[str, dict[str, int]]:
     )
     sql = f"""
         WITH act(resident_id, at, organisation_id) AS ({activity}),
-        supported AS (
-            SELECT DISTINCT act.resident_id FROM act
-            JOIN {Resident._meta.db_table} r ON r.id = act.resident_id
-            JOIN {Organisation._meta.db_table} ro ON ro.id = r.owning_organisation_id
-            WHERE {where}
-        )
+        supported AS (SELECT DISTINCT act.resident_id FROM act {_joins(ctx)} WHERE {where})
         SELECT d.breakdown, COALESCE(NULLIF(d.value, ''), '{NOT_RECORDED}'), count(*)
         FROM supported s
         JOIN {Resident._meta.db_table} r ON r.id = s.resident_id
@@ -139,9 +142,7 @@ def supported_by_month(ctx: ReportContext) -> dict:
     sql = f"""
         WITH act(resident_id, at, organisation_id) AS ({activity})
         SELECT date_trunc('month', act.at)::date, count(DISTINCT act.resident_id)
-        FROM act
-        JOIN {Resident._meta.db_table} r ON r.id = act.resident_id
-        JOIN {Organisation._meta.db_table} ro ON ro.id = r.owning_organisation_id
+        FROM act {_joins(ctx)}
         WHERE {where}
         GROUP BY 1
     """
@@ -151,10 +152,23 @@ def supported_by_month(ctx: ReportContext) -> dict:
         return dict(cursor.fetchall())
 
 
+def supported_count(ctx: ReportContext) -> int:
+    activity, activity_params = _activity_sql(ctx)
+    where, scope_params = _scope_sql(ctx)
+    sql = f"""WITH act(resident_id, at, organisation_id) AS ({activity})
+              SELECT count(DISTINCT act.resident_id) FROM act {_joins(ctx)} WHERE {where}"""
+    sql, params = _named(sql, activity_params, scope_params)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
 def compute(ctx: ReportContext) -> dict:
     registered = Resident.objects.filter(
         ctx.during("created_at"), ctx.scoped(organisations=("owning_organisation",), resident="")
     ).count()
+    if not ctx.detail:
+        return {"metrics": {"residents_registered": registered, "residents_supported": supported_count(ctx)}}
     breakdowns = supported_breakdowns(ctx)
     return {
         "metrics": {"residents_registered": registered,
