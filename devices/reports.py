@@ -57,7 +57,9 @@ def devices_compute(ctx: ReportContext) -> dict:
     # Only loans that touch the period (lent in it, closed since it began, or still open): on the indexes of
     # started_on, closed_at and open loans, so a month reads that month's loans, not every loan ever made.
     touching = ctx.during_dates("started_on") | Q(closed_at__gte=ctx.start_at) | Q(closed_at__isnull=True)
-    loans = Loan.objects.filter(touching, ctx.scoped(organisations=("organisation",), resident="resident"))
+    loans = Loan.objects.filter(
+        touching, ctx.scoped(organisations=("organisation",), resident="resident", resident_always=True)
+    )
     closed = ctx.during("closed_at")
     open_at_end = Q(started_on__lte=ctx.as_of_date) & (Q(closed_at__isnull=True) | Q(closed_at__gte=ctx.as_of))
     length = ExpressionWrapper(
@@ -141,7 +143,8 @@ def _by_month(queryset, field):
 
 def devices_trend(ctx: ReportContext) -> dict:
     loans = Loan.objects.filter(
-        ctx.during_dates("started_on"), ctx.scoped(organisations=("organisation",), resident="resident")
+        ctx.during_dates("started_on"),
+        ctx.scoped(organisations=("organisation",), resident="resident", resident_always=True),
     )
     return {"devices_lent": _by_month(loans.order_by(), "started_on")}
 

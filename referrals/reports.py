@@ -103,11 +103,21 @@ def referrals_compute(ctx: ReportContext) -> dict:
         ctx.during("sent_at") | Q(responded_at__isnull=True) | Q(responded_at__gte=ctx.start_at)
         | Q(started_at__gte=ctx.start_at) | Q(finished_at__gte=ctx.start_at)
     )  # fmt: skip
-    referrals = Referral.objects.filter(touching, ctx.scoped(organisations=both, resident="resident"))
+    referrals = Referral.objects.filter(
+        touching, ctx.scoped(organisations=both, resident="resident", resident_always=True)
+    )
     sent = ctx.during("sent_at")
     # For an organisation "sent" is by it and "received" is to it; for the scheme or a place they are the same.
-    sent_by = ctx.scoped(organisations=("from_organisation",), resident="resident") if ctx.organisation_id else Q()
-    received_by = ctx.scoped(organisations=("to_organisation",), resident="resident") if ctx.organisation_id else Q()
+    sent_by = (
+        ctx.scoped(organisations=("from_organisation",), resident="resident", resident_always=True)
+        if ctx.organisation_id
+        else Q()
+    )
+    received_by = (
+        ctx.scoped(organisations=("to_organisation",), resident="resident", resident_always=True)
+        if ctx.organisation_id
+        else Q()
+    )
     days_to_response = Extract(F("responded_at") - F("sent_at"), "epoch") / 86400.0
     awaiting = (
         Q(sent_at__lt=ctx.as_of, response_due_on__lt=ctx.as_of_date)
@@ -139,13 +149,14 @@ def _outcomes(ctx: ReportContext):
     return Outcome.objects.filter(
         ctx.during("recorded_at"),
         ctx.scoped(organisations=("referral__from_organisation", "referral__to_organisation"),
-                   resident="referral__resident"),
+                   resident="referral__resident", resident_always=True),
     )  # fmt: skip
 
 
 def skills_compute(ctx: ReportContext) -> dict:
     referrals = Referral.objects.filter(
-        _skills(), ctx.scoped(organisations=("from_organisation", "to_organisation"), resident="resident")
+        _skills(),
+        ctx.scoped(organisations=("from_organisation", "to_organisation"), resident="resident", resident_always=True),
     )
     referral_figures = referrals.aggregate(
         skills_referred=Count("pk", filter=ctx.during("sent_at")),
@@ -207,7 +218,9 @@ def referrals_trend(ctx: ReportContext) -> dict:
     tz = timezone.get_current_timezone()
     sent_by = ("from_organisation",) if ctx.organisation_id else ("from_organisation", "to_organisation")
     rows = (
-        Referral.objects.filter(ctx.during("sent_at"), ctx.scoped(organisations=sent_by, resident="resident"))
+        Referral.objects.filter(
+            ctx.during("sent_at"), ctx.scoped(organisations=sent_by, resident="resident", resident_always=True)
+        )
         .annotate(month=TruncMonth("sent_at", tzinfo=tz))
         .values_list("month")
         .annotate(n=Count("pk"))
