@@ -8,6 +8,7 @@ import datetime as dt
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import HTML, Field, Fieldset, Layout, Size
 from django import forms
+from django.urls import reverse
 from django.utils import timezone
 
 from ..forms.base import DateField, GOVUKForm
@@ -96,6 +97,7 @@ class SnapshotIssueForm(GOVUKForm):
         self.fields["whose"].choices = whose
         self.fields["month"].choices = month_choices()[1:]  # months that are over
         self.helper = FormHelper()
+        self.helper.form_action = reverse("reports:snapshot-issue")
         self.helper.label_size = Size.SMALL
         self.helper.legend_size = Size.SMALL
         self.helper.layout = Layout(
