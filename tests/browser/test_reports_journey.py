@@ -8,9 +8,9 @@ from playwright.sync_api import expect
 
 from inclusion import choices
 
-from ..browser.conftest import browser, checks, page  # noqa: F401, F811  (the browser tests' fixtures)
-from ..browser.test_journey import sign_in
 from ..factories import MembershipFactory
+from ..reports.conftest import world  # noqa: F401  (the hand-computed month of tests/reports/)
+from .test_journey import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 # A report is a few seconds' work on a busy 2-core machine (and issuing one draws a PDF): wait for it.
@@ -18,13 +18,13 @@ SLOW = 60_000
 
 
 @pytest.fixture
-def patient(page):  # noqa: F811
+def patient(page):
     page.set_default_timeout(SLOW)
     return page
 
 
 def test_a_viewer_reads_the_report_with_charts_beside_their_tables(patient, checks, world):  # noqa: F811
-    page = patient  # noqa: F811
+    page = patient
     viewer = MembershipFactory(organisation=world["a"], role=choices.Role.VIEWER)
     sign_in(page, viewer.user)
     expect(page.get_by_text("Last month at a glance")).to_be_visible()
@@ -60,7 +60,7 @@ def test_a_viewer_reads_the_report_with_charts_beside_their_tables(patient, chec
 
 
 def test_a_coordinator_issues_a_month_and_reads_it_as_issued(patient, checks, world):  # noqa: F811
-    page = patient  # noqa: F811
+    page = patient
     coordinator = MembershipFactory(organisation=world["a"], role=choices.Role.COORDINATOR)
     sign_in(page, coordinator.user)
     page.goto("/reports/issued/")
