@@ -123,3 +123,20 @@ def test_the_home_page_headlines_count_last_months_figures(world):
 
     figures = dict(organisation_headlines(world["a"], today=dt.date(2026, 4, 15))["figures"])
     assert figures == {"residents supported": 4, "devices lent": 2, "data vouchers issued": 2, "referrals sent": 2}
+
+
+@pytest.mark.parametrize("query", [
+    {"scope": "la:nowhere", "month": "2026-03"}, {"scope": "own", "month": "March"}, {"scope": "own", "month": "2026-13"},
+    {"scope": "own", "month": "2026-03", "start_0": "31", "start_1": "2", "start_2": "2026", "end_0": "1",
+     "end_1": "3", "end_2": "2026"},
+    {"scope": "own", "month": "2026-03", "start_0": "1", "start_1": "1", "start_2": "99999", "end_0": "1",
+     "end_1": "1", "end_2": "2026"},
+    {"scope": "own", "month": "2026-03", "start_0": "1", "start_1": "1", "start_2": "2020", "end_0": "1",
+     "end_1": "1", "end_2": "2026"},
+    {"scope": "\x00", "month": "\u202e"},
+])  # fmt: skip
+def test_odd_filters_are_form_errors_never_a_server_error(client, world, query):
+    viewer = login(client, world["a"])
+    page = viewer.get(reverse("reports:report"), query)
+    assert page.status_code == 200 and "govuk-error-summary" in page.content.decode()
+    assert viewer.get(reverse("reports:download-pdf"), query).status_code == 400
