@@ -73,7 +73,7 @@ def organisation_headlines(organisation: Organisation, today: dt.date | None = N
     key = f"report-headlines:{organisation.pk}:{first:%Y-%m}"
     found = cache.get(key)
     if found is None:
-        metrics = compute_raw(ReportContext(first, add_months(first, 1), organisation.pk))["metrics"]
+        metrics = compute_raw(ReportContext(first, add_months(first, 1), organisation.pk, detail=False))["metrics"]
         found = {
             "month": first,
             "figures": [(HEADLINE_LABELS[k], metrics.get(k) or 0) for k in HEADLINE_KEYS],
