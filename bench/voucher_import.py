@@ -20,7 +20,7 @@ use_bench_database()
 from django.utils import timezone  # noqa: E402
 
 from devices.models import Provider, Voucher, VoucherBatch  # noqa: E402
-from devices.voucher_services import ImportRow, voucher_batch_import  # noqa: E402
+from devices.vouchers.services import ImportRow, voucher_batch_import  # noqa: E402
 from inclusion.actors import Actor  # noqa: E402
 from inclusion.models import Organisation  # noqa: E402
 

@@ -6,14 +6,16 @@ class DevicesConfig(AppConfig):
     verbose_name = "Devices, loans and vouchers"
 
     def ready(self):
-        """Plug into the core (inclusion/registry.py): the access rule's link, the resident page's sections,
-        the partner API's routes."""
+        """Plug both of the app's domains into the core (inclusion/registry.py): devices and loans (here: the
+        access rule's link, the resident page's section, the partner API's routes, timeline kinds, demo data)
+        and data vouchers (devices/vouchers/registration.py)."""
         from inclusion import registry
 
         from . import demo, resident_sections
         from .api.urls import register as register_api_routes
-        from .events import LoanEventKind, VoucherEventKind
+        from .events import LoanEventKind
         from .selectors import resident_open_loan_ids
+        from .vouchers.registration import register as register_vouchers
 
         # A loan shares the resident with the lending organisation while it is open.
         registry.register_resident_link("open loans", resident_open_loan_ids)
@@ -21,19 +23,10 @@ class DevicesConfig(AppConfig):
             key="loans", title="Device loans", template="devices/includes/resident_loans.html",
             context=resident_sections.loans_section, actions=resident_sections.lend_action, order=20,
         ))  # fmt: skip
-        registry.register_resident_section(registry.ResidentSection(
-            key="vouchers", title="Data vouchers", template="devices/voucher_resident_section.html",
-            context=resident_sections.vouchers_section, order=30,
-        ))  # fmt: skip
         registry.register_api_routes(register_api_routes)
         registry.register_resident_data(
             registry.ResidentData(name="loans", title="Device loans", export=resident_sections.loans_export, order=20)
         )
-        registry.register_resident_data(
-            registry.ResidentData(
-                name="vouchers", title="Data vouchers", export=resident_sections.vouchers_export, order=30
-            )
-        )
         registry.register_demo(demo.demo_load)
         registry.register_event_kinds(LoanEventKind)
-        registry.register_event_kinds(VoucherEventKind)
+        register_vouchers()

@@ -1,4 +1,5 @@
-"""The devices app's part of the demo (manage.py load_demo): stock, loans and vouchers for each partner."""
+"""The devices app's part of the demo (manage.py load_demo): stock and loans for each partner (the vouchers'
+part is devices/vouchers/demo.py)."""
 
 from datetime import timedelta
 
@@ -8,16 +9,12 @@ from inclusion.actors import Actor
 from inclusion.models import Membership, Resident
 
 from . import services as devices
-from .models import Device, Provider
-from .voucher_services import ImportRow, voucher_batch_import, voucher_issue
+from .models import Device
 
 
 def demo_load(organisations: dict) -> None:
-    """Devices and vouchers for each demo partner (`organisations` by slug), made through the real services so
+    """Devices and loans for each demo partner (`organisations` by slug), made through the real services so
     their histories look real. Registered with the core's `manage.py load_demo` (devices/apps.py)."""
-    providers = [Provider.objects.get_or_create(slug=slug, defaults={"name": name})[0]
-                 for slug, name in [("vodafone", "Vodafone"), ("o2", "O2"), ("three", "Three"),
-                                    ("bt-wifi", "BT Wi-Fi")]]  # fmt: skip
     today = timezone.localdate()
     for index, organisation in enumerate(organisations.values()):
         if Device.objects.filter(owning_organisation=organisation).exists():
@@ -45,9 +42,3 @@ def demo_load(organisations: dict) -> None:
             devices.loan_create(actor=actor, device=made[number], resident=resident,
                                 agreement_method="signed_paper", started_on=started,
                                 due_on=started + timedelta(days=28))  # fmt: skip
-        rows = [ImportRow(line=n + 2, code=f"DEMO{index}{n:05d}X") for n in range(50)]
-        voucher_batch_import(actor=actor, rows=rows, dry_run=False, provider=providers[index % 3], kind="data_code",
-                             data_allowance_gb=20, validity_days=30, expires_on=today + timedelta(days=120),
-                             reference=f"NDB-{2026 + index}", low_stock_threshold=10)  # fmt: skip
-        for resident in residents[:2]:
-            voucher_issue(actor=actor, resident=resident, kind="data_code")

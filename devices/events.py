@@ -1,6 +1,6 @@
 """What the devices app writes about what happened: device history entries (one function writes them, in
 the same transaction as the change) and the kinds of entry it puts on a resident's case timeline
-(registered with the core in devices/apps.py)."""
+(registered with the core in devices/apps.py). The vouchers' are in devices/vouchers/events.py."""
 
 from django.db import models
 
@@ -13,10 +13,8 @@ def device_event_record(
     *, device: Device, actor: Actor, action: str, from_status: str = "", to_status: str = "", note: str = "",
     data: dict | None = None,
 ) -> DeviceEvent:  # fmt: skip
-    return DeviceEvent.objects.create(
-        device=device, action=action, from_status=from_status, to_status=to_status,
-        organisation=actor.organisation, actor=actor.user, api_key=actor.api_key, note=note, data=data or {},
-    )  # fmt: skip
+    return DeviceEvent.record(actor=actor, device=device, action=action, from_status=from_status, to_status=to_status,
+                              note=note, data=data or {})  # fmt: skip
 
 
 class LoanEventKind(models.TextChoices):
@@ -25,11 +23,3 @@ class LoanEventKind(models.TextChoices):
     LOAN_RETURNED = "loan_returned", "Device returned"
     LOAN_LOST = "loan_lost", "Device reported lost or stolen"
     LOAN_GIFTED = "loan_gifted", "Device gifted"
-
-
-class VoucherEventKind(models.TextChoices):
-    VOUCHER_ISSUED = "voucher_issued", "Data voucher issued"
-    VOUCHER_REVEALED = "voucher_revealed", "Voucher code shown"
-    VOUCHER_ACTIVATED = "voucher_activated", "Voucher activated"
-    VOUCHER_FAILED = "voucher_failed", "Voucher failed"
-    VOUCHER_WITHDRAWN = "voucher_withdrawn", "Voucher withdrawn"

@@ -1,6 +1,7 @@
 """The stock list as a spreadsheet (CSV or Excel .xlsx): one query, safe to open in Excel (the writing,
-formula-safe cells included, is inclusion/spreadsheets.py's). The headings are the import's columns, so
-an export can be edited and imported elsewhere.
+formula-safe cells included, is inclusion/spreadsheets.py's). The headings are a device's details
+(models.DEVICE_COLUMNS), the import's columns too, so an export can be edited and imported elsewhere. The
+vouchers' export is devices/vouchers/exports.py.
 """
 
 from collections.abc import Iterable, Iterator
@@ -10,21 +11,11 @@ from django.utils import timezone
 
 from inclusion import spreadsheets
 
-from .models import Condition, Device, DeviceKind, DeviceSource, DeviceStatus, VoucherKind, VoucherStatus
+from .models import DEVICE_COLUMNS, Condition, Device, DeviceKind, DeviceSource, DeviceStatus
 
+# A device's details (models.DEVICE_COLUMNS, the import's columns too), then what only an export shows.
 COLUMNS = [
-    ("asset_tag", "Asset tag"),
-    ("serial_number", "Serial number"),
-    ("kind", "Kind"),
-    ("make", "Make"),
-    ("model", "Model"),
-    ("specification", "Specification"),
-    ("accessories", "Accessories"),
-    ("location", "Location"),
-    ("source", "Source"),
-    ("donor", "Donor"),
-    ("condition", "Condition"),
-    ("notes", "Notes"),
+    *((column.name, column.heading) for column in DEVICE_COLUMNS),
     ("status", "Status"),
     ("created_at", "Added on"),
 ]
@@ -37,7 +28,10 @@ _LABELS = {
 }
 CSV_TYPE = spreadsheets.CSV_TYPE
 XLSX_TYPE = spreadsheets.XLSX_TYPE
-WIDTHS = (14, 18, 14, 14, 18, 30, 24, 18, 12, 20, 16, 40, 22, 12)  # one per heading, in characters
+# Column widths in the .xlsx, in characters (12 for any not named).
+WIDTH = {"asset_tag": 14, "serial_number": 18, "kind": 14, "make": 14, "model": 18, "specification": 30,
+         "accessories": 24, "location": 18, "source": 12, "donor": 20, "condition": 16, "notes": 40, "status": 22}  # fmt: skip
+WIDTHS = tuple(WIDTH.get(name, 12) for name, _ in COLUMNS)
 cell_safe = spreadsheets.cell_safe
 
 
@@ -70,21 +64,3 @@ def xlsx_bytes(rows: Iterable[list], *, title: str = "Devices") -> bytes:
 
 def export_filename(organisation_slug: str, extension: str) -> str:
     return f"{organisation_slug}-devices-{timezone.localdate():%Y-%m-%d}.{extension}"
-
-
-VOUCHER_HEADINGS = ["Voucher", "Provider", "Kind", "Batch reference", "Batch expires", "Status", "Issued on",
-                    "Activated on"]  # fmt: skip
-
-
-def voucher_export_rows(vouchers) -> Iterator[list]:
-    """One row per voucher, its code MASKED (codes are bearer secrets and never leave in an export),
-    and no resident details. One query, in chunks."""
-    statuses = dict(VoucherStatus.choices)
-    kinds = dict(VoucherKind.choices)
-    for voucher in vouchers.select_related("batch", "provider").iterator(chunk_size=2000):
-        yield [cell_safe(value) for value in (
-            voucher.masked, voucher.provider.name, kinds[voucher.batch.kind], voucher.batch.reference,
-            voucher.batch.expires_on, statuses[voucher.status],
-            timezone.localdate(voucher.issued_at) if voucher.issued_at else "",
-            timezone.localdate(voucher.activated_at) if voucher.activated_at else "",
-        )]  # fmt: skip

@@ -1,4 +1,5 @@
-"""Reading and checking a stock import (CSV or Excel .xlsx): every bad row, with its line and reason.
+"""Reading and checking a stock import (CSV or Excel .xlsx): every bad row, with its line and reason. The page
+flow around it (upload, preview, confirm) is inclusion/imports.py's, set up in devices/views/files.py.
 
 device_import_check() only reads: it turns a file into the devices it would add, or the list of problems
 that stop it. The write is devices.services.device_import, which runs the same check again inside its
@@ -8,32 +9,34 @@ transaction, so a file is imported whole or not at all. The file itself is read 
 import re
 from dataclasses import dataclass, field
 
-from inclusion.errors import DomainError
+from inclusion.imports import ImportCheck, ImportRefused, Problem  # noqa: F401  (Problem: this module's word too)
 from inclusion.models import Organisation
 from inclusion.spreadsheets import SpreadsheetError, heading_key, spreadsheet_open
 from inclusion.uploads import upload_name
 
-from .models import ACCESSORIES, ASSET_TAG_PATTERN, Condition, Device, DeviceKind, DeviceSource
+from .models import (
+    ACCESSORIES,
+    ACCESSORY_SEPARATOR,
+    ASSET_TAG_PATTERN,
+    DEVICE_COLUMNS,
+    DEVICE_FIELDS,
+    Condition,
+    Device,
+    DeviceKind,
+    DeviceSource,
+    asset_tag_normalise,
+    choice_names,
+)
 
-# The columns a file may have, in the order a template lists them. Only kind is required.
-IMPORT_COLUMNS = ("asset_tag", "serial_number", "kind", "make", "model", "specification", "accessories", "location",
-                  "source", "donor", "condition", "notes")  # fmt: skip
+# The columns a file may have (a device's details, models.DEVICE_COLUMNS), in the order a template lists them.
+# Only kind is required.
+IMPORT_COLUMNS = DEVICE_FIELDS
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
 MAX_COLUMNS = 100  # a sheet claiming thousands of columns is read no further than this
-ACCESSORY_SEPARATOR = ";"
 # Tags appear in URLs (/devices/<tag>/label/) and on printed labels: no slashes or punctuation.
 TAG_PATTERN = re.compile(ASSET_TAG_PATTERN)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Why a file, a column or a row cannot be imported. line is None for the whole file."""
-
-    line: int | None
-    column: str
-    message: str
 
 
 @dataclass(frozen=True)
@@ -43,39 +46,28 @@ class ImportRow:
 
 
 @dataclass
-class ImportCheck:
-    filename: str
+class DeviceImportCheck(ImportCheck):
     rows: list[ImportRow] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    file_error: str = ""  # the file cannot be read at all (wrong type, empty...): nothing else is reported
-
-    @property
-    def ok(self) -> bool:
-        return not self.file_error and not self.problems and bool(self.rows)
 
     @property
     def tags_to_generate(self) -> int:
         return sum(1 for row in self.rows if not row.values["asset_tag"])
 
 
-class DeviceImportRefused(DomainError):
+class DeviceImportRefused(ImportRefused):
     """The file has problems, so nothing was imported. `check` lists them all."""
 
-    def __init__(self, check: ImportCheck):
-        if check.file_error:
-            message = check.file_error
-        else:
-            count = len(check.problems)
-            message = f"{check.filename} has {count} problem{'s' if count != 1 else ''}, so nothing was imported."
-        super().__init__(message, field="file", code="import_refused")
-        self.check = check
+
+def column_guide() -> list[tuple[str, str]]:
+    """(heading, what to put) for each column, for the import page."""
+    return [(column.name, column.guide) for column in DEVICE_COLUMNS]
 
 
-def device_import_check(*, organisation: Organisation, filename: str, content: bytes) -> ImportCheck:
+def device_import_check(*, organisation: Organisation, filename: str, content: bytes) -> DeviceImportCheck:
     """Read `content` (a CSV or .xlsx upload called `filename`) and check every row, for `organisation`'s
     stock. Reads the database once, for asset tags already in use in that stock (tags are unique per
     organisation: another's are no bar, and never mentioned)."""
-    check = ImportCheck(filename=upload_name(filename))
+    check = DeviceImportCheck(filename=upload_name(filename))
     try:
         with spreadsheet_open(
             filename=check.filename,
@@ -164,11 +156,6 @@ def _choice_lookup(choices) -> dict[str, str]:
     return lookup
 
 
-def _choice_names(choices) -> str:
-    labels = [label.split(":")[0] for label in choices.labels]
-    return ", ".join(labels[:-1]) + " or " + labels[-1]
-
-
 def _accessory_key(name: str) -> str:
     return re.sub(r"[\s\-]+", "_", name.strip().lower())
 
@@ -190,8 +177,7 @@ def _check_row(line: int, cells: list[str], layout: _Layout, lookups: dict, prob
         if position < len(cells) and cells[position].strip():
             problems.append(Problem(line, "", f"Column {position + 1} has a value but no heading"))
 
-    tag = values["asset_tag"].upper()
-    values["asset_tag"] = tag
+    tag = values["asset_tag"] = asset_tag_normalise(values["asset_tag"])
     if tag and not TAG_PATTERN.fullmatch(tag):
         problems.append(Problem(line, "asset_tag", f"Asset tag “{values['asset_tag']}” can only have letters, numbers, "
                                                    f"spaces, hyphens (-), dots (.) and underscores (_)"))  # fmt: skip
@@ -201,7 +187,7 @@ def _check_row(line: int, cells: list[str], layout: _Layout, lookups: dict, prob
         if "kind" in layout.positions:  # else reported once, for the file
             problems.append(Problem(line, "kind", "Enter the kind of device, such as Laptop or Tablet"))
     elif kind.lower() not in lookups["kind"]:
-        problems.append(Problem(line, "kind", f"“{kind}” is not a kind of device: use {_choice_names(DeviceKind)}"))
+        problems.append(Problem(line, "kind", f"“{kind}” is not a kind of device: use {choice_names(DeviceKind)}"))
     else:
         values["kind"] = lookups["kind"][kind.lower()]
 
@@ -211,7 +197,7 @@ def _check_row(line: int, cells: list[str], layout: _Layout, lookups: dict, prob
         if not given:
             values[column] = default.value
         elif given.lower() not in lookups[column]:
-            problems.append(Problem(line, column, f"“{given}” is not a {column} we know: use {_choice_names(choices)}"))
+            problems.append(Problem(line, column, f"“{given}” is not a {column} we know: use {choice_names(choices)}"))
         else:
             values[column] = lookups[column][given.lower()]
 

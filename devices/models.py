@@ -4,6 +4,8 @@ Rules that change these rows live in devices/services.py; the allowed status mov
 TRANSITIONS table.
 """
 
+from dataclasses import dataclass
+
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import RegexValidator
 from django.db import models
@@ -12,6 +14,20 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 
 from inclusion.models import Organisation, OrganisationAPIKey, Resident, User
+
+from .history import HistoryEvent
+
+# Data-connectivity vouchers live in devices/vouchers/models.py: the same app label, the same tables.
+from .vouchers.models import (  # noqa: F401
+    Provider,
+    Voucher,
+    VoucherBatch,
+    VoucherEvent,
+    VoucherImportRecord,
+    VoucherKind,
+    VoucherStatus,
+    mask_code,
+)
 
 
 class DeviceKind(models.TextChoices):
@@ -87,6 +103,13 @@ class LoanOutcome(models.TextChoices):
 ASSET_TAG_PATTERN = r"[A-Z0-9][A-Z0-9 ._-]*"
 
 
+def asset_tag_normalise(tag: str | None) -> str:
+    """A tag as it is stored: upper case, no spaces around it, one space where several were typed. Every tag
+    that comes in (a form, the API, an import, a URL) goes through this; finding the device a person typed
+    or scanned, forgiving more than this, is devices.selectors.device_find_typed."""
+    return " ".join((tag or "").split()).upper()
+
+
 class Device(models.Model):
     asset_tag = models.CharField(
         max_length=40,
@@ -143,33 +166,78 @@ class Device(models.Model):
         return " ".join(part for part in (self.make, self.model) if part) or self.get_kind_display()
 
 
-class DeviceEvent(models.Model):
+def choice_names(choices) -> str:
+    """'Laptop, Chromebook ... or Other': a choice's labels in a sentence, without their explanations."""
+    labels = [label.split(":")[0] for label in choices.labels]
+    return ", ".join(labels[:-1]) + " or " + labels[-1]
+
+
+ACCESSORY_SEPARATOR = ";"  # between accessories in one spreadsheet cell
+
+
+@dataclass(frozen=True)
+class DeviceColumn:
+    name: str  # the Device field, the API's field and the spreadsheet's heading key
+    heading: str  # the heading an export writes (an import reads it too: "Asset tag" is asset_tag)
+    guide: str  # what to put in it, for the import page's column guide
+
+
+# A device's details, written once: the forms, the API, the import (its columns, their order and the column guide)
+# and the export (its headings) all take them from here. Status and dates are not details: services set them.
+DEVICE_COLUMNS = (
+    DeviceColumn("asset_tag", "Asset tag", "Your tag, such as LAP-0042. Leave blank and one is made for you (your "
+                                           "initials and a number, like BCW-000123)."),
+    DeviceColumn("serial_number", "Serial number", "The maker's serial number."),
+    DeviceColumn("kind", "Kind", f"Required: {choice_names(DeviceKind)}."),
+    DeviceColumn("make", "Make", "For example Lenovo."),
+    DeviceColumn("model", "Model", "For example ThinkPad T480."),
+    DeviceColumn("specification", "Specification", "Processor, memory, storage."),
+    DeviceColumn("accessories", "Accessories", f"Separated by semicolons ({ACCESSORY_SEPARATOR}): "
+                                               f"{', '.join(name.replace('_', ' ') for name in ACCESSORIES)}."),
+    DeviceColumn("location", "Location", "Where it is kept."),
+    DeviceColumn("source", "Source", f"{choice_names(DeviceSource)} (Donated if blank)."),
+    DeviceColumn("donor", "Donor", "Who gave it."),
+    DeviceColumn("condition", "Condition", f"{choice_names(Condition)} (Good if blank)."),
+    DeviceColumn("notes", "Notes", "Anything else."),
+)  # fmt: skip
+DEVICE_FIELDS = tuple(column.name for column in DEVICE_COLUMNS)
+
+
+class DeviceEvent(HistoryEvent):
     """The device's history: every status change and notable action, with who, when and from → to."""
 
     device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(max_length=40)
     from_status = models.CharField(max_length=20, blank=True, choices=DeviceStatus.choices)
     to_status = models.CharField(max_length=20, blank=True, choices=DeviceStatus.choices)
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    api_key = models.ForeignKey(OrganisationAPIKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    note = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    occurred_at = models.DateTimeField(default=timezone.now)
 
-    class Meta:
-        ordering = ["-occurred_at", "-id"]
+    TITLES = {
+        "receive": "Received into stock", "update details": "Details changed", "record a wipe": "Wiped",
+        "mark ready": "Marked ready to lend", "send for repair": "Sent for repair", "retire": "Retired", "lend": "Lent",
+        "record a return": "Returned", "report lost": "Reported lost or stolen", "gift": "Given to keep",
+        "write off": "Written off", "extend loan": "Loan extended",
+    }  # fmt: skip
+
+    class Meta(HistoryEvent.Meta):
+        pass
 
     def __str__(self):
         return f"{self.device.asset_tag}: {self.action}"
 
     @property
-    def actor_label(self):
-        if self.actor_id:
-            return str(self.actor)
-        if self.api_key_id:
-            return f"API: {self.api_key.name}"
-        return "System"
+    def title(self) -> str:
+        if self.action == "report lost" and "stolen" in self.data:
+            return "Reported stolen" if self.data["stolen"] else "Reported lost"
+        return self.TITLES.get(self.action, self.action.capitalize())
+
+    @property
+    def changed(self) -> list[str]:
+        """The details a "details changed" entry names (never their values)."""
+        return [name.replace("_", " ") for name in self.data.get("fields", [])]
+
+    @property
+    def missing(self) -> str:
+        """What a return came back without, in a sentence."""
+        return accessories_in_sentence(self.data.get("missing_accessories", []))
 
 
 class Wipe(models.Model):
@@ -326,154 +394,3 @@ class LoanExtension(models.Model):
 
     def __str__(self):
         return f"{self.previous_due_on} → {self.new_due_on}"
-
-
-# Data-connectivity vouchers
-
-
-class Provider(models.Model):
-    """A network operator or Wi-Fi provider whose SIMs or codes the scheme hands out (editable in the admin)."""
-
-    name = models.CharField(max_length=100, unique=True)
-    slug = models.SlugField(max_length=60, unique=True)
-    active = models.BooleanField(default=True)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
-
-
-class VoucherKind(models.TextChoices):
-    SIM_CARD = "sim_card", "SIM card"
-    DATA_CODE = "data_code", "Data voucher code"
-    WIFI = "wifi", "Wi-Fi voucher"
-    SOCIAL_TARIFF = "social_tariff", "Social tariff referral"
-
-
-class VoucherStatus(models.TextChoices):
-    AVAILABLE = "available", "Available"
-    ISSUED = "issued", "Issued"
-    ACTIVATED = "activated", "Activated"
-    FAILED = "failed", "Failed"
-    EXPIRED = "expired", "Expired"
-    WITHDRAWN = "withdrawn", "Withdrawn"
-
-
-class VoucherBatch(models.Model):
-    """A delivery of vouchers from one provider to one organisation, with its own eligibility rule."""
-
-    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="batches")
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="voucher_batches")
-    kind = models.CharField(max_length=20, choices=VoucherKind.choices)
-    reference = models.CharField(max_length=100, blank=True, help_text="The provider's batch or order reference")
-    data_allowance_gb = models.DecimalField(max_digits=6, decimal_places=1, null=True, blank=True)
-    validity_days = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Days of use after activation")
-    expires_on = models.DateField(help_text="Unissued vouchers expire after this date")
-    received_on = models.DateField(default=timezone.localdate)
-    max_per_resident = models.PositiveSmallIntegerField(default=1)
-    eligibility_window_days = models.PositiveSmallIntegerField(default=183, help_text="About six months")
-    low_stock_threshold = models.PositiveIntegerField(default=10)
-    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["expires_on", "id"]
-        verbose_name_plural = "voucher batches"
-        constraints = [
-            models.CheckConstraint(condition=Q(max_per_resident__gte=1), name="batch_allows_at_least_one"),
-        ]
-
-    def __str__(self):
-        allowance = f" {self.data_allowance_gb.normalize():f} GB" if self.data_allowance_gb else ""
-        return f"{self.provider}{allowance} {self.get_kind_display()} (expires {self.expires_on:%-d %b %Y})"
-
-
-def mask_code(code: str) -> str:
-    """A voucher code is a bearer secret: lists, exports and logs show only its last four characters."""
-    if not code:
-        return ""
-    return "••••" + code[-4:]  # a fixed mask: the length of the code is not given away either
-
-
-class Voucher(models.Model):
-    batch = models.ForeignKey(VoucherBatch, on_delete=models.PROTECT, related_name="vouchers")
-    # Copied from the batch so the database can hold "a code is unique for its provider".
-    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="+")
-    code = models.CharField(max_length=64, blank=True)
-    sim_serial = models.CharField(max_length=40, blank=True)
-    iccid = models.CharField(max_length=22, blank=True)
-    status = models.CharField(max_length=20, choices=VoucherStatus.choices, default=VoucherStatus.AVAILABLE)
-    resident = models.ForeignKey(Resident, null=True, blank=True, on_delete=models.PROTECT, related_name="vouchers")
-    issued_at = models.DateTimeField(null=True, blank=True)
-    issued_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    issued_via = models.ForeignKey(
-        OrganisationAPIKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    activated_at = models.DateTimeField(null=True, blank=True)
-    failed_at = models.DateTimeField(null=True, blank=True)
-    failure_reason = models.CharField(max_length=300, blank=True)
-    replacement_for = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by"
-    )
-    withdrawn_at = models.DateTimeField(null=True, blank=True)
-    expired_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["id"]
-        indexes = [
-            # The issuing queue: available vouchers, taken soonest-expiring first.
-            models.Index(fields=["batch", "id"], condition=Q(status="available"), name="voucher_available"),
-            models.Index(
-                fields=["resident", "issued_at"], condition=Q(resident__isnull=False), name="voucher_resident"
-            ),
-        ]
-        constraints = [
-            models.UniqueConstraint(fields=["provider", "code"], condition=~Q(code=""), name="voucher_code_unique"),
-            models.UniqueConstraint(fields=["iccid"], condition=~Q(iccid=""), name="voucher_iccid_unique"),
-            models.CheckConstraint(
-                condition=~Q(code="") | ~Q(iccid="") | ~Q(sim_serial=""), name="voucher_has_identifier"
-            ),
-            models.CheckConstraint(
-                condition=(Q(status__in=["available", "expired"]) & Q(resident__isnull=True))
-                | (Q(status__in=["issued", "activated", "failed", "withdrawn"]) & Q(resident__isnull=False))
-                | (Q(status="withdrawn") & Q(resident__isnull=True)),
-                name="voucher_resident_matches_status",
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.batch.provider} {self.masked}"
-
-    @property
-    def identifier(self) -> str:
-        return self.code or self.iccid or self.sim_serial
-
-    @property
-    def masked(self) -> str:
-        return mask_code(self.identifier)
-
-
-class VoucherImportRecord(models.Model):
-    """Every voucher import and dry run: who, when, how many rows, and how many codes were held by another
-    organisation. A dry run answers whether codes can be imported, so each one is recorded (and limited per
-    person per hour): guessing at another organisation's codes leaves a trace. Never holds a code."""
-
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    api_key = models.ForeignKey(OrganisationAPIKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(max_length=20, choices=VoucherKind.choices)
-    dry_run = models.BooleanField()
-    rows = models.PositiveIntegerField()
-    problems = models.PositiveIntegerField(help_text="Rows refused, for any reason")
-    held_elsewhere = models.PositiveIntegerField(help_text="Codes or ICCIDs another organisation holds")
-    batch = models.ForeignKey(VoucherBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self):
-        return f"{'Dry run' if self.dry_run else 'Import'} of {self.rows} by {self.organisation}"

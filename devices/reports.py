@@ -12,7 +12,8 @@ from django.utils import timezone
 from inclusion import registry
 from inclusion.reports.definitions import Metric, ReportContext, Table
 
-from .models import Device, DeviceEvent, DeviceStatus, Loan, LoanOutcome, Voucher, VoucherKind, VoucherStatus
+from .models import Device, DeviceEvent, DeviceStatus, Loan, LoanOutcome
+from .vouchers.models import Voucher, VoucherKind, VoucherStatus
 
 DEVICE_METRICS = (
     Metric("devices_lent", "Devices lent", "Loans that started in the period.", headline=True),

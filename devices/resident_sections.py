@@ -1,33 +1,18 @@
-"""The devices app's parts of a resident's record (registered in devices/apps.py): its sections of the
-resident page (their loans, their data vouchers with the issue form, the "Lend a device" button) and what
-it holds about them for a subject access request (loans, and vouchers with their codes masked)."""
+"""The devices app's parts of a resident's record (registered in devices/apps.py): its section of the
+resident page (their loans, the "Lend a device" button) and what it holds about them for a subject access
+request (loans). The vouchers' parts are in devices/vouchers/resident_sections.py."""
 
 from django.urls import reverse
 
 from inclusion.access import Capability, membership_can
 
 from .selectors import loans_for_resident
-from .voucher_forms import VoucherIssueForm
-from .voucher_selectors import voucher_stock, vouchers_for_resident
 
 
 def loans_section(request, resident) -> dict | None:
     if not membership_can(request.membership, Capability.LEND):
         return None
     return {"loans": loans_for_resident(organisation=request.membership.organisation, resident=resident)}
-
-
-def vouchers_section(request, resident) -> dict | None:
-    if not membership_can(request.membership, Capability.LEND):
-        return None
-    organisation = request.membership.organisation
-    return {
-        "vouchers": vouchers_for_resident(organisation=organisation, resident=resident),
-        "voucher_issue_form": VoucherIssueForm(
-            stock=voucher_stock(organisation=organisation),
-            action=reverse("devices:voucher-issue", kwargs={"pk": resident.pk}),
-        ),
-    }
 
 
 def lend_action(request, resident) -> list[tuple[str, str]]:
@@ -45,16 +30,4 @@ def loans_export(resident) -> list[dict]:
          "agreement": loan.agreement_method, "outcome": loan.outcome or "open",
          "closed_at": loan.closed_at.isoformat() if loan.closed_at else None, "notes": loan.closing_notes}
         for loan in Loan.objects.filter(resident=resident).select_related("device", "organisation").order_by("id")
-    ]  # fmt: skip
-
-
-def vouchers_export(resident) -> list[dict]:
-    from .models import Voucher
-
-    return [
-        {"voucher": voucher.masked, "provider": voucher.provider.name, "kind": voucher.batch.kind,
-         "issued_by": voucher.batch.organisation.name, "status": voucher.status,
-         "issued_at": voucher.issued_at.isoformat() if voucher.issued_at else None}
-        for voucher in Voucher.objects.filter(resident=resident)
-        .select_related("provider", "batch", "batch__organisation").order_by("id")
     ]  # fmt: skip

@@ -1,13 +1,14 @@
 """Reads of devices and loans, always scoped to one organisation."""
 
+import re
 from datetime import timedelta
 
-from django.db.models import BooleanField, Case, Count, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, CharField, Count, F, Func, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from inclusion.models import Organisation, Resident
 
-from .models import Device, DeviceEvent, DeviceKind, DeviceStatus, Loan
+from .models import Device, DeviceEvent, DeviceKind, DeviceStatus, Loan, asset_tag_normalise
 
 
 def device_list(
@@ -53,9 +54,40 @@ def device_locations(*, organisation: Organisation) -> list[str]:
 
 
 def device_get(*, organisation: Organisation, asset_tag: str) -> Device | None:
-    """One of the organisation's devices by its tag, typed or scanned (case and spaces forgiven)."""
-    tag = (asset_tag or "").strip().upper()
+    """One of the organisation's devices by its exact tag (case and outer spaces forgiven): for a tag a
+    machine sends (a URL, the partner API). For one a person typed or scanned, device_find_typed."""
+    tag = asset_tag_normalise(asset_tag)
     return Device.objects.filter(owning_organisation=organisation, asset_tag=tag).first() if tag else None
+
+
+def _tag_key():
+    # A tag with only its letters and digits: what is left when separators are typed differently or not at all.
+    return Func(F("asset_tag"), Value("[^A-Z0-9]"), Value(""), Value("g"), function="regexp_replace",
+                output_field=CharField())  # fmt: skip
+
+
+def device_find_typed(*, organisation: Organisation, typed: str) -> Device | None:
+    """The organisation's device a person means by a tag they typed or scanned, for DI-000006:
+    - the tag itself, in any case and with spaces around it ("di-000006 ");
+    - its letters and digits with other separators or none ("di 000006", "DI000006", "DI_000006");
+    - without its leading zeros ("di 6"), or the number alone ("6", "000006"), when that is the number of
+      exactly one device's tag.
+    None when nothing matches, or when what was typed could mean more than one device (never a guess).
+    Only the organisation's own stock is searched."""
+    tag = asset_tag_normalise(typed)
+    if not tag:
+        return None
+    devices = Device.objects.filter(owning_organisation=organisation)
+    exact = devices.filter(asset_tag=tag).first()
+    if exact or not (key := re.sub(r"[^A-Z0-9]", "", tag)):
+        return exact
+    match = Q(tag_key=key)
+    if parts := re.fullmatch(r"([A-Z]*)(\d+)", key):
+        # Its letters (any, when only the number was typed), any zeros, then the number: "tab 7" finds TAB-0007.
+        letters, number = parts.group(1) or "[A-Z]*", int(parts.group(2))
+        match |= Q(tag_key__regex=rf"^{letters}0*{number}$")
+    found = list(devices.annotate(tag_key=_tag_key()).filter(match).order_by("pk")[:2])
+    return found[0] if len(found) == 1 else None
 
 
 def device_history(*, device: Device) -> QuerySet[DeviceEvent]:
@@ -94,11 +126,19 @@ def loan_get(*, organisation: Organisation, pk) -> Loan | None:
     )
 
 
+def resident_records_visible(records: QuerySet, *, organisation: Organisation, resident: Resident, given_by: str):
+    """A resident's loans or vouchers (`records`, already the resident's) as `organisation` may see them: all of
+    them when it owns the resident (it answers for the whole record), otherwise only those it gave (`given_by`:
+    the path to the organisation that lent or issued each one). The one home of that rule for loans and vouchers."""
+    if resident.owning_organisation_id == organisation.pk:
+        return records
+    return records.filter(**{given_by: organisation})
+
+
 def loans_for_resident(*, organisation: Organisation, resident: Resident) -> QuerySet[Loan]:
-    """A resident's loans as the organisation may see them: its own loans, or all when it owns the resident."""
-    loans = Loan.objects.filter(resident=resident)
-    if resident.owning_organisation_id != organisation.pk:
-        loans = loans.filter(organisation=organisation)
+    """A resident's loans as the organisation may see them (resident_records_visible), newest first."""
+    loans = resident_records_visible(Loan.objects.filter(resident=resident), organisation=organisation,
+                                     resident=resident, given_by="organisation")  # fmt: skip
     return with_overdue(loans).select_related("device", "organisation").order_by("-started_on", "-id")
 
 
@@ -107,7 +147,7 @@ def resident_open_loan_ids(organisation: Organisation) -> QuerySet:
     return Loan.objects.filter(organisation=organisation, closed_at__isnull=True).values("resident_id")
 
 
-# --- Added for the staff web (devices/views.py) ------------------------------------------------------
+# --- Added for the staff web (devices/views/) ------------------------------------------------------
 
 
 def device_loans(*, device: Device) -> QuerySet[Loan]:

@@ -7,6 +7,7 @@ transaction. Services that act on a resident check, with that first lock, that t
 organisation may still see them (inclusion.access.resident_check_visible).
 """
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import IntegrityError, connection, transaction
@@ -23,6 +24,7 @@ from inclusion.services import resident_check_ready
 
 from .events import LoanEventKind, device_event_record
 from .models import (
+    DEVICE_FIELDS,
     AgreementMethod,
     Condition,
     Device,
@@ -33,6 +35,7 @@ from .models import (
     LoanPolicy,
     Wipe,
     accessories_in_sentence,
+    asset_tag_normalise,
 )
 
 S = DeviceStatus
@@ -119,10 +122,6 @@ def asset_tag_next(organisation: Organisation) -> str:
     return asset_tags_next(organisation, 1)[0]
 
 
-DEVICE_FIELDS = ("asset_tag", "serial_number", "kind", "make", "model", "specification", "accessories", "location",
-                 "source", "donor", "condition", "notes")  # fmt: skip
-
-
 @transaction.atomic
 def device_create(*, actor: Actor, **details) -> Device:
     """Add a device to the actor's organisation's stock, status 'received'. Generates a tag if none given.
@@ -131,7 +130,7 @@ def device_create(*, actor: Actor, **details) -> Device:
     unknown = set(details) - set(DEVICE_FIELDS)
     if unknown:
         raise DomainError(f"Unknown device fields: {', '.join(sorted(unknown))}")
-    details["asset_tag"] = (details.get("asset_tag") or "").strip().upper() or asset_tag_next(actor.organisation)
+    details["asset_tag"] = asset_tag_normalise(details.get("asset_tag")) or asset_tag_next(actor.organisation)
     if Device.objects.filter(owning_organisation=actor.organisation, asset_tag=details["asset_tag"]).exists():
         raise DomainError(f"Asset tag {details['asset_tag']} is already in use.", field="asset_tag", code="duplicate")
     device = Device(owning_organisation=actor.organisation, status=S.RECEIVED, **details)
@@ -254,8 +253,10 @@ def loan_create(
     if not agreement_accepted:
         raise DomainError("The loan agreement must be accepted before the device leaves.", field="agreement_accepted",
                           code="not_accepted")  # fmt: skip
-    if agreement_method == AgreementMethod.VERBAL_WITNESSED and not witness_name.strip():
-        raise DomainError("Give the witness's name for a verbal agreement.", field="witness_name", code="required")
+    # A witness is named for a verbal agreement, and only then: a name typed before another way was chosen goes.
+    witness_name = witness_name.strip() if agreement_method == AgreementMethod.VERBAL_WITNESSED else ""
+    if agreement_method == AgreementMethod.VERBAL_WITNESSED and not witness_name:
+        raise DomainError("Enter the name of the witness to a verbal agreement", field="witness_name", code="required")
     device = _lock_device(device)
     _check_owner(device, actor)
     resident_check_ready(resident=resident, receiving="loan")
@@ -292,7 +293,7 @@ def loan_create(
     loan = Loan(
         device=device, resident=resident, organisation=actor.organisation, lent_by=actor.user, api_key=actor.api_key,
         agreement_method=agreement_method, agreement_terms_version=policy.terms_version,
-        agreement_accepted_at=timezone.now(), witness_name=witness_name.strip(), started_on=started_on, due_on=due_on,
+        agreement_accepted_at=timezone.now(), witness_name=witness_name, started_on=started_on, due_on=due_on,
     )  # fmt: skip
     loan.full_clean(validate_constraints=False)
     try:
@@ -336,16 +337,38 @@ def _close(loan: Loan, *, actor: Actor, outcome: str, notes: str, **fields) -> L
     return loan
 
 
+@dataclass(frozen=True)
+class ExtensionPreview:
+    new_due_on: date  # the due date an extension made now would give
+    refusal: str  # why it cannot be extended, or ""
+
+    @property
+    def allowed(self) -> bool:
+        return not self.refusal
+
+
+def loan_extension_preview(*, loan: Loan, policy: LoanPolicy) -> ExtensionPreview:
+    """What extending the loan now would do under `policy`: its new due date (the policy's extension length
+    from the later of its due date and today, moved on to an open day), or why it cannot be extended. Reads only:
+    the extend page shows it, and loan_extend applies it under its locks."""
+    new_due_on = loan_due_date(policy, max(loan.due_on, timezone.localdate()), policy.extension_days)
+    refusal = ""
+    if loan.extensions >= policy.max_extensions:
+        refusal = (f"This loan has been extended {loan.extensions} time{'s' if loan.extensions != 1 else ''}, "
+                   f"the most your policy allows.")  # fmt: skip
+    return ExtensionPreview(new_due_on=new_due_on, refusal=refusal)
+
+
 @transaction.atomic
 def loan_extend(*, actor: Actor, loan: Loan, reason: str = "") -> Loan:
-    """Move the due date on by the policy's extension length, up to its maximum number of extensions."""
+    """Move the due date on by the policy's extension length, up to its maximum number of extensions
+    (loan_extension_preview says what that would be)."""
     loan, device = _lock_loan(loan, actor)
-    policy = loan_policy_for(actor.organisation)
-    if loan.extensions >= policy.max_extensions:
-        raise DomainError(f"This loan has been extended {loan.extensions} time{'s' if loan.extensions != 1 else ''}, "
-                          f"the most your policy allows.", code="extension_limit")  # fmt: skip
+    preview = loan_extension_preview(loan=loan, policy=loan_policy_for(actor.organisation))
+    if not preview.allowed:
+        raise DomainError(preview.refusal, code="extension_limit")
     previous = loan.due_on
-    loan.due_on = loan_due_date(policy, max(previous, timezone.localdate()), policy.extension_days)
+    loan.due_on = preview.new_due_on
     loan.extensions += 1
     loan.save()
     LoanExtension.objects.create(loan=loan, previous_due_on=previous, new_due_on=loan.due_on, reason=reason,

@@ -1,30 +1,39 @@
-"""Staff web URLs of the devices app (namespace "devices")."""
+"""Staff web URLs of the devices app (namespace "devices"), each pointing at the views module of its part of the
+domain: the stock (devices/views/stock.py), lending (loans.py), what comes back (returns.py), import, export and
+labels (files.py), and data vouchers (devices/vouchers/urls.py)."""
 
 from django.urls import include, path
 
-from . import views
+from .views import files, loans, returns, stock
 
 app_name = "devices"
 
 urlpatterns = [
-    # Stock, device pages, loans: devices/views.py
-    path("", views.device_list, name="device-list"),
-    path("add/", views.device_add, name="device-add"),
-    path("stock/<asset_tag>/", views.device_detail, name="device-detail"),
-    path("stock/<asset_tag>/edit/", views.device_edit, name="device-edit"),
-    path("stock/<asset_tag>/wipe/", views.device_wipe, name="device-wipe"),
-    path("stock/<asset_tag>/status/", views.device_status, name="device-status"),
-    path("stock/<asset_tag>/lend/", views.device_lend, name="device-lend"),
-    path("residents/<uuid:pk>/lend/", views.loan_create, name="loan-create"),
-    path("loans/", views.loan_list, name="loan-list"),
-    path("loans/<int:loan_pk>/", views.loan_detail, name="loan-detail"),
-    path("loans/<int:loan_pk>/return/", views.loan_return, name="loan-return"),
-    path("loans/<int:loan_pk>/extend/", views.loan_extend, name="loan-extend"),
-    path("loans/<int:loan_pk>/lost/", views.loan_report_lost, name="loan-report-lost"),
-    path("loans/<int:loan_pk>/gift/", views.loan_gift, name="loan-gift"),
-    path("policy/", views.loan_policy, name="loan-policy"),
-    # Import, export and labels:
-    path("", include("devices.io_urls")),
-    # Data vouchers:
-    path("", include("devices.voucher_urls")),
+    # Stock and device pages
+    path("", stock.device_list, name="device-list"),
+    path("add/", stock.device_add, name="device-add"),
+    path("stock/<asset_tag>/", stock.device_detail, name="device-detail"),
+    path("stock/<asset_tag>/edit/", stock.device_edit, name="device-edit"),
+    path("stock/<asset_tag>/status/", stock.device_status, name="device-status"),
+    # Lending, the loans, the policy
+    path("stock/<asset_tag>/lend/", loans.device_lend, name="device-lend"),
+    path("residents/<uuid:pk>/lend/", loans.loan_create, name="loan-create"),
+    path("loans/", loans.loan_list, name="loan-list"),
+    path("loans/<int:loan_pk>/", loans.loan_detail, name="loan-detail"),
+    path("loans/<int:loan_pk>/extend/", loans.loan_extend, name="loan-extend"),
+    path("policy/", loans.loan_policy, name="loan-policy"),
+    # What comes back, or does not: returns, losses, gifts, wipes
+    path("loans/<int:loan_pk>/return/", returns.loan_return, name="loan-return"),
+    path("loans/<int:loan_pk>/lost/", returns.loan_report_lost, name="loan-report-lost"),
+    path("loans/<int:loan_pk>/gift/", returns.loan_gift, name="loan-gift"),
+    path("stock/<asset_tag>/wipe/", returns.device_wipe, name="device-wipe"),
+    # Import, export and labels
+    path("import/", files.device_import, name="device-import"),
+    path("import/confirm/", files.device_import_confirm, name="device-import-confirm"),
+    path("export.csv", files.device_export_csv, name="device-export-csv"),
+    path("export.xlsx", files.device_export_xlsx, name="device-export-xlsx"),
+    path("labels/", files.device_labels, name="device-labels"),
+    path("stock/<asset_tag>/label/", files.device_label, name="device-label"),
+    # Data vouchers
+    path("", include("devices.vouchers.urls")),
 ]

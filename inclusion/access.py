@@ -85,12 +85,13 @@ def membership_capabilities(membership: Membership | None) -> frozenset[Capabili
     return ROLE_CAPABILITIES.get(membership.role, frozenset())
 
 
-def residents_visible_q(organisation: Organisation) -> Q:
+def residents_visible_q(organisation: Organisation, prefix: str = "") -> Q:
     """The condition on Resident that says what `organisation` may see. Best for one resident (a pk
-    lookup); for searches and lists use residents_visible_to, which stays on the indexes."""
-    condition = Q(owning_organisation=organisation)
+    lookup); for searches and lists use residents_visible_to, which stays on the indexes. With `prefix`
+    ("resident__"), the same condition on rows that point at a resident (is each loan's resident visible?)."""
+    condition = Q(**{f"{prefix}owning_organisation": organisation})
     for provider in registry.resident_links().values():
-        condition |= Q(pk__in=provider(organisation))
+        condition |= Q(**{f"{prefix}pk__in": provider(organisation)})
     return condition
 
 

@@ -3,7 +3,7 @@
 Within a transaction, take row locks in this order of kinds, and within a kind in primary-key order:
 
     idempotency record → organisation → loan policy → resident → consent → device → loan
-        → voucher batch → voucher → service → referral → message
+        → voucher batch → voucher → service → referral → message → webhook delivery
 
 A service that needs a device and its resident locks the resident first; one that needs two residents
 locks them by primary key. PostgreSQL would otherwise find two transactions each waiting for the other
@@ -33,6 +33,7 @@ LOCK_ORDER = (
     "service",
     "referral",
     "message",
+    "webhookdelivery",  # a referral's webhook events for one endpoint, sent one at a time in sequence order
 )
 RANK = {kind: rank for rank, kind in enumerate(LOCK_ORDER)}
 

@@ -1,11 +1,24 @@
-"""Validation and normalisation of UK postcodes and free text, shared by forms, the API and imports, and the
-search keys of names and postcodes (one rule for storing them and for searching)."""
+"""Validation and normalisation of UK postcodes, dates of birth and free text, shared by forms, the API and
+imports, and the search keys of names and postcodes (one rule for storing them and for searching)."""
 
 import re
 import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
+from django.utils import timezone
+
+DATE_OF_BIRTH_FROM_YEAR = 1900
+
+
+def date_of_birth_validate(value) -> None:
+    """The date-of-birth rule, for the staff web and the API alike: in the past, and from 1900. Raises
+    ValidationError (code in_the_future or out_of_range); None (not given) passes."""
+    if value and value > timezone.localdate():
+        raise ValidationError("Date of birth must be in the past", code="in_the_future")
+    if value and value.year < DATE_OF_BIRTH_FROM_YEAR:
+        raise ValidationError(f"Date of birth must be after {DATE_OF_BIRTH_FROM_YEAR}", code="out_of_range")
+
 
 # Full UK postcode (BS 7666 shape), plus the special case GIR 0AA.
 _POSTCODE = re.compile(r"^(GIR0AA|[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][ABD-HJLNP-UW-Z]{2})$")

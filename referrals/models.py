@@ -136,6 +136,11 @@ class Referral(models.Model):
                                    name="referral_declined_with_reason"),
             models.CheckConstraint(condition=Q(status__in=["sent", "accepted", "started"]) | Q(finished_at__isnull=False)
                                    | Q(status="declined"), name="referral_finished_when_closed"),
+            # One open referral of a resident to one service (or to one organisation with no service): two
+            # staff referring the same person at once make one referral, not two.
+            models.UniqueConstraint(fields=["resident", "to_organisation", "service"],
+                                    condition=Q(status__in=["sent", "accepted", "started"]), nulls_distinct=False,
+                                    name="one_open_referral_per_resident_and_service"),
         ]  # fmt: skip
 
     def __str__(self):
@@ -170,6 +175,15 @@ class ReferralEvent(models.Model):
 
     def __str__(self):
         return f"{self.referral_id} #{self.sequence}: {self.action}"
+
+    @property
+    def reason_label(self) -> str:
+        labels = (
+            dict(DeclineReason.choices)
+            if self.to_status == ReferralStatus.DECLINED
+            else dict(NotCompletedReason.choices)
+        )
+        return str(labels.get(self.reason, self.reason))
 
 
 class ReferralMessage(models.Model):
@@ -228,6 +242,17 @@ class Outcome(models.Model):
 
     def __str__(self):
         return f"{self.get_stage_display()} outcome of {self.referral_id}"
+
+    def eds_levels(self) -> list[tuple[str, str]]:
+        """[(area, level now)] for the areas asked."""
+        from inclusion.choices import EDS_AREAS
+
+        levels = dict(SkillLevel.choices)
+        return [(label.split(" (")[0], levels[getattr(self, name)]) for name, label in EDS_AREAS.items()
+                if getattr(self, name)]  # fmt: skip
+
+    def flags_sentence(self) -> str:
+        return ", ".join(label for name, label in OUTCOME_FLAGS.items() if getattr(self, name))
 
 
 OUTCOME_FLAGS = {

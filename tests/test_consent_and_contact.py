@@ -11,14 +11,14 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from devices import services as devices
-from devices import voucher_services as vouchers
 from devices.models import DeviceStatus, Loan, Voucher
+from devices.vouchers import services as vouchers
 from inclusion.errors import DomainError
 from inclusion.models import CaseEvent, Consent
 from inclusion.services import consent_record, consent_withdraw, consents_record, resident_register
 
 from .devices.factories import DeviceFactory
-from .devices.voucher_factories import VoucherFactory
+from .devices.vouchers.factories import VoucherFactory
 from .factories import ResidentFactory
 
 pytestmark = pytest.mark.django_db

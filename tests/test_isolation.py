@@ -13,15 +13,18 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from devices.services import loan_create
-from devices.voucher_services import voucher_issue
+from devices.vouchers.services import voucher_issue
 from inclusion.actors import Actor
 from inclusion.reports.build import report_build
 from inclusion.reports.models import ReportSnapshot
 from inclusion.services import consent_record, note_add, resident_duplicate_check
+from referrals.services import referral_create, referral_message_add
+from referrals.webhooks import webhook_endpoint_create
 
 from .devices.factories import DeviceFactory
-from .devices.voucher_factories import VoucherFactory
+from .devices.vouchers.factories import VoucherFactory
 from .factories import MembershipFactory, OrganisationFactory, ResidentFactory
+from .referrals.factories import ServiceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +33,13 @@ pytestmark = pytest.mark.django_db
 NO_PERSONAL_DATA = {
     "", "sign-in/", "sign-out/", "organisation/switch/", "api/schema/", "api/docs/",
     "api/v1/organisations/", "api/v1/organisations/<slug>/",
+    # The service directory: what partners offer, never about a resident (tests/referrals/directory/ prove
+    # that another organisation's service can be read but not changed).
+    "directory/services/<uuid:pk>/", "directory/services/<uuid:pk>/edit/", "directory/services/<uuid:pk>/retire/",
+    "directory/services/<uuid:pk>/places/add/", "directory/services/<uuid:pk>/places/<uuid:location_pk>/",
+    "directory/services/<uuid:pk>/places/<uuid:location_pk>/remove/",
+    "openreferral/", "openreferral/services/<str:id>", "openreferral/services/<str:id>/",
+    "api/v1/services/<pk>/", "api/v1/services/<pk>/retire/",
 }  # fmt: skip
 # Lists and searches: B gets a 200 that must not mention A's resident.
 LISTS = {
@@ -41,13 +51,20 @@ LISTS = {
     # Reports: aggregates only (tests/reports/ checks that none lists a person).
     "reports/": {}, "reports/download.csv": {}, "reports/download.xlsx": {}, "reports/download.pdf": {},
     "reports/issued/": {}, "reports/issued/issue/": {},
+    "directory/": {"q": "Zeb"}, "directory/ours/": {}, "directory/add/": {}, "directory/import/": {},
+    "directory/import/template.csv": {},
+    "openreferral/services": {}, "openreferral/services/": {"search": "Zeb"}, "api/v1/services/": {"q": "Zeb"},
+    "referrals/": {"direction": "sent", "status": "all"}, "referrals/webhooks/": {},
+    "api/v1/referrals/": {"status": "open"}, "api/v1/webhook-endpoints/": {}, "api/v1/webhook-deliveries/": {},
 }  # fmt: skip
 # Endpoints that only take a POST naming what to act on (tested for scoping in their own suites).
 POST_ONLY = {"devices/import/confirm/", "devices/vouchers/import/confirm/", "api/v1/vouchers/issue/",
-             "api/v1/voucher-batches/import/"}  # fmt: skip
+             "api/v1/voucher-batches/import/", "directory/import/confirm/", "referrals/bulk/"}  # fmt: skip
 # Which of A's objects fills a route's parameter, where the name alone does not say.
 PK_BY_PREFIX = {"api/v1/loans/": "loan_pk", "api/v1/vouchers/": "voucher_pk", "api/v1/voucher-batches/": "batch_pk",
-                "reports/issued/": "snapshot_pk"}  # fmt: skip
+                "reports/issued/": "snapshot_pk", "referrals/": "referral_pk", "api/v1/referrals/": "referral_pk",
+                "referrals/residents/": "resident_pk", "api/v1/webhook-endpoints/": "endpoint_pk",
+                "api/v1/webhook-deliveries/": "delivery_pk"}  # fmt: skip
 
 
 def _all_routes(patterns=None, prefix=""):
@@ -67,6 +84,7 @@ def _fill(route, ids):
     for prefix, name in PK_BY_PREFIX.items():
         if route.startswith(prefix):
             ids = {**ids, "pk": ids[name]}
+    ids = {"action": "accept", **ids}
     for name, value in ids.items():
         for converter in ("uuid:", "int:", "slug:", ""):
             route = route.replace(f"<{converter}{name}>", str(value))
@@ -101,8 +119,15 @@ def a_world(org_a, staff_a, actor_a):
         xlsx=b"PK",
         figures=report_build(start=month, end=month + timedelta(days=1), organisation=org_a, viewer=org_a),
     )
+    # A's referral of Zebedee to the third partner's course, with a message, told to A's webhook endpoint.
+    endpoint, _ = webhook_endpoint_create(actor=actor_a, url="https://zeb-crm.example.org/hooks")
+    referral = referral_create(actor=actor_a, resident=resident, service=ServiceFactory(organisation=third.organisation),
+                               need="skills", reason="Zebedee wants to learn email")  # fmt: skip
+    referral_message_add(actor=actor_a, referral=referral, body="Zebedee prefers mornings")
     return {"pk": resident.pk, "snapshot_pk": snapshot.pk, "consent_pk": consent.pk, "resident": resident, "asset_tag": device.asset_tag,
-            "loan_pk": loan.pk, "voucher_pk": voucher.pk, "batch_pk": voucher.batch_id}  # fmt: skip
+            "loan_pk": loan.pk, "voucher_pk": voucher.pk, "batch_pk": voucher.batch_id,
+            "referral_pk": referral.pk, "resident_pk": resident.pk, "endpoint_pk": endpoint.pk,
+            "delivery_pk": endpoint.deliveries.get().pk}  # fmt: skip
 
 
 @pytest.fixture
@@ -150,9 +175,10 @@ def test_organisation_b_gets_404_for_everything_of_organisation_a(client_b, api_
     resident = a_world["resident"]
     resident.refresh_from_db()
     assert resident.first_name == "Zebedee"
-    assert resident.events.count() == 4  # A's consent, note, loan and voucher; nothing written by B
+    assert resident.events.count() == 6  # A's consent, note, loan, voucher, referral and message; nothing by B
     assert resident.consents.get(purpose="sharing").is_current
     assert resident.loans.get().is_open and resident.vouchers.get().status == "issued"
+    assert resident.referrals.get().status == "sent" and resident.referrals.get().messages.count() == 1
 
 
 def test_lists_and_searches_show_organisation_b_nothing_of_organisation_a(client_b, api_b, a_world):

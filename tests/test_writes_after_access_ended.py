@@ -16,14 +16,14 @@ from django.db import connection, transaction
 from django.http import Http404
 
 from devices import services as devices
-from devices import voucher_services as vouchers
 from devices.models import Device, DeviceStatus, Loan, Voucher, VoucherStatus
+from devices.vouchers import services as vouchers
 from inclusion import access, registry
 from inclusion import services as core
 from inclusion.models import CaseEvent, Consent
 
 from .devices.factories import DeviceFactory
-from .devices.voucher_factories import VoucherFactory
+from .devices.vouchers.factories import VoucherFactory
 from .factories import ResidentFactory
 
 pytestmark = pytest.mark.django_db

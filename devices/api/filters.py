@@ -1,16 +1,13 @@
 """Filters for the devices partner API's lists.
 
-No filter may say anything of another organisation's records: a choice is one of the caller's own (a batch),
-or a plain value matched within the caller's own list (a resident's id, an asset tag), so another
-organisation's record and one that does not exist get the same answer."""
+No filter may say anything of another organisation's records: a plain value matched within the caller's own
+list (a resident's id, an asset tag), so another organisation's record and one that does not exist get the
+same answer. The vouchers' filters are in devices/vouchers/api/filters.py."""
 
 import django_filters
-from django import forms
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 
 from .. import selectors
-from ..models import Device, DeviceKind, DeviceStatus, Loan, Voucher, VoucherStatus
+from ..models import Device, DeviceKind, DeviceStatus, Loan
 
 LOAN_STATUSES = [
     ("open", "Open"),
@@ -44,22 +41,3 @@ class LoanFilter(django_filters.FilterSet):
         # What each status means is decided once, in selectors.loan_list.
         matching = selectors.loan_list(organisation=self.request.user.organisation, status=value)
         return queryset.filter(pk__in=matching.values("pk"))
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class IdFilter(django_filters.NumberFilter):
-    """A whole-number id, compared as it is: no lookup that could say whether another organisation's row exists."""
-
-    field_class = forms.IntegerField
-
-
-class VoucherFilter(django_filters.FilterSet):
-    # Plain values rather than model choices: a choice field looks the id up among every organisation's
-    # batches and residents, and its "not one of the available choices" told ids that exist from ids that do not.
-    status = django_filters.ChoiceFilter(choices=VoucherStatus.choices)
-    batch = IdFilter(field_name="batch_id", label="The batch's id")
-    resident = django_filters.UUIDFilter(field_name="resident_id", label="The resident's id")
-
-    class Meta:
-        model = Voucher
-        fields = []

@@ -18,6 +18,7 @@ from inclusion.validators import validate_name
 from .. import selectors
 from ..models import (
     ACCESSORIES,
+    DEVICE_FIELDS,
     AgreementMethod,
     Condition,
     Device,
@@ -27,7 +28,7 @@ from ..models import (
     LoanOutcome,
     WipeMethod,
 )
-from ..services import DEVICE_FIELDS, SIMPLE_MOVES
+from ..services import SIMPLE_MOVES
 
 NOTES_MAX_LENGTH = 2000  # Device.notes and Loan.closing_notes
 # The tag as it may be sent: the service trims it and makes it upper case, then it must match ASSET_TAG_PATTERN.

@@ -5,7 +5,7 @@ nothing of vouchers; others see nothing)."""
 from django import template
 
 from devices.models import VoucherBatch, VoucherKind
-from devices.voucher_selectors import voucher_stock_labelled
+from devices.vouchers.selectors import voucher_stock_labelled
 from inclusion.access import Capability, membership_can
 
 register = template.Library()
@@ -29,7 +29,7 @@ def batch_name(batch: VoucherBatch) -> str:
     return f"{batch.provider}{size} {kind_in_sentence(batch.kind)}"
 
 
-@register.inclusion_tag("devices/voucher_home_stock.html")
+@register.inclusion_tag("devices/vouchers/home_stock.html")
 def voucher_stock_summary(membership):
     if not membership_can(membership, Capability.MANAGE_STOCK):
         return {"show": False}

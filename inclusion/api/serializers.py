@@ -7,7 +7,6 @@ from datetime import date
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
@@ -15,7 +14,7 @@ from rest_framework import serializers
 from .. import choices
 from ..models import CaseEvent, Consent, Organisation, Resident
 from ..services import NOTE_MAX_LENGTH, RESIDENT_FIELDS
-from ..validators import postcode_normalise, validate_not_drama_number
+from ..validators import date_of_birth_validate, postcode_normalise, validate_not_drama_number
 
 DATE_OF_BIRTH_OR_AGE_BAND = "Give a date of birth, or an age band (age_band) if they would rather not say."
 PHONE_HELP = (
@@ -259,10 +258,10 @@ class ResidentInputSerializer(StrictInputMixin, SharedChoicesMixin, serializers.
             raise serializers.ValidationError(error.messages, code=error.code) from None
 
     def validate_date_of_birth(self, value):
-        if value and value > timezone.localdate():
-            raise serializers.ValidationError("Date of birth must be in the past.", code="in_the_future")
-        if value and value.year < 1900:
-            raise serializers.ValidationError("Date of birth must be after 1900.", code="out_of_range")
+        try:
+            date_of_birth_validate(value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(f"{error.messages[0]}.", code=error.code) from None
         return value
 
     def _lacks_date_of_birth_and_age_band(self, values: Mapping) -> bool:

@@ -13,7 +13,7 @@ from phonenumber_field.formfields import PhoneNumberField
 from .. import choices
 from ..models import Resident
 from ..services import NOTE_MAX_LENGTH
-from ..validators import postcode_normalise
+from ..validators import date_of_birth_validate, postcode_normalise
 from .base import BLANK, DateField, GOVUKForm, GOVUKFormMixin, GOVUKModelForm, PhoneInput
 
 
@@ -182,10 +182,7 @@ class ResidentForm(ResidentFieldsForm):
 
     def clean_date_of_birth(self):
         value = self.cleaned_data.get("date_of_birth")
-        if value and value > date.today():
-            raise forms.ValidationError("Date of birth must be in the past")
-        if value and value.year < 1900:
-            raise forms.ValidationError("Date of birth must be after 1900")
+        date_of_birth_validate(value)
         return value
 
     def clean(self):

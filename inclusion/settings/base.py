@@ -257,3 +257,17 @@ CONSENT_WORDING_VERSION = env("CONSENT_WORDING_VERSION", default="2026-01")
 # Hourly limits per person (a member of staff or an API key), counted in Redis: see inclusion/ratelimit.py.
 VOUCHER_IMPORTS_PER_HOUR = env.int("VOUCHER_IMPORTS_PER_HOUR", default=30)
 DUPLICATE_CHECKS_PER_HOUR = env.int("DUPLICATE_CHECKS_PER_HOUR", default=40)
+
+# Referrals (referrals/): a referral not answered within this many working days (Monday to Friday, not bank
+# holidays in England and Wales) is flagged as overdue; webhooks to partners' systems (referrals/webhooks.py).
+REFERRAL_RESPONSE_WORKING_DAYS = env.int("REFERRAL_RESPONSE_WORKING_DAYS", default=5)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_BACKOFF_SECONDS = env.int("WEBHOOK_BACKOFF_SECONDS", default=30)  # doubled after each failed attempt
+# Endpoints on loopback or private addresses are refused unless this is on (tests, a local partner sandbox).
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
+WEBHOOK_CA_BUNDLE = env("WEBHOOK_CA_BUNDLE", default=None)  # None: the usual public certificate authorities
+CELERY_BEAT_SCHEDULE["referrals-webhook-deliveries-due"] = {
+    "task": "referrals.tasks.webhook_deliveries_due",
+    "schedule": 60.0,
+}

@@ -9,12 +9,12 @@ import pytest
 from playwright.sync_api import expect
 
 from devices import services
-from devices.voucher_services import voucher_issue
+from devices.vouchers.services import voucher_issue
 from inclusion import choices
 from inclusion.actors import Actor
 
 from ..devices.factories import DeviceFactory
-from ..devices.voucher_factories import ProviderFactory, VoucherBatchFactory, VoucherFactory
+from ..devices.vouchers.factories import ProviderFactory, VoucherBatchFactory, VoucherFactory
 from ..factories import MembershipFactory, OrganisationFactory, ResidentFactory
 from .test_journey import sign_in
 

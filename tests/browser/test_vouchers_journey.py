@@ -13,14 +13,14 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from devices.events import VoucherEventKind
 from devices.models import Voucher, VoucherKind, VoucherStatus
-from devices.voucher_services import voucher_issue
+from devices.vouchers.events import VoucherEventKind
+from devices.vouchers.services import voucher_issue
 from inclusion import choices
 from inclusion.actors import Actor
 from inclusion.models import CaseEvent
 
-from ..devices.voucher_factories import ProviderFactory, VoucherBatchFactory, VoucherFactory, iccid
+from ..devices.vouchers.factories import ProviderFactory, VoucherBatchFactory, VoucherFactory, iccid
 from ..factories import MembershipFactory, OrganisationFactory, ResidentFactory
 from .test_journey import sign_in
 
@@ -171,6 +171,9 @@ def test_frontline_worker_issues_a_voucher_and_marks_it_activated(page, checks, 
     page.locator(".govuk-summary-card").filter(has_text="5521").get_by_role("link", name=re.compile("^Details")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Voucher ••••5521")
     expect(page.get_by_role("definition").filter(has_text="Sam Worker")).to_be_visible()
+    history = page.locator("#history + ol")
+    expect(history.get_by_role("heading", level=3)).to_have_text(["Marked activated", "Issued"])  # newest first
+    expect(history).to_contain_text("Issued → Activated")
     checks("62-voucher-detail")
     checks.assert_all_clean()
 

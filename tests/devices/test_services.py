@@ -132,8 +132,20 @@ def test_loan_uses_policy_length_and_records_agreement_and_timeline(actor_a, dev
 
 
 def test_verbal_agreement_needs_a_witness(actor_a, device, resident_a):
-    with pytest.raises(DomainError, match="witness"):
-        lend(actor_a, device, resident_a, agreement_method="verbal_witnessed")
+    for blank in ("", "   "):
+        with pytest.raises(DomainError, match="witness") as refused:
+            lend(actor_a, device, resident_a, agreement_method="verbal_witnessed", witness_name=blank)
+        assert (refused.value.field, refused.value.code) == ("witness_name", "required")
+    assert not Loan.objects.exists()
+
+
+def test_a_witness_is_kept_only_for_a_verbal_agreement(actor_a, org_a, device, resident_a):
+    """The service owns the witness rule: a name typed before another way was chosen is not kept."""
+    assert lend(actor_a, device, resident_a, agreement_method="on_screen", witness_name="Jo Bloggs").witness_name == ""
+    other = DeviceFactory(owning_organisation=org_a)
+    someone = ResidentFactory(owning_organisation=org_a)
+    verbal = lend(actor_a, other, someone, agreement_method="verbal_witnessed", witness_name="  Jo Bloggs ")
+    assert verbal.witness_name == "Jo Bloggs"
 
 
 def test_agreement_must_be_accepted(actor_a, device, resident_a):
@@ -410,3 +422,26 @@ def test_generated_tags_carry_the_organisations_prefix(org_a, org_b):
 def test_the_same_tag_in_two_organisations_is_two_devices(actor_a, actor_b, device):
     theirs = services.device_create(actor=actor_b, kind="laptop", asset_tag="lap-001")
     assert theirs.asset_tag == device.asset_tag and theirs.owning_organisation == actor_b.organisation
+
+
+def test_the_extension_preview_is_what_extending_does(actor_a, device, resident_a):
+    loan = lend(actor_a, device, resident_a)
+    services.loan_policy_update(actor=actor_a, max_extensions=1, extension_days=10)
+    policy = services.loan_policy_for(actor_a.organisation)
+    preview = services.loan_extension_preview(loan=loan, policy=policy)
+    assert preview.allowed and preview.refusal == ""
+    assert preview.new_due_on == services.loan_due_date(policy, loan.due_on, 10)
+    assert services.loan_extend(actor=actor_a, loan=loan).due_on == preview.new_due_on
+    loan.refresh_from_db()
+    after = services.loan_extension_preview(loan=loan, policy=policy)
+    assert not after.allowed and after.refusal == "This loan has been extended 1 time, the most your policy allows."
+    with pytest.raises(DomainError, match=after.refusal):
+        services.loan_extend(actor=actor_a, loan=loan)
+
+
+def test_an_overdue_loan_is_extended_from_today(actor_a, device, resident_a):
+    started = timezone.localdate() - timedelta(days=20)
+    loan = lend(actor_a, device, resident_a, started_on=started, due_on=started + timedelta(days=3))
+    policy = services.loan_policy_for(actor_a.organisation)
+    preview = services.loan_extension_preview(loan=loan, policy=policy)
+    assert preview.new_due_on == services.loan_due_date(policy, timezone.localdate(), policy.extension_days)

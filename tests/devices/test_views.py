@@ -466,7 +466,7 @@ def test_a_lend_that_loses_the_race_shows_a_clear_message(client_a, actor_a, org
     services.loan_create(actor=actor_a, device=device, resident=ResidentFactory(owning_organisation=org_a),
                          agreement_method="signed_paper")  # fmt: skip
     assert stale.status == S.READY
-    monkeypatch.setattr("devices.views.selectors.device_get", lambda **kwargs: stale)
+    monkeypatch.setattr("devices.views.loans.selectors.device_find_typed", lambda **kwargs: stale)
     response = client_a.post(reverse("devices:loan-create", args=[resident_a.pk]), _lend_data())
     _assert_form_error(response, "asset_tag", "LAP-001 is already on loan.")
     assert Loan.objects.count() == 1

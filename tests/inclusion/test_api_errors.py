@@ -12,7 +12,7 @@ import pytest
 from devices.models import Voucher
 from inclusion.models import Resident
 
-from ..devices.voucher_factories import ProviderFactory, VoucherFactory
+from ..devices.vouchers.factories import ProviderFactory, VoucherFactory
 from ..factories import ResidentFactory
 
 pytestmark = pytest.mark.django_db

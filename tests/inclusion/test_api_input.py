@@ -15,7 +15,7 @@ from inclusion.models import Resident
 from inclusion.services import resident_register
 
 from ..devices.factories import DeviceFactory
-from ..devices.voucher_factories import ProviderFactory
+from ..devices.vouchers.factories import ProviderFactory
 from ..factories import MembershipFactory, ResidentFactory
 
 pytestmark = pytest.mark.django_db
@@ -286,7 +286,7 @@ def test_an_empty_filter_value_is_400_not_the_whole_list(api_a, params):
 
 
 def test_filtering_vouchers_by_another_organisations_batch_looks_like_any_unknown_batch(api_a, org_b):
-    from ..devices.voucher_factories import VoucherFactory
+    from ..devices.vouchers.factories import VoucherFactory
 
     theirs = VoucherFactory(batch__organisation=org_b)
     for batch in (theirs.batch_id, 999_999):

@@ -13,7 +13,7 @@ from devices.models import Voucher, VoucherStatus
 from inclusion.models import CaseEvent, IdempotencyRecord, Resident
 from inclusion.services import api_key_create, idempotency_records_purge
 
-from ..devices.voucher_factories import VoucherFactory
+from ..devices.vouchers.factories import VoucherFactory
 from ..factories import ResidentFactory
 
 pytestmark = pytest.mark.django_db

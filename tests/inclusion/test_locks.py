@@ -8,7 +8,7 @@ from django.db import OperationalError, connection, transaction
 
 from devices import services as devices
 from devices.models import Device, LoanPolicy
-from devices.voucher_services import voucher_issue
+from devices.vouchers.services import voucher_issue
 from inclusion import locks
 from inclusion.actors import Actor
 from inclusion.errors import DomainError
@@ -16,7 +16,7 @@ from inclusion.models import Resident
 from inclusion.services import resident_update
 
 from ..devices.factories import DeviceFactory
-from ..devices.voucher_factories import VoucherFactory
+from ..devices.vouchers.factories import VoucherFactory
 from ..factories import MembershipFactory, ResidentFactory
 
 

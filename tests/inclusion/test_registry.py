@@ -8,12 +8,12 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from devices.voucher_services import voucher_issue
+from devices.vouchers.services import voucher_issue
 from inclusion import registry
 from inclusion.selectors import resident_subject_access
 
 from ..devices.factories import DeviceFactory
-from ..devices.voucher_factories import VoucherFactory
+from ..devices.vouchers.factories import VoucherFactory
 
 pytestmark = pytest.mark.django_db
 APPS = ("devices", "referrals")
@@ -74,7 +74,7 @@ def test_subject_access_gathers_every_apps_part_with_codes_masked(actor_a, org_a
     VoucherFactory(batch__organisation=org_a, code="SECRETCODE-9876")
     voucher_issue(actor=actor_a, resident=resident_a, kind="data_code")
     data = resident_subject_access(resident=resident_a)
-    assert list(data) == ["details", "consents", "timeline", "loans", "vouchers"]
+    assert list(data) == ["details", "consents", "timeline", "loans", "vouchers", "referrals"]
     assert data["details"]["last_name"] == "Oduya" and data["loans"][0]["device"] == "SAR-001"
     assert data["vouchers"][0]["voucher"] == "••••9876"
     text = json.dumps(data)

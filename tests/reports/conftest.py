@@ -13,7 +13,7 @@ from devices.models import DeviceEvent, Loan
 from referrals.models import Outcome, Referral
 
 from ..devices.factories import DeviceFactory
-from ..devices.voucher_factories import VoucherBatchFactory, VoucherFactory
+from ..devices.vouchers.factories import VoucherBatchFactory, VoucherFactory
 from ..factories import ConsentFactory, OrganisationFactory, ResidentFactory
 
 MARCH = (dt.date(2026, 3, 1), dt.date(2026, 4, 1))
@@ -44,12 +44,20 @@ def loan(
     )  # fmt: skip
 
 
-def referral(person, sender, receiver, need, sent: str, due: str, **fields):
+def referral(person, sender, receiver, need, sent: str, due: str, status="sent", **fields):
+    """A referral as it stands after the fact: sent, then moved along the referrals' own TRANSITIONS (the
+    database checks each move) to `status`, with its dates."""
     consent = ConsentFactory(resident=person, purpose="sharing")
-    return Referral.objects.create(
+    made = Referral.objects.create(
         resident=person, from_organisation=sender, to_organisation=receiver, need=need, reason="Wants to get online",
-        sharing_consent=consent, sent_at=at(sent), response_due_on=dt.date.fromisoformat(due), **fields,
+        sharing_consent=consent, sent_at=at(sent), response_due_on=dt.date.fromisoformat(due),
+        confidence_before=fields.pop("confidence_before", None),
     )  # fmt: skip
+    steps = {"sent": [], "declined": ["declined"], "completed": ["accepted", "started", "completed"]}[status]
+    for step in steps:
+        Referral.objects.filter(pk=made.pk).update(status=step, **(fields if step == status else {}))
+    made.refresh_from_db()
+    return made
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from inclusion.reports.build import report_build
 from inclusion.reports.suppression import LESS_THAN_5, WITHHELD, suppress_table
 
-from ..devices.voucher_factories import VoucherBatchFactory, VoucherFactory
+from ..devices.vouchers.factories import VoucherBatchFactory, VoucherFactory
 from ..factories import OrganisationFactory, ResidentFactory
 from .conftest import MARCH, at
 

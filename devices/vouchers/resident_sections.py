@@ -1,0 +1,34 @@
+"""The vouchers' parts of a resident's record (registered in devices/vouchers/registration.py): their section
+of the resident page (their data vouchers with the issue form) and what it holds about them for a subject
+access request (vouchers with their codes masked)."""
+
+from django.urls import reverse
+
+from inclusion.access import Capability, membership_can
+
+from .forms import VoucherIssueForm
+from .models import Voucher
+from .selectors import voucher_stock, vouchers_for_resident
+
+
+def vouchers_section(request, resident) -> dict | None:
+    if not membership_can(request.membership, Capability.LEND):
+        return None
+    organisation = request.membership.organisation
+    return {
+        "vouchers": vouchers_for_resident(organisation=organisation, resident=resident),
+        "voucher_issue_form": VoucherIssueForm(
+            stock=voucher_stock(organisation=organisation),
+            action=reverse("devices:voucher-issue", kwargs={"pk": resident.pk}),
+        ),
+    }
+
+
+def vouchers_export(resident) -> list[dict]:
+    return [
+        {"voucher": voucher.masked, "provider": voucher.provider.name, "kind": voucher.batch.kind,
+         "issued_by": voucher.batch.organisation.name, "status": voucher.status,
+         "issued_at": voucher.issued_at.isoformat() if voucher.issued_at else None}
+        for voucher in Voucher.objects.filter(resident=resident)
+        .select_related("provider", "batch", "batch__organisation").order_by("id")
+    ]  # fmt: skip

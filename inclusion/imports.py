@@ -1,0 +1,200 @@
+"""One upload → preview → confirm flow for every spreadsheet import on the staff web (devices, voucher batches
+today; referrals and courses next), so that each import behaves the same for the person doing it.
+
+What the person sees:
+1. Upload: they choose a CSV or Excel file (and fill in whatever else the import needs, such as a voucher batch's
+   details) and press the button. Nothing is imported yet.
+2. Check: every row is read and checked, and every problem is reported with its line (the spreadsheet's row
+   number, the heading row being line 1) and column. All or nothing: one bad row, and nothing can be imported.
+3. Preview: with no problems, the page shows what would be imported. The upload is kept (inclusion.uploads: in the
+   cache, for this person in this organisation, for KEEP_SECONDS, claimed once) under a token the page posts back.
+4. Confirm: the upload is claimed, the form that came with it checked again, and the importer imports it in one
+   transaction, checking every row again inside it (something may have changed since the preview: a tag or a code
+   taken meanwhile). If something has, nothing is imported and the problems are shown as in step 2.
+
+How an app plugs in: subclass Importer (one instance per kind of import) and point its two URLs at the flow:
+
+    class DeviceImporter(Importer):
+        purpose = "devices:import"              # keeps its uploads apart from other imports'
+        form_class = DeviceImportForm           # a GOVUKForm with a `file` field, and any other fields
+        upload_template = "devices/import.html"
+        preview_template = "devices/import_preview.html"
+        upload_url = "devices:device-import"
+
+        def check(self, request, form, *, filename, content) -> ImportCheck: ...    # reads only
+        def confirm(self, request, form, *, filename, content): ...                 # the service: one transaction
+        def done(self, request, result, *, filename) -> HttpResponse: ...          # a message and a redirect
+
+    @staff_view(Capability.MANAGE_STOCK)
+    def device_import(request):
+        return import_upload(request, DEVICE_IMPORTER)
+
+The templates get: `form`, `check` (an ImportCheck: filename, rows, problems, ok, bad_rows), `token` (on a preview),
+`rechecked` (True when the problems were found on confirming) and what the importer's upload_context and
+preview_context add. Reading the file itself is inclusion.spreadsheets'; what the columns mean is the importer's.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib import messages
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.datastructures import MultiValueDict
+
+from . import uploads
+from .errors import DomainError
+from .web import form_refuse
+
+# Posted with the upload but never kept with it: Django's CSRF token and the button's name.
+NOT_KEPT = ("csrfmiddlewaretoken", "submit")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a file, a column or a row cannot be imported. line is the spreadsheet's row number (the heading row is
+    line 1), or None for the whole file; column is the heading it is under, or "" for the whole row."""
+
+    line: int | None
+    column: str
+    message: str
+
+
+@dataclass
+class ImportCheck:
+    """What a file would import, or every problem that stops it. Built by an importer's check; read-only."""
+
+    filename: str
+    rows: list = field(default_factory=list)  # what would be imported, in the importer's own shape
+    problems: list[Problem] = field(default_factory=list)
+    file_error: str = ""  # the file cannot be read at all (wrong type, empty ...): nothing else is reported
+
+    @property
+    def ok(self) -> bool:
+        return not self.file_error and not self.problems and bool(self.rows)
+
+    @property
+    def bad_rows(self) -> int:
+        """How many lines of the file have a problem (the heading row's included: it is corrected like any)."""
+        return len({problem.line for problem in self.problems if problem.line is not None})
+
+    def problems_sentence(self) -> str:
+        count = len(self.problems)
+        return f"{self.filename} has {count} problem{'s' if count != 1 else ''}: nothing has been imported"
+
+
+class ImportRefused(DomainError):
+    """Raised by an importer's confirm (or the service it calls) when the file has problems after all, so nothing
+    was imported; `check` lists them all."""
+
+    def __init__(self, check: ImportCheck):
+        count = len(check.problems)
+        message = check.file_error or (
+            f"{check.filename} has {count} problem{'s' if count != 1 else ''}, so nothing was imported."
+        )
+        super().__init__(message, field="file", code="import_refused")
+        self.check = check
+
+
+class Importer:
+    """One kind of import. Subclass it, set the attributes and write check, confirm and done; see the module's
+    docstring for the whole flow."""
+
+    purpose: str  # names the flow in the upload cache ("devices:import"): a token kept for one is not found by another
+    form_class: type  # a form with a `file` field; its other fields are kept with the upload and checked again
+    upload_template: str
+    preview_template: str
+    upload_url: str  # URL name of the upload page, where a confirmation whose upload has gone is sent
+    # Where a file's problems are shown: on the preview page (devices: nothing else to correct), or on the upload
+    # page with the form (voucher batches: the batch's details may be what is wrong).
+    problems_on_upload_page = False
+
+    def check(self, request, form, *, filename: str, content: bytes) -> ImportCheck:
+        """Read and check the whole file, writing nothing (a DomainError, such as an hourly limit, is shown
+        on the form)."""
+        raise NotImplementedError
+
+    def confirm(self, request, form, *, filename: str, content: bytes) -> Any:
+        """Import the file in one transaction, all or nothing: raise ImportRefused when a row is bad now, or a
+        DomainError naming the field. Returns what done() needs."""
+        raise NotImplementedError
+
+    def done(self, request, result, *, filename: str) -> HttpResponse:
+        """After the import: a confirmation message and a redirect."""
+        raise NotImplementedError
+
+    def upload_context(self, request) -> dict:
+        return {}
+
+    def preview_context(self, request, form, check: ImportCheck) -> dict:
+        return {}
+
+
+def import_upload(request, importer: Importer) -> HttpResponse:
+    """Steps 1 to 3: the upload page (GET), then the check and the preview, or the problems (POST)."""
+    form = importer.form_class(request.POST if request.method == "POST" else None, request.FILES or None)
+    if request.method != "POST" or not form.is_valid():
+        return _upload_page(request, importer, form)
+    upload = form.cleaned_data["file"]
+    content = upload.read()
+    try:
+        check = importer.check(request, form, filename=upload.name, content=content)
+    except DomainError as error:
+        form_refuse(form, error)
+        return _upload_page(request, importer, form)
+    if check.file_error:
+        form.add_error("file", check.file_error)
+        return _upload_page(request, importer, form)
+    if not check.ok:
+        return _problems_page(request, importer, form, check)
+    kept = {key: values for key, values in request.POST.lists() if key not in NOT_KEPT}
+    token = uploads.upload_keep(purpose=importer.purpose, membership=request.membership, filename=check.filename,
+                                content=content, data=kept)  # fmt: skip
+    return _preview_page(request, importer, form, check, token)
+
+
+def import_confirm(request, importer: Importer) -> HttpResponse:
+    """Step 4 (POST only): claim the upload, check its form again, import it in one transaction."""
+    upload = uploads.upload_claim(purpose=importer.purpose, membership=request.membership,
+                                  token=request.POST.get("token", ""))  # fmt: skip
+    if upload is None:
+        messages.error(request, uploads.EXPIRED)
+        return redirect(importer.upload_url)
+    form = importer.form_class(
+        MultiValueDict(upload.data), {"file": SimpleUploadedFile(upload.filename, upload.content)}
+    )
+    if not form.is_valid():
+        return _upload_page(request, importer, form, rechecked=True)
+    try:
+        result = importer.confirm(request, form, filename=upload.filename, content=upload.content)
+    except ImportRefused as refused:
+        if refused.check.file_error:
+            form.add_error("file", refused.check.file_error)
+            return _upload_page(request, importer, form, rechecked=True)
+        return _problems_page(request, importer, form, refused.check, rechecked=True)
+    except DomainError as error:
+        if importer.problems_on_upload_page:
+            form_refuse(form, error)
+            return _upload_page(request, importer, form, rechecked=True)
+        messages.error(request, error.message)
+        return redirect(importer.upload_url)
+    return importer.done(request, result, filename=upload.filename)
+
+
+def _upload_page(request, importer, form, *, check: ImportCheck | None = None, rechecked: bool = False):
+    context = {"form": form, "check": check, "rechecked": rechecked, **importer.upload_context(request)}
+    return render(request, importer.upload_template, context)
+
+
+def _problems_page(request, importer, form, check: ImportCheck, *, rechecked: bool = False):
+    if importer.problems_on_upload_page:
+        form.add_error("file", f"{check.problems_sentence()}. Correct the file and upload it again.")
+        return _upload_page(request, importer, form, check=check, rechecked=rechecked)
+    return _preview_page(request, importer, form, check, "", rechecked=rechecked)
+
+
+def _preview_page(request, importer, form, check: ImportCheck, token: str, *, rechecked: bool = False):
+    context = {"form": form, "check": check, "token": token, "rechecked": rechecked,
+               **importer.preview_context(request, form, check)}  # fmt: skip
+    return render(request, importer.preview_template, context)

@@ -1,0 +1,270 @@
+"""Reading and checking a services import (CSV or Excel .xlsx): every bad row, with its line and reason.
+
+service_import_check() only reads: it turns a file into the services it would add (one place per row, for
+those that run in person), or the list of problems that stop it. It applies the same rules as adding one
+service on its form (referrals/directory/services.py's checks). The write is services.service_import, which
+runs the check again inside its transaction, so a file is imported whole or not at all. The file itself is
+read by inclusion.spreadsheets, as the devices import reads its own (the shared flow comes later).
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from inclusion.errors import DomainError
+from inclusion.models import Organisation
+from inclusion.spreadsheets import SpreadsheetError, heading_key, spreadsheet_open
+from inclusion.uploads import upload_name
+
+from .models import Delivery, ServiceKind, ServiceLevel, SkillArea, Weekday
+
+SERVICE_COLUMNS = ("name", "description", "kind", "skill_areas", "level", "delivery", "days", "opens_at", "closes_at",
+                   "schedule_description", "capacity", "free", "cost_description", "eligibility", "minimum_age",
+                   "maximum_age", "languages", "accessibility", "contact_name", "contact_email", "contact_phone",
+                   "url", "referrals_open", "active_from", "active_until")  # fmt: skip
+PLACE_COLUMNS = ("place_name", "address_line_1", "address_line_2", "town", "postcode", "place_accessibility")
+IMPORT_COLUMNS = SERVICE_COLUMNS + PLACE_COLUMNS
+REQUIRED = ("name", "description", "kind")
+MAX_BYTES = 2 * 1024 * 1024
+MAX_ROWS = 1000
+MAX_COLUMNS = 100
+SEPARATOR = ";"
+YES = {"yes", "y", "true", "1"}
+NO = {"no", "n", "false", "0"}
+TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?(?::\d{2})?\s*(am|pm)?$")
+
+
+def time_of_day(text: str) -> time | None:
+    """A time as people type it (10, 10am, 10:30, 2.30pm, 14:30, 14:30:00); None for blank; ValueError if
+    it is not one. The staff form and the import share it."""
+    text = (text or "").strip().lower().replace(" ", "")
+    if not text:
+        return None
+    match = TIME.match(text)
+    if not match:
+        raise ValueError(text)
+    hour, minute, half = int(match[1]), int(match[2] or 0), match[3]
+    if half:
+        if not 1 <= hour <= 12:
+            raise ValueError(text)
+        hour = hour % 12 + (12 if half == "pm" else 0)
+    if hour > 23 or minute > 59:
+        raise ValueError(text)
+    return time(hour, minute)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a file, a column or a row cannot be imported. line is None for the whole file."""
+
+    line: int | None
+    column: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    line: int
+    details: dict  # Service field → value, as services.service_create takes them
+    locations: list  # [location details], none for an online service
+
+
+@dataclass
+class ImportCheck:
+    filename: str
+    rows: list[ImportRow] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    file_error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.file_error and not self.problems and bool(self.rows)
+
+
+class ServiceImportRefused(DomainError):
+    """The file has problems, so nothing was imported. `check` lists them all."""
+
+    def __init__(self, check: ImportCheck):
+        if check.file_error:
+            message = check.file_error
+        else:
+            count = len(check.problems)
+            message = f"{check.filename} has {count} problem{'s' if count != 1 else ''}, so nothing was imported."
+        super().__init__(message, field="file", code="import_refused")
+        self.check = check
+
+
+def _lookup(choices) -> dict[str, str]:
+    """Every way a person might write a choice: 'skills_course', 'skills course', 'Digital skills course'."""
+    found = {}
+    for value, label in choices.choices:
+        for spelling in (value, value.replace("_", " "), str(label), str(label).split(":")[0]):
+            found[spelling.strip().lower()] = value
+    return found
+
+
+LOOKUPS = {"kind": _lookup(ServiceKind), "level": _lookup(ServiceLevel), "delivery": _lookup(Delivery),
+           "skill_areas": _lookup(SkillArea)}  # fmt: skip
+DAYS = {**_lookup(Weekday), **{str(label)[:3].lower(): value for value, label in Weekday.choices},
+        "tues": "TU", "weds": "WE", "thur": "TH", "thurs": "TH"}  # fmt: skip
+
+
+def _names(choices) -> str:
+    labels = [str(label).split(":")[0] for label in choices.labels]
+    return ", ".join(labels[:-1]) + " or " + labels[-1]
+
+
+def _date(text: str) -> date | None:
+    text = text.strip()
+    if not text:
+        return None
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d %H:%M:%S"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def service_import_check(*, organisation: Organisation, filename: str, content: bytes) -> ImportCheck:
+    """Read `content` (a CSV or .xlsx upload called `filename`) and check every row as a new service of
+    `organisation`'s. Reads the database once, for the names the organisation already uses."""
+    from .services import ServiceRules
+
+    check = ImportCheck(filename=upload_name(filename))
+    try:
+        with spreadsheet_open(filename=check.filename, content=content, known_columns=IMPORT_COLUMNS,
+                              row_name="services", max_bytes=MAX_BYTES, max_rows=MAX_ROWS,
+                              max_columns=MAX_COLUMNS) as sheet:  # fmt: skip
+            positions = _columns(sheet.heading_line, sheet.headings, check.problems)
+            rows = list(sheet.rows)
+    except SpreadsheetError as error:
+        check.file_error = str(error)
+        return check
+    if not rows:
+        check.file_error = "The selected file has a heading row but no services under it"
+        return check
+    taken = {name.casefold() for name in ServiceRules.names_in_use(organisation)}
+    first_line: dict[str, int] = {}
+    for line, cells in rows:
+        raw = {}
+        for column in IMPORT_COLUMNS:
+            position = positions.get(column)
+            value = cells[position] if position is not None and position < len(cells) else ""
+            if "\x00" in value:
+                check.problems.append(Problem(line, column, "Contains a NUL character (an invisible control "
+                                                            "character): type the cell again"))  # fmt: skip
+                value = value.replace("\x00", "")
+            raw[column] = value.strip()
+        row = _row(line, raw, check.problems)
+        if row is None:
+            continue
+        name = row.details["name"].casefold()
+        if name in first_line:
+            check.problems.append(Problem(line, "name", f"{row.details['name']} is also on line {first_line[name]}"))
+        elif name in taken:
+            check.problems.append(Problem(line, "name", f"Your organisation already has a service called "
+                                                        f"{row.details['name']}"))  # fmt: skip
+        first_line.setdefault(name, line)
+        check.rows.append(row)
+    check.problems.sort(
+        key=lambda p: (p.line or 0, IMPORT_COLUMNS.index(p.column) if p.column in IMPORT_COLUMNS else -1)
+    )
+    return check
+
+
+def _columns(line: int, headings: list[str], problems: list[Problem]) -> dict[str, int]:
+    positions = {}
+    for position, heading in enumerate(headings):
+        key = heading_key(heading)
+        if not key:
+            continue
+        if key not in IMPORT_COLUMNS:
+            problems.append(Problem(line, heading.strip(), f"Unknown column “{heading.strip()}”. The columns are: "
+                                                           f"{', '.join(IMPORT_COLUMNS)}"))  # fmt: skip
+        elif key in positions:
+            problems.append(Problem(line, key, f"There are two {key} columns"))
+        else:
+            positions[key] = position
+    for column in REQUIRED:
+        if column not in positions:
+            problems.append(Problem(line, column, f"There is no {column} column: every service needs one"))
+    return positions
+
+
+def _row(line: int, raw: dict, problems: list[Problem]) -> ImportRow | None:
+    """One row as a service's details and place, checked by the same rules as the form; problems listed."""
+    from .services import ServiceRules
+
+    found = len(problems)
+    details: dict = {}
+    for column in ("name", "description", "schedule_description", "cost_description", "eligibility",
+                   "accessibility", "contact_name", "contact_email", "contact_phone", "url"):  # fmt: skip
+        details[column] = raw[column]
+    for column in REQUIRED:
+        if not raw[column]:
+            problems.append(Problem(line, column, f"Enter the service's {column}"))
+    for column, default in (("kind", None), ("level", ServiceLevel.ANY), ("delivery", Delivery.IN_PERSON)):
+        given = raw[column]
+        if not given:
+            details[column] = default
+        elif given.lower() in LOOKUPS[column]:
+            details[column] = LOOKUPS[column][given.lower()]
+        else:
+            choices = {"kind": ServiceKind, "level": ServiceLevel, "delivery": Delivery}[column]
+            problems.append(Problem(line, column, f"“{given}” is not a {column} we know: use {_names(choices)}"))
+    for column, lookup, what in (("skill_areas", LOOKUPS["skill_areas"], _names(SkillArea)),
+                                 ("days", DAYS, "Monday to Sunday (Mon, Tue... or MO, TU...)")):  # fmt: skip
+        values = []
+        for part in filter(None, (p.strip() for p in raw[column].split(SEPARATOR))):
+            if part.lower() not in lookup:
+                problems.append(
+                    Problem(line, column, f"“{part}” is not one we know: use {what}, separated by {SEPARATOR}")
+                )
+            else:
+                values.append(lookup[part.lower()])
+        details[column] = values
+    details["languages"] = [part.strip() for part in raw["languages"].split(SEPARATOR) if part.strip()]
+    for column in ("opens_at", "closes_at"):
+        try:
+            details[column] = time_of_day(raw[column])
+        except ValueError:
+            problems.append(Problem(line, column, f"“{raw[column]}” is not a time: write it like 10am or 14:30"))
+    for column, low, high in (("capacity", 1, 10000), ("minimum_age", 0, 120), ("maximum_age", 0, 120)):
+        given = raw[column]
+        if not given:
+            details[column] = None
+        elif given.isdigit() and low <= int(given) <= high:
+            details[column] = int(given)
+        else:
+            problems.append(Problem(line, column, f"{column.replace('_', ' ').capitalize()} must be a whole number "
+                                                  f"between {low} and {high}"))  # fmt: skip
+    for column, default in (("free", True), ("referrals_open", True)):
+        given = raw[column].lower()
+        details[column] = default if not given else True if given in YES else False if given in NO else None
+        if details[column] is None:
+            problems.append(Problem(line, column, f"“{raw[column]}” is not yes or no"))
+    for column in ("active_from", "active_until"):
+        try:
+            details[column] = _date(raw[column])
+        except ValueError:
+            problems.append(
+                Problem(line, column, f"“{raw[column]}” is not a date: write it like 2027-04-14 or 14/04/2027")
+            )
+    place = {"name": raw["place_name"], "address_line_1": raw["address_line_1"],
+             "address_line_2": raw["address_line_2"], "town": raw["town"], "postcode": raw["postcode"],
+             "accessibility": raw["place_accessibility"]}  # fmt: skip
+    locations = [place] if any(place.values()) else []
+    if len(problems) > found:
+        return None
+    for message, column in ServiceRules.problems(details, locations):
+        problems.append(Problem(line, column if column in IMPORT_COLUMNS else _place_column(column), message))
+    if len(problems) > found:
+        return None
+    return ImportRow(line=line, details=details, locations=locations)
+
+
+def _place_column(field_name: str | None) -> str:
+    return {"name": "place_name", "accessibility": "place_accessibility", "locations": "address_line_1"}.get(
+        field_name or "", field_name or ""
+    )
