@@ -12,6 +12,10 @@ What an app can register:
 - **resident data**: what it holds about a resident, for subject access (export) and erasure (anonymise).
 - **demo data**: what `manage.py load_demo` adds for it, after the core's partners, staff and residents.
 - a **region builder**: its part of the region-scale dataset (`manage.py build_region`, for bench/).
+- **report sections**: its part of the monthly impact report (inclusion/reports/): the figures it defines,
+  how the database computes them for a period and scope, the residents it supported, the code lists used.
+  Registered from the app's `reports.py`, which the reports app imports at start-up as the admin does
+  `admin.py` (so adding a section edits nothing but that module).
 
     # devices/apps.py
     def ready(self):
@@ -201,3 +205,47 @@ def register_region_builder(builder: RegionBuilder) -> None:
 
 def region_builders() -> list[RegionBuilder]:
     return sorted(_region_builders.values(), key=lambda builder: (builder.order, builder.name))
+
+
+# Sections of the monthly impact report (inclusion/reports/)
+
+
+@dataclass(frozen=True)
+class ReportSection:
+    """One app's part of the monthly impact report.
+
+    `metrics` are its headline figures and `tables` its breakdowns (inclusion.reports.definitions.Metric and
+    Table: each says once, in words, how it is counted; the page shows that text beside the figure).
+    `compute(ctx)` returns `{"metrics": {key: number}, "tables": {key: {code: count}}}` for ctx's period and
+    scope (inclusion.reports.definitions.ReportContext), from a few aggregate queries: never a loop over rows.
+    `supported(ctx)` gives querysets of `(resident id, date, organisation id)` rows (values_list), one per
+    kind of help given in ctx's period: the report counts each resident once across every app's rows.
+    With `ctx.detail` False (the period before, for the comparison) only `metrics` are needed.
+    `trend(ctx)` gives `{metric key: {first day of month: count}}` for its headline figures over ctx's months.
+    `code_lists` names the TextChoices its figures are grouped by; the report's header gives their versions.
+    """
+
+    key: str
+    title: str
+    compute: Callable[[Any], dict]
+    metrics: tuple = ()
+    tables: tuple = ()
+    order: int = 50
+    supported: Callable[[Any], list] | None = None
+    trend: Callable[[Any], dict] | None = None
+    code_lists: dict[str, Any] | None = None
+
+
+_report_sections: dict[str, ReportSection] = {}
+
+
+def register_report_section(section: ReportSection) -> None:
+    _report_sections[section.key] = section
+
+
+def unregister_report_section(key: str) -> None:
+    _report_sections.pop(key, None)
+
+
+def report_sections() -> list[ReportSection]:
+    return sorted(_report_sections.values(), key=lambda section: (section.order, section.key))

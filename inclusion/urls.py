@@ -31,6 +31,7 @@ urlpatterns = [
     path("directory/", include("referrals.directory.urls")),
     path("referrals/", include("referrals.urls")),
     path("openreferral/", include("referrals.directory.openreferral_urls")),
+    path("reports/", include("inclusion.reports.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(("inclusion.api.urls", "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

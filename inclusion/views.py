@@ -32,6 +32,7 @@ from .models import Consent
 from .privacy.models import AccessAction
 from .privacy.services import access_log_record
 from .privacy.sharing import resident_events_shown, resident_questions_shown
+from .reports.selectors import organisation_headlines
 from .web import actor_for, form_refuse, load_resident, paginate, posted, staff_view
 
 
@@ -44,6 +45,8 @@ def home(request):
     }
     if membership_can(request.membership, Capability.SEE_RESIDENTS):
         context["recent_notes"] = selectors.recent_notes(organisation=organisation)
+    if membership_can(request.membership, Capability.SEE_REPORTS):
+        context["headlines"] = organisation_headlines(organisation)
     return render(request, "inclusion/home.html", context)
 
 

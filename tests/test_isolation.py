@@ -6,14 +6,18 @@ A new page that is neither fails this test until someone decides which it is.
 """
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from devices.services import loan_create
 from devices.vouchers.services import voucher_issue
 from inclusion.actors import Actor
 from inclusion.messaging.models import Message
+from inclusion.reports.build import report_build
+from inclusion.reports.models import ReportSnapshot
 from inclusion.services import consent_record, note_add, resident_duplicate_check
 from referrals.services import referral_create, referral_message_add
 from referrals.webhooks import webhook_endpoint_create
@@ -49,6 +53,9 @@ LISTS = {
     "devices/export.csv": {}, "devices/export.xlsx": {}, "devices/labels/": {}, "devices/import/": {},
     "devices/vouchers/": {}, "devices/vouchers/import/": {}, "devices/vouchers/export.csv": {},
     "api/v1/devices/": {}, "api/v1/loans/": {}, "api/v1/vouchers/": {}, "api/v1/voucher-batches/": {},
+    # Reports: aggregates only (tests/reports/ checks that none lists a person).
+    "reports/": {}, "reports/download.csv": {}, "reports/download.xlsx": {}, "reports/download.pdf": {},
+    "reports/issued/": {}, "reports/issued/issue/": {},
     "directory/": {"q": "Zeb"}, "directory/ours/": {}, "directory/add/": {}, "directory/import/": {},
     "directory/import/template.csv": {},
     "openreferral/services": {}, "openreferral/services/": {"search": "Zeb"}, "api/v1/services/": {"q": "Zeb"},
@@ -64,7 +71,7 @@ POST_ONLY = {"devices/import/confirm/", "devices/vouchers/import/confirm/", "api
              "api/v1/voucher-batches/import/", "directory/import/confirm/", "referrals/bulk/"}  # fmt: skip
 # Which of A's objects fills a route's parameter, where the name alone does not say.
 PK_BY_PREFIX = {"api/v1/loans/": "loan_pk", "api/v1/vouchers/": "voucher_pk", "api/v1/voucher-batches/": "batch_pk",
-                "referrals/": "referral_pk", "api/v1/referrals/": "referral_pk",
+                "reports/issued/": "snapshot_pk", "referrals/": "referral_pk", "api/v1/referrals/": "referral_pk",
                 "referrals/residents/": "resident_pk", "api/v1/webhook-endpoints/": "endpoint_pk",
                 "api/v1/webhook-deliveries/": "delivery_pk", "messages/outbox/": "message_pk"}  # fmt: skip
 
@@ -113,12 +120,23 @@ def a_world(org_a, staff_a, actor_a):
     # A's letter to Zebedee in the outbox.
     message = Message.objects.create(natural_key="isolation", kind="digest", audience="resident", organisation=org_a,
                                      resident=resident, channel="letter", body="Zebedee, bring back ZEB-0001")  # fmt: skip
+    # A's own issued report (its figures in full: A's staff only).
+    month = timezone.localdate().replace(day=1)
+    snapshot = ReportSnapshot.objects.create(
+        organisation=org_a,
+        period_start=month,
+        period_end=month,
+        reason="Issued for the month",
+        pdf=b"%PDF",
+        xlsx=b"PK",
+        figures=report_build(start=month, end=month + timedelta(days=1), organisation=org_a, viewer=org_a),
+    )
     # A's referral of Zebedee to the third partner's course, with a message, told to A's webhook endpoint.
     endpoint, _ = webhook_endpoint_create(actor=actor_a, url="https://zeb-crm.example.org/hooks")
     referral = referral_create(actor=actor_a, resident=resident, service=ServiceFactory(organisation=third.organisation),
                                need="skills", reason="Zebedee wants to learn email")  # fmt: skip
     referral_message_add(actor=actor_a, referral=referral, body="Zebedee prefers mornings")
-    return {"pk": resident.pk, "consent_pk": consent.pk, "resident": resident, "asset_tag": device.asset_tag,
+    return {"pk": resident.pk, "snapshot_pk": snapshot.pk, "consent_pk": consent.pk, "resident": resident, "asset_tag": device.asset_tag,
             "loan_pk": loan.pk, "voucher_pk": voucher.pk, "batch_pk": voucher.batch_id,
             "referral_pk": referral.pk, "resident_pk": resident.pk, "endpoint_pk": endpoint.pk,
             "delivery_pk": endpoint.deliveries.get().pk, "message_pk": message.pk}  # fmt: skip

@@ -1,8 +1,7 @@
 """The periodic schedule, kept in the database (django-celery-beat) and written here on every migrate: one row
 per job, by name, so a change here reaches every deployment and coordinators' changes in the admin to a
-job's timing survive until the code changes that job. Exactly one beat process reads it."""
-
-import importlib
+job's timing survive until the code changes that job. Exactly one beat process reads it. Every periodic job of
+every app is listed here, and only here."""
 
 SWEEP_MINUTES = 5
 
@@ -16,25 +15,15 @@ JOBS = {
         ("crontab", "15", "0", "*"),
     ),
     "Purge expired idempotency records": ("inclusion.tasks.idempotency_records_purge", ("crontab", "30", "3", "*")),
+    # Last month's impact reports, frozen and emailed, at 06:00 UK time on the 1st (inclusion/reports/tasks.py).
+    "Monthly impact reports": ("inclusion.reports.tasks.monthly_reports", ("crontab", "0", "6", "1")),
+    # Webhook deliveries a lost task left behind (referrals/webhooks.py).
+    "Webhook deliveries due": ("referrals.tasks.webhook_deliveries_due", ("every", 1)),
 }
-# The monthly report (issue: reports) is scheduled when its task exists; until then this slot stays empty.
-MONTHLY_REPORT_TASK = "inclusion.reports.tasks.monthly_report"
-MONTHLY_REPORT_SCHEDULE = ("crontab", "0", "6", "1")  # 06:00 UK time on the 1st of each month
-
-
-def monthly_report_available() -> bool:
-    try:
-        module = importlib.import_module(MONTHLY_REPORT_TASK.rsplit(".", 1)[0])
-    except ImportError:
-        return False
-    return hasattr(module, MONTHLY_REPORT_TASK.rsplit(".", 1)[1])
 
 
 def jobs() -> dict:
-    found = dict(JOBS)
-    if monthly_report_available():
-        found["Monthly report"] = (MONTHLY_REPORT_TASK, MONTHLY_REPORT_SCHEDULE)
-    return found
+    return dict(JOBS)
 
 
 def schedule_install(**kwargs) -> list[str]:

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "inclusion",
     "inclusion.privacy",
     "inclusion.messaging",
+    "inclusion.reports",
     "devices",
     "referrals",
 ]
@@ -206,6 +207,8 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="no-reply@digital-inclusion.example")
+# Where the staff web is, for links in emails (the monthly reports' email).
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = ["gds"]
 CRISPY_TEMPLATE_PACK = "gds"
@@ -305,7 +308,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBIL
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # The schedule lives in the database (django-celery-beat), written by inclusion/messaging/schedule.py on
-# migrate; exactly one beat process runs it.
+# migrate (every job, the reports' and referrals' included, is listed there); exactly one beat process runs it.
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {}
 
@@ -365,7 +368,3 @@ WEBHOOK_BACKOFF_SECONDS = env.int("WEBHOOK_BACKOFF_SECONDS", default=30)  # doub
 # Endpoints on loopback or private addresses are refused unless this is on (tests, a local partner sandbox).
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
 WEBHOOK_CA_BUNDLE = env("WEBHOOK_CA_BUNDLE", default=None)  # None: the usual public certificate authorities
-CELERY_BEAT_SCHEDULE["referrals-webhook-deliveries-due"] = {
-    "task": "referrals.tasks.webhook_deliveries_due",
-    "schedule": 60.0,
-}

@@ -184,8 +184,8 @@ def test_the_schedule_is_in_the_database_with_one_row_per_job():
     assert tasks["Expire unissued voucher codes of expired batches"] == "devices.vouchers_expire_unissued"
     assert PeriodicTask.objects.filter(name="Reminders sweep").count() == 1
     assert PeriodicTask.objects.get(name="Reminders sweep").interval.every == schedule.SWEEP_MINUTES
-    # The reports work fills in inclusion.reports.tasks.monthly_report; until then no row points at nothing.
-    assert ("Monthly report" in tasks) == schedule.monthly_report_available()
+    assert tasks["Monthly impact reports"] == "inclusion.reports.tasks.monthly_reports"
+    assert tasks["Webhook deliveries due"] == "referrals.tasks.webhook_deliveries_due"
 
 
 def test_every_scheduled_task_is_registered_with_celery():

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
+
+
+class ReportsConfig(AppConfig):
+    name = "inclusion.reports"
+    label = "reports"
+    verbose_name = "Monthly impact reports"
+
+    def ready(self):
+        """The core's own section (reach), then each app's: every installed app's `reports.py` registers its
+        sections with inclusion/registry.py when imported here (as the admin finds `admin.py`)."""
+        from .. import registry
+        from .reach import SECTION
+
+        registry.register_report_section(SECTION)
+        autodiscover_modules("reports")
