@@ -37,6 +37,8 @@ preview_context add. Reading the file itself is inclusion.spreadsheets'; what th
 from dataclasses import dataclass, field
 from typing import Any
 
+from crispy_forms_gds.helper import FormHelper
+from django import forms
 from django.contrib import messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpResponse
@@ -45,6 +47,7 @@ from django.utils.datastructures import MultiValueDict
 
 from . import uploads
 from .errors import DomainError
+from .forms.base import GOVUKForm
 from .web import form_refuse
 
 # Posted with the upload but never kept with it: Django's CSRF token and the button's name.
@@ -97,12 +100,38 @@ class ImportRefused(DomainError):
         self.check = check
 
 
+class ImportFileForm(GOVUKForm):
+    """The upload of a spreadsheet, in the wording every import uses: subclass it with the import's max_bytes
+    (and any fields the import needs besides the file). Its page writes its own markup for the file input."""
+
+    max_bytes: int = 5 * 1024 * 1024
+
+    file = forms.FileField(
+        label="Upload a file",
+        error_messages={"required": "Select a CSV or Excel file", "empty": "The selected file is empty",
+                        "invalid": "Select a CSV or Excel file"},
+    )  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        size = f"{self.max_bytes // 2**20} MB"
+        self.fields["file"].help_text = f"A CSV or Excel (.xlsx) file, smaller than {size}, with a heading row"
+        self.helper = FormHelper()  # the page writes its own markup; the helper lets the error summary show
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.max_bytes:
+            raise forms.ValidationError(f"The selected file must be smaller than {self.max_bytes // 2**20} MB")
+        return upload
+
+
 class Importer:
     """One kind of import. Subclass it, set the attributes and write check, confirm and done; see the module's
     docstring for the whole flow."""
 
     purpose: str  # names the flow in the upload cache ("devices:import"): a token kept for one is not found by another
-    form_class: type  # a form with a `file` field; its other fields are kept with the upload and checked again
+    form_class: type  # a form with a `file` field (ImportFileForm); its other fields are kept with the upload and
+    # checked again
     upload_template: str
     preview_template: str
     upload_url: str  # URL name of the upload page, where a confirmation whose upload has gone is sent

@@ -1,17 +1,18 @@
-"""Reading and checking a services import (CSV or Excel .xlsx): every bad row, with its line and reason.
+"""Reading and checking a services import (CSV or Excel .xlsx): every bad row, with its line and reason. The page
+flow around it (upload, preview, confirm) is inclusion/imports.py's, set up in referrals/directory/views.py.
 
 service_import_check() only reads: it turns a file into the services it would add (one place per row, for
 those that run in person), or the list of problems that stop it. It applies the same rules as adding one
 service on its form (referrals/directory/services.py's checks). The write is services.service_import, which
 runs the check again inside its transaction, so a file is imported whole or not at all. The file itself is
-read by inclusion.spreadsheets, as the devices import reads its own (the shared flow comes later).
+read by inclusion.spreadsheets.
 """
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from inclusion.errors import DomainError
+from inclusion.imports import ImportCheck, ImportRefused, Problem
 from inclusion.models import Organisation
 from inclusion.spreadsheets import SpreadsheetError, heading_key, spreadsheet_open
 from inclusion.uploads import upload_name
@@ -54,44 +55,50 @@ def time_of_day(text: str) -> time | None:
 
 
 @dataclass(frozen=True)
-class Problem:
-    """Why a file, a column or a row cannot be imported. line is None for the whole file."""
-
-    line: int | None
-    column: str
-    message: str
-
-
-@dataclass(frozen=True)
 class ImportRow:
     line: int
     details: dict  # Service field → value, as services.service_create takes them
     locations: list  # [location details], none for an online service
 
 
-@dataclass
-class ImportCheck:
-    filename: str
-    rows: list[ImportRow] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    file_error: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return not self.file_error and not self.problems and bool(self.rows)
-
-
-class ServiceImportRefused(DomainError):
+class ServiceImportRefused(ImportRefused):
     """The file has problems, so nothing was imported. `check` lists them all."""
 
-    def __init__(self, check: ImportCheck):
-        if check.file_error:
-            message = check.file_error
-        else:
-            count = len(check.problems)
-            message = f"{check.filename} has {count} problem{'s' if count != 1 else ''}, so nothing was imported."
-        super().__init__(message, field="file", code="import_refused")
-        self.check = check
+
+# What the import page says to put in each column, and the template's example row.
+COLUMN_GUIDE = [
+    ("name", "Required. What residents and partners call it"),
+    ("description", "Required. What happens and who it suits"),
+    ("kind", "Required. Digital skills course, Device lending point, Data and connectivity hub or One-to-one digital help"),
+    ("skill_areas", "Any of Foundation skills, Communicating, Handling information and content, Transacting, "
+                    "Problem solving, Being safe and legal online, separated by ;"),
+    ("level", "All levels (if blank), Beginners, Improvers or Confident users"),
+    ("delivery", "In person (if blank), Online or In person and online (blended)"),
+    ("days", "Days it runs, separated by ;, like Tue; Thu"),
+    ("opens_at, closes_at", "Times, like 10am or 14:30"),
+    ("schedule_description", "Anything else about when it runs"),
+    ("capacity", "Places per course or session, a whole number"),
+    ("free", "yes (if blank) or no; if no, say what it costs in cost_description"),
+    ("eligibility, minimum_age, maximum_age", "Who can use it, and ages in whole years"),
+    ("languages", "Separated by ;, like English; Punjabi"),
+    ("accessibility", "Step-free access, hearing loop..."),
+    ("contact_name, contact_email, contact_phone, url", "A team or role and a shared mailbox, not a person's own"),
+    ("referrals_open", "yes (if blank) or no"),
+    ("active_from, active_until", "First and last days, like 2027-04-14 or 14/04/2027"),
+    ("place_name, address_line_1, address_line_2, town, postcode, place_accessibility",
+     "Where it runs: needed for in-person and blended services. One place per row; add more on the service's page"),
+]  # fmt: skip
+TEMPLATE_EXAMPLE = {"name": "Get online: computer basics", "description": "Email, video calls and staying safe online",
+                    "kind": "Digital skills course", "skill_areas": "Communicating; Being safe and legal online",
+                    "level": "Beginners", "delivery": "In person", "days": "Tue; Thu", "opens_at": "10am",
+                    "closes_at": "12pm", "capacity": "8", "free": "yes", "languages": "English; Punjabi",
+                    "referrals_open": "yes", "place_name": "Central Library", "address_line_1": "Snow Hill",
+                    "town": "Wolverhampton", "postcode": "WV1 3AX"}  # fmt: skip
+
+
+def template_rows() -> list[list[str]]:
+    """The template file's rows: every column's heading, then an example service."""
+    return [list(IMPORT_COLUMNS), [TEMPLATE_EXAMPLE.get(column, "") for column in IMPORT_COLUMNS]]
 
 
 def _lookup(choices) -> dict[str, str]:
