@@ -133,3 +133,29 @@ def test_upload_preview_confirm_and_only_coordinators(org_a):
     assert "Fix the problems in the file" in bad.content.decode() and 'name="token"' not in bad.content.decode()
     empty = coordinator.post("/directory/import/", {"file": SimpleUploadedFile("x.pdf", b"%PDF-1.4 nothing")})
     assert "There is a problem" in empty.content.decode()
+
+
+def test_a_name_taken_between_preview_and_confirm_imports_nothing_and_says_why(org_a, actor_a):
+    coordinator = _client(MembershipFactory(organisation=org_a, role=choices.Role.COORDINATOR))
+    preview = coordinator.post("/directory/import/", {"file": SimpleUploadedFile("services.csv", csv_bytes(GOOD))})
+    token = re.search(r'name="token" value="([^"]+)"', preview.content.decode()).group(1)
+    services.service_create(actor=actor_a, name="Tablet lending", description="Added meanwhile", kind="lending_point",
+                            delivery="online")  # fmt: skip
+
+    refused = coordinator.post("/directory/import/confirm/", {"token": token})
+    text = refused.content.decode()
+    assert refused.status_code == 200 and "Fix the problems in the file" in text
+    assert "something had changed since" in text and "Correct the 1 row below" in text
+    assert "Your organisation already has a service called Tablet lending" in text
+    assert list(Service.objects.values_list("name", flat=True)) == ["Tablet lending"]
+    assert AuditEvent.objects.filter(action="service.create").count() == 1
+
+
+def test_a_file_over_the_size_limit_is_refused_on_the_upload_page(org_a):
+    from referrals.directory import imports
+
+    coordinator = _client(MembershipFactory(organisation=org_a, role=choices.Role.COORDINATOR))
+    big = csv_bytes(GOOD) + b"\n" * imports.MAX_BYTES
+    page = coordinator.post("/directory/import/", {"file": SimpleUploadedFile("big.csv", big)})
+    assert "The selected file must be smaller than 2 MB" in page.content.decode()
+    assert "Upload a file" in page.content.decode() and not Service.objects.exists()
