@@ -31,9 +31,13 @@ How an app plugs in: subclass Importer (one instance per kind of import) and poi
 
 The templates get: `form`, `check` (an ImportCheck: filename, rows, problems, ok, bad_rows), `token` (on a preview),
 `rechecked` (True when the problems were found on confirming) and what the importer's upload_context and
-preview_context add. Reading the file itself is inclusion.spreadsheets'; what the columns mean is the importer's.
+preview_context add; `templates/includes/import_problems.html` lists a check's problems and
+`templates/includes/import_file_input.html` is the file input. Reading the file itself is inclusion.spreadsheets';
+what the columns mean is the importer's, read with the helpers below: columns_find (where each heading is),
+row_values (a row's text under each), choice_lookup and choice_names (a choice as people write it).
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +52,7 @@ from django.utils.datastructures import MultiValueDict
 from . import uploads
 from .errors import DomainError
 from .forms.base import GOVUKForm
+from .spreadsheets import heading_key
 from .web import form_refuse
 
 # Posted with the upload but never kept with it: Django's CSRF token and the button's name.
@@ -85,6 +90,71 @@ class ImportCheck:
     def problems_sentence(self) -> str:
         count = len(self.problems)
         return f"{self.filename} has {count} problem{'s' if count != 1 else ''}: nothing has been imported"
+
+
+@dataclass
+class Columns:
+    """Where each known column of a sheet is (heading key → position), and the positions with a blank heading."""
+
+    positions: dict[str, int]
+    unnamed: list[int]
+
+
+def columns_find(line: int, headings: list[str], *, known: Sequence[str], required: dict[str, str],
+                 problems: list[Problem]) -> Columns:  # fmt: skip
+    """Where each of the `known` columns is in the heading row (`line`), in any order and any capitals. Unknown and
+    repeated headings are reported once each, and each `required` column that is missing with its message."""
+    columns = Columns(positions={}, unnamed=[])
+    for position, heading in enumerate(headings):
+        key = heading_key(heading)
+        if not key:
+            columns.unnamed.append(position)  # fine if empty; row_values reports values under it
+        elif key not in known:
+            problems.append(Problem(line, heading.strip(), f"Unknown column “{heading.strip()}”. The columns are: "
+                                                           f"{', '.join(known)}"))  # fmt: skip
+        elif key in columns.positions:
+            problems.append(Problem(line, key, f"There are two {key} columns"))
+        else:
+            columns.positions[key] = position
+    for column, message in required.items():
+        if column not in columns.positions:
+            problems.append(Problem(line, column, message))
+    return columns
+
+
+def row_values(line: int, cells: list[str], columns: Columns, *, names: Sequence[str],
+               problems: list[Problem]) -> dict[str, str]:  # fmt: skip
+    """A row's text under each of `names` ("" where the file has no such column), trimmed. A NUL character (which
+    PostgreSQL cannot store) and a value under a blank heading are reported."""
+    values = {}
+    for column in names:
+        position = columns.positions.get(column)
+        raw = cells[position] if position is not None and position < len(cells) else ""
+        if "\x00" in raw:
+            problems.append(Problem(line, column, "Contains a NUL character (an invisible control character): "
+                                                  "delete the cell's contents and type them again"))  # fmt: skip
+            raw = raw.replace("\x00", "")
+        values[column] = raw.strip()
+    for position in columns.unnamed:
+        if position < len(cells) and cells[position].strip():
+            problems.append(Problem(line, "", f"Column {position + 1} has a value but no heading"))
+    return values
+
+
+def choice_lookup(choices) -> dict[str, str]:
+    """Every way a person might write a choice, lower case → its value: 'laptop', 'Laptop', 'as new', 'as_new',
+    'As new', 'Fair: marks or wear', 'fair'."""
+    lookup = {}
+    for value, label in choices.choices:
+        for spelling in (value, value.replace("_", " "), str(label), str(label).split(":")[0]):
+            lookup[spelling.strip().lower()] = value
+    return lookup
+
+
+def choice_names(choices) -> str:
+    """'Laptop, Chromebook ... or Other': a choice's labels in a sentence, without their explanations."""
+    labels = [str(label).split(":")[0] for label in choices.labels]
+    return ", ".join(labels[:-1]) + " or " + labels[-1]
 
 
 class ImportRefused(DomainError):

@@ -12,9 +12,17 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from inclusion.imports import ImportCheck, ImportRefused, Problem
+from inclusion.imports import (
+    ImportCheck,
+    ImportRefused,
+    Problem,
+    choice_lookup,
+    choice_names,
+    columns_find,
+    row_values,
+)
 from inclusion.models import Organisation
-from inclusion.spreadsheets import SpreadsheetError, heading_key, spreadsheet_open
+from inclusion.spreadsheets import SpreadsheetError, spreadsheet_open
 from inclusion.uploads import upload_name
 
 from .models import Delivery, ServiceKind, ServiceLevel, SkillArea, Weekday
@@ -101,24 +109,10 @@ def template_rows() -> list[list[str]]:
     return [list(IMPORT_COLUMNS), [TEMPLATE_EXAMPLE.get(column, "") for column in IMPORT_COLUMNS]]
 
 
-def _lookup(choices) -> dict[str, str]:
-    """Every way a person might write a choice: 'skills_course', 'skills course', 'Digital skills course'."""
-    found = {}
-    for value, label in choices.choices:
-        for spelling in (value, value.replace("_", " "), str(label), str(label).split(":")[0]):
-            found[spelling.strip().lower()] = value
-    return found
-
-
-LOOKUPS = {"kind": _lookup(ServiceKind), "level": _lookup(ServiceLevel), "delivery": _lookup(Delivery),
-           "skill_areas": _lookup(SkillArea)}  # fmt: skip
-DAYS = {**_lookup(Weekday), **{str(label)[:3].lower(): value for value, label in Weekday.choices},
+LOOKUPS = {"kind": choice_lookup(ServiceKind), "level": choice_lookup(ServiceLevel),
+           "delivery": choice_lookup(Delivery), "skill_areas": choice_lookup(SkillArea)}  # fmt: skip
+DAYS = {**choice_lookup(Weekday), **{str(label)[:3].lower(): value for value, label in Weekday.choices},
         "tues": "TU", "weds": "WE", "thur": "TH", "thurs": "TH"}  # fmt: skip
-
-
-def _names(choices) -> str:
-    labels = [str(label).split(":")[0] for label in choices.labels]
-    return ", ".join(labels[:-1]) + " or " + labels[-1]
 
 
 def _date(text: str) -> date | None:
@@ -143,7 +137,9 @@ def service_import_check(*, organisation: Organisation, filename: str, content: 
         with spreadsheet_open(filename=check.filename, content=content, known_columns=IMPORT_COLUMNS,
                               row_name="services", max_bytes=MAX_BYTES, max_rows=MAX_ROWS,
                               max_columns=MAX_COLUMNS) as sheet:  # fmt: skip
-            positions = _columns(sheet.heading_line, sheet.headings, check.problems)
+            columns = columns_find(sheet.heading_line, sheet.headings, known=IMPORT_COLUMNS, problems=check.problems,
+                                   required={column: f"There is no {column} column: every service needs one"
+                                             for column in REQUIRED})  # fmt: skip
             rows = list(sheet.rows)
     except SpreadsheetError as error:
         check.file_error = str(error)
@@ -154,15 +150,7 @@ def service_import_check(*, organisation: Organisation, filename: str, content: 
     taken = {name.casefold() for name in ServiceRules.names_in_use(organisation)}
     first_line: dict[str, int] = {}
     for line, cells in rows:
-        raw = {}
-        for column in IMPORT_COLUMNS:
-            position = positions.get(column)
-            value = cells[position] if position is not None and position < len(cells) else ""
-            if "\x00" in value:
-                check.problems.append(Problem(line, column, "Contains a NUL character (an invisible control "
-                                                            "character): type the cell again"))  # fmt: skip
-                value = value.replace("\x00", "")
-            raw[column] = value.strip()
+        raw = row_values(line, cells, columns, names=IMPORT_COLUMNS, problems=check.problems)
         row = _row(line, raw, check.problems)
         if row is None:
             continue
@@ -178,25 +166,6 @@ def service_import_check(*, organisation: Organisation, filename: str, content: 
         key=lambda p: (p.line or 0, IMPORT_COLUMNS.index(p.column) if p.column in IMPORT_COLUMNS else -1)
     )
     return check
-
-
-def _columns(line: int, headings: list[str], problems: list[Problem]) -> dict[str, int]:
-    positions = {}
-    for position, heading in enumerate(headings):
-        key = heading_key(heading)
-        if not key:
-            continue
-        if key not in IMPORT_COLUMNS:
-            problems.append(Problem(line, heading.strip(), f"Unknown column “{heading.strip()}”. The columns are: "
-                                                           f"{', '.join(IMPORT_COLUMNS)}"))  # fmt: skip
-        elif key in positions:
-            problems.append(Problem(line, key, f"There are two {key} columns"))
-        else:
-            positions[key] = position
-    for column in REQUIRED:
-        if column not in positions:
-            problems.append(Problem(line, column, f"There is no {column} column: every service needs one"))
-    return positions
 
 
 def _row(line: int, raw: dict, problems: list[Problem]) -> ImportRow | None:
@@ -219,8 +188,8 @@ def _row(line: int, raw: dict, problems: list[Problem]) -> ImportRow | None:
             details[column] = LOOKUPS[column][given.lower()]
         else:
             choices = {"kind": ServiceKind, "level": ServiceLevel, "delivery": Delivery}[column]
-            problems.append(Problem(line, column, f"“{given}” is not a {column} we know: use {_names(choices)}"))
-    for column, lookup, what in (("skill_areas", LOOKUPS["skill_areas"], _names(SkillArea)),
+            problems.append(Problem(line, column, f"“{given}” is not a {column} we know: use {choice_names(choices)}"))
+    for column, lookup, what in (("skill_areas", LOOKUPS["skill_areas"], choice_names(SkillArea)),
                                  ("days", DAYS, "Monday to Sunday (Mon, Tue... or MO, TU...)")):  # fmt: skip
         values = []
         for part in filter(None, (p.strip() for p in raw[column].split(SEPARATOR))):

@@ -159,3 +159,13 @@ def test_a_file_over_the_size_limit_is_refused_on_the_upload_page(org_a):
     page = coordinator.post("/directory/import/", {"file": SimpleUploadedFile("big.csv", big)})
     assert "The selected file must be smaller than 2 MB" in page.content.decode()
     assert "Upload a file" in page.content.decode() and not Service.objects.exists()
+
+
+def test_a_value_under_no_heading_and_a_nul_character_are_named_too(org_a):
+    rows = [
+        ["name", "description", "kind", "delivery", ""],
+        ["Get\x00 online", "Email", "skills course", "online", "x"],
+    ]
+    check = service_import_check(organisation=org_a, filename="odd.csv", content=csv_bytes(rows))
+    assert [(p.line, p.column) for p in check.problems] == [(2, ""), (2, "name")]
+    assert check.problems[0].message == "Column 5 has a value but no heading" and not check.ok
