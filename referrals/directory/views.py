@@ -241,7 +241,7 @@ class ServiceImporter(Importer):
         return redirect("directory:service-list-own")
 
     def upload_context(self, request):
-        return {"columns": imports.COLUMN_GUIDE}
+        return {"columns": imports.COLUMN_GUIDE, "required_columns": imports.REQUIRED}
 
     def preview_context(self, request, form, check):
         kinds, deliveries, days = dict(ServiceKind.choices), dict(Delivery.choices), dict(Weekday.choices)

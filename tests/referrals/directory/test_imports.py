@@ -117,6 +117,9 @@ def test_upload_preview_confirm_and_only_coordinators(org_a):
     frontline = _client(MembershipFactory(organisation=org_a, role=choices.Role.FRONTLINE))
     assert frontline.get("/directory/import/").status_code == 403
     assert coordinator.get("/directory/import/template.csv").content.decode().startswith("name,description,kind")
+    upload = coordinator.get("/directory/import/").content.decode()
+    assert "Only <strong>name</strong>, <strong>description</strong> and <strong>kind</strong> are required" in upload
+    assert '<th scope="row" class="govuk-table__header">skill_areas</th>' in upload and 'type="file"' in upload
 
     preview = coordinator.post("/directory/import/", {"file": SimpleUploadedFile("services.csv", csv_bytes(GOOD))})
     text = preview.content.decode()
