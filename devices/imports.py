@@ -15,11 +15,10 @@ from inclusion.imports import (  # noqa: F401  (Problem: this module's word too)
     ImportRefused,
     Problem,
     choice_lookup,
-    columns_find,
     row_values,
+    sheet_read,
 )
 from inclusion.models import Organisation
-from inclusion.spreadsheets import SpreadsheetError, spreadsheet_open
 from inclusion.uploads import upload_name
 
 from .models import (
@@ -77,25 +76,11 @@ def device_import_check(*, organisation: Organisation, filename: str, content: b
     stock. Reads the database once, for asset tags already in use in that stock (tags are unique per
     organisation: another's are no bar, and never mentioned)."""
     check = DeviceImportCheck(filename=upload_name(filename))
-    try:
-        with spreadsheet_open(
-            filename=check.filename,
-            content=content,
-            known_columns=IMPORT_COLUMNS,
-            row_name="devices",
-            max_bytes=MAX_BYTES,
-            max_rows=MAX_ROWS,
-            max_columns=MAX_COLUMNS,
-        ) as sheet:
-            layout = columns_find(sheet.heading_line, sheet.headings, known=IMPORT_COLUMNS, problems=check.problems,
-                                  required={"kind": NO_KIND_COLUMN})  # fmt: skip
-            rows = list(sheet.rows)
-    except SpreadsheetError as error:
-        check.file_error = str(error)
+    read = sheet_read(check, content, known=IMPORT_COLUMNS, required={"kind": NO_KIND_COLUMN}, row_name="devices",
+                      max_bytes=MAX_BYTES, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS)  # fmt: skip
+    if read is None:
         return check
-    if not rows:
-        check.file_error = "The selected file has a heading row but no devices under it"
-        return check
+    layout, rows = read
 
     lookups = {"kind": choice_lookup(DeviceKind), "source": choice_lookup(DeviceSource),
                "condition": choice_lookup(Condition)}  # fmt: skip

@@ -33,7 +33,8 @@ The templates get: `form`, `check` (an ImportCheck: filename, rows, problems, ok
 `rechecked` (True when the problems were found on confirming) and what the importer's upload_context and
 preview_context add; `templates/includes/import_problems.html` lists a check's problems and
 `templates/includes/import_file_input.html` is the file input. Reading the file itself is inclusion.spreadsheets';
-what the columns mean is the importer's, read with the helpers below: columns_find (where each heading is),
+what the columns mean is the importer's, read with the helpers below: sheet_read (the heading row and the rows, or
+why the file cannot be read), columns_find (where each heading is),
 row_values (a row's text under each), choice_lookup and choice_names (a choice as people write it).
 """
 
@@ -52,7 +53,7 @@ from django.utils.datastructures import MultiValueDict
 from . import uploads
 from .errors import DomainError
 from .forms.base import GOVUKForm
-from .spreadsheets import heading_key
+from .spreadsheets import SpreadsheetError, heading_key, spreadsheet_open
 from .web import form_refuse
 
 # Posted with the upload but never kept with it: Django's CSRF token and the button's name.
@@ -120,6 +121,26 @@ def columns_find(line: int, headings: list[str], *, known: Sequence[str], requir
         if column not in columns.positions:
             problems.append(Problem(line, column, message))
     return columns
+
+
+def sheet_read(check: ImportCheck, content: bytes, *, known: Sequence[str], required: dict[str, str], row_name: str,
+               max_bytes: int, max_rows: int, max_columns: int) -> tuple[Columns, list] | None:  # fmt: skip
+    """The columns (columns_find, their problems added to check) and the rows [(line, cells)] of a CSV or .xlsx
+    upload called check.filename, or None with check.file_error saying why it cannot be read (not a spreadsheet,
+    too large, no rows: inclusion.spreadsheets)."""
+    try:
+        with spreadsheet_open(filename=check.filename, content=content, known_columns=known, row_name=row_name,
+                              max_bytes=max_bytes, max_rows=max_rows, max_columns=max_columns) as sheet:  # fmt: skip
+            columns = columns_find(sheet.heading_line, sheet.headings, known=known, required=required,
+                                   problems=check.problems)  # fmt: skip
+            rows = list(sheet.rows)
+    except SpreadsheetError as error:
+        check.file_error = str(error)
+        return None
+    if not rows:
+        check.file_error = f"The selected file has a heading row but no {row_name} under it"
+        return None
+    return columns, rows
 
 
 def row_values(line: int, cells: list[str], columns: Columns, *, names: Sequence[str],

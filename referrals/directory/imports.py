@@ -18,11 +18,10 @@ from inclusion.imports import (
     Problem,
     choice_lookup,
     choice_names,
-    columns_find,
     row_values,
+    sheet_read,
 )
 from inclusion.models import Organisation
-from inclusion.spreadsheets import SpreadsheetError, spreadsheet_open
 from inclusion.uploads import upload_name
 
 from .models import Delivery, ServiceKind, ServiceLevel, SkillArea, Weekday
@@ -34,6 +33,7 @@ SERVICE_COLUMNS = ("name", "description", "kind", "skill_areas", "level", "deliv
 PLACE_COLUMNS = ("place_name", "address_line_1", "address_line_2", "town", "postcode", "place_accessibility")
 IMPORT_COLUMNS = SERVICE_COLUMNS + PLACE_COLUMNS
 REQUIRED = ("name", "description", "kind")
+MISSING_COLUMN = {column: f"There is no {column} column: every service needs one" for column in REQUIRED}
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 1000
 MAX_COLUMNS = 100
@@ -133,20 +133,11 @@ def service_import_check(*, organisation: Organisation, filename: str, content: 
     from .services import ServiceRules
 
     check = ImportCheck(filename=upload_name(filename))
-    try:
-        with spreadsheet_open(filename=check.filename, content=content, known_columns=IMPORT_COLUMNS,
-                              row_name="services", max_bytes=MAX_BYTES, max_rows=MAX_ROWS,
-                              max_columns=MAX_COLUMNS) as sheet:  # fmt: skip
-            columns = columns_find(sheet.heading_line, sheet.headings, known=IMPORT_COLUMNS, problems=check.problems,
-                                   required={column: f"There is no {column} column: every service needs one"
-                                             for column in REQUIRED})  # fmt: skip
-            rows = list(sheet.rows)
-    except SpreadsheetError as error:
-        check.file_error = str(error)
+    read = sheet_read(check, content, known=IMPORT_COLUMNS, required=MISSING_COLUMN, row_name="services",
+                      max_bytes=MAX_BYTES, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS)  # fmt: skip
+    if read is None:
         return check
-    if not rows:
-        check.file_error = "The selected file has a heading row but no services under it"
-        return check
+    columns, rows = read
     taken = {name.casefold() for name in ServiceRules.names_in_use(organisation)}
     first_line: dict[str, int] = {}
     for line, cells in rows:

@@ -27,6 +27,7 @@ from inclusion.imports import (
     import_confirm,
     import_upload,
     row_values,
+    sheet_read,
 )
 
 from ..factories import MembershipFactory
@@ -267,3 +268,17 @@ def test_a_choice_is_read_as_people_write_it_and_named_in_a_sentence():
     assert lookup["as_new"] == lookup["as new"] == "as_new" and "As new" not in lookup  # lower case only
     assert lookup["fair"] == lookup["fair: marks or wear"] == "fair" and "Fair" not in lookup
     assert choice_names(Fit) == "As new, Fair or Poor"
+
+
+def test_a_sheet_is_read_with_its_columns_or_the_file_error_says_why():
+    limits = {"known": ("code", "name"), "required": {"code": "No code column"}, "row_name": "codes",
+              "max_bytes": 1024, "max_rows": 10, "max_columns": 5}  # fmt: skip
+    check = ImportCheck(filename="codes.csv")
+    columns, rows = sheet_read(check, b"Name,colour\nAda,red\n", **limits)
+    assert columns.positions == {"name": 0} and rows == [(2, ["Ada", "red"])]
+    assert [p.message for p in check.problems][1] == "No code column" and not check.file_error
+    empty = ImportCheck(filename="codes.csv")
+    assert sheet_read(empty, b"code,name\n", **limits) is None
+    assert empty.file_error == "The selected file has a heading row but no codes under it"
+    unreadable = ImportCheck(filename="codes.pdf")
+    assert sheet_read(unreadable, b"%PDF-1.4", **limits) is None and unreadable.file_error
