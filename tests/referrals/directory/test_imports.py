@@ -148,7 +148,8 @@ def test_a_name_taken_between_preview_and_confirm_imports_nothing_and_says_why(o
     refused = coordinator.post("/directory/import/confirm/", {"token": token})
     text = refused.content.decode()
     assert refused.status_code == 200 and "Fix the problems in the file" in text
-    assert "something had changed since" in text and "Correct the 1 row below" in text
+    assert "something had changed since: your organisation now has a service with one of its names." in text
+    assert "Correct the 1 row below" in text and "Upload a corrected file" in text
     assert "Your organisation already has a service called Tablet lending" in text
     assert list(Service.objects.values_list("name", flat=True)) == ["Tablet lending"]
     assert AuditEvent.objects.filter(action="service.create").count() == 1
