@@ -8,9 +8,8 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from openpyxl import Workbook
 
-from inclusion import choices
+from inclusion import choices, spreadsheets
 from inclusion.models import AuditEvent
 from referrals.directory import services
 from referrals.directory.imports import ServiceImportRefused, service_import_check
@@ -41,12 +40,8 @@ def csv_bytes(rows) -> bytes:
 
 
 def xlsx_bytes(rows) -> bytes:
-    book = Workbook()
-    for row in rows:
-        book.active.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    """The rows as an Excel workbook, as our own exports write one (a bold, frozen heading row)."""
+    return spreadsheets.xlsx_bytes([spreadsheets.OutputSheet(title="Services", headings=rows[0], rows=rows[1:])])
 
 
 def test_a_good_file_is_read_whole(org_a):
