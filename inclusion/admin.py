@@ -9,6 +9,37 @@ from simple_history.admin import SimpleHistoryAdmin
 from .models import AuditEvent, CaseEvent, Consent, Membership, Organisation, OrganisationAPIKey, Resident, User
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows changed only through the services, so every change is checked by their rules and recorded. Apps'
+    admins use it (devices, vouchers, referrals, the service directory)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown with their parent, never changed here (see ReadOnlyAdmin)."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
