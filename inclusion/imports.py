@@ -31,8 +31,9 @@ How an app plugs in: subclass Importer (one instance per kind of import) and poi
 
 The templates get: `form`, `check` (an ImportCheck: filename, rows, problems, ok, bad_rows), `token` (on a preview),
 `rechecked` (True when the problems were found on confirming) and what the importer's upload_context and
-preview_context add; `templates/includes/import_problems.html` lists a check's problems and
-`templates/includes/import_file_input.html` is the file input. Reading the file itself is inclusion.spreadsheets';
+preview_context add. The pages share includes: `templates/includes/import_file_input.html` (the form's file input),
+`import_columns.html` (the column guide: `columns` and `required_columns`) and `import_problems.html` (the problems
+page, told `changed_meanwhile` and `upload_url`). Reading the file itself is inclusion.spreadsheets';
 what the columns mean is the importer's, read with the helpers below: sheet_read (the heading row and the rows, or
 why the file cannot be read), columns_find (where each heading is),
 row_values (a row's text under each), choice_lookup and choice_names (a choice as people write it).
