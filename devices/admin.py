@@ -3,20 +3,9 @@ API, so they are recorded), the loan policies; the vouchers' admin is devices/vo
 
 from django.contrib import admin
 
+from inclusion.admin import ReadOnlyAdmin
+
 from .models import Device, DeviceEvent, Loan, LoanPolicy
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows changed only through the services, so every change is recorded."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Device)

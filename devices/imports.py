@@ -9,9 +9,16 @@ transaction, so a file is imported whole or not at all. The file itself is read 
 import re
 from dataclasses import dataclass, field
 
-from inclusion.imports import ImportCheck, ImportRefused, Problem  # noqa: F401  (Problem: this module's word too)
+from inclusion.imports import (  # noqa: F401  (Problem: this module's word too)
+    Columns,
+    ImportCheck,
+    ImportRefused,
+    Problem,
+    choice_lookup,
+    row_values,
+    sheet_read,
+)
 from inclusion.models import Organisation
-from inclusion.spreadsheets import SpreadsheetError, heading_key, spreadsheet_open
 from inclusion.uploads import upload_name
 
 from .models import (
@@ -36,6 +43,7 @@ MAX_ROWS = 5000
 MAX_COLUMNS = 100  # a sheet claiming thousands of columns is read no further than this
 # Tags appear in URLs (/devices/<tag>/label/) and on printed labels: no slashes or punctuation.
 TAG_PATTERN = re.compile(ASSET_TAG_PATTERN)
+NO_KIND_COLUMN = "There is no kind column: every device needs a kind, such as Laptop"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -68,27 +76,14 @@ def device_import_check(*, organisation: Organisation, filename: str, content: b
     stock. Reads the database once, for asset tags already in use in that stock (tags are unique per
     organisation: another's are no bar, and never mentioned)."""
     check = DeviceImportCheck(filename=upload_name(filename))
-    try:
-        with spreadsheet_open(
-            filename=check.filename,
-            content=content,
-            known_columns=IMPORT_COLUMNS,
-            row_name="devices",
-            max_bytes=MAX_BYTES,
-            max_rows=MAX_ROWS,
-            max_columns=MAX_COLUMNS,
-        ) as sheet:
-            layout = _columns(sheet.heading_line, sheet.headings, check.problems)
-            rows = list(sheet.rows)
-    except SpreadsheetError as error:
-        check.file_error = str(error)
+    read = sheet_read(check, content, known=IMPORT_COLUMNS, required={"kind": NO_KIND_COLUMN}, row_name="devices",
+                      max_bytes=MAX_BYTES, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS)  # fmt: skip
+    if read is None:
         return check
-    if not rows:
-        check.file_error = "The selected file has a heading row but no devices under it"
-        return check
+    layout, rows = read
 
-    lookups = {"kind": _choice_lookup(DeviceKind), "source": _choice_lookup(DeviceSource),
-               "condition": _choice_lookup(Condition)}  # fmt: skip
+    lookups = {"kind": choice_lookup(DeviceKind), "source": choice_lookup(DeviceSource),
+               "condition": choice_lookup(Condition)}  # fmt: skip
     first_line_of_tag: dict[str, int] = {}
     for line, cells in rows:
         values = _check_row(line, cells, layout, lookups, check.problems)
@@ -121,41 +116,6 @@ def _column_order(column: str) -> int:
     return IMPORT_COLUMNS.index(column) if column in IMPORT_COLUMNS else -1
 
 
-@dataclass
-class _Layout:
-    positions: dict[str, int]  # known column → its position in a row
-    unnamed: list[int]  # positions with a blank heading
-
-
-def _columns(line: int, header: list[str], problems: list[Problem]) -> _Layout:
-    """Where each known column is; unknown and repeated headings are reported once each."""
-    layout = _Layout(positions={}, unnamed=[])
-    for position, heading in enumerate(header):
-        key = heading_key(heading)
-        if not key:
-            layout.unnamed.append(position)  # fine if empty; _check_row reports values under it
-        elif key not in IMPORT_COLUMNS:
-            problems.append(Problem(line, heading.strip(), f"Unknown column “{heading.strip()}”. The columns are: "
-                                                           f"{', '.join(IMPORT_COLUMNS)}"))  # fmt: skip
-        elif key in layout.positions:
-            problems.append(Problem(line, key, f"There are two {key} columns"))
-        else:
-            layout.positions[key] = position
-    if "kind" not in layout.positions:
-        problems.append(Problem(line, "kind", "There is no kind column: every device needs a kind, such as Laptop"))
-    return layout
-
-
-def _choice_lookup(choices) -> dict[str, str]:
-    """Every way a person might write a choice, lower case → its value: 'laptop', 'Laptop', 'as new',
-    'as_new', 'As new', 'Fair: marks or wear', 'fair'."""
-    lookup = {}
-    for value, label in choices.choices:
-        for spelling in (value, value.replace("_", " "), label, label.split(":")[0]):
-            lookup[spelling.strip().lower()] = value
-    return lookup
-
-
 def _accessory_key(name: str) -> str:
     return re.sub(r"[\s\-]+", "_", name.strip().lower())
 
@@ -163,19 +123,8 @@ def _accessory_key(name: str) -> str:
 ACCESSORY_NAMES = ", ".join(name.replace("_", " ") for name in ACCESSORIES)
 
 
-def _check_row(line: int, cells: list[str], layout: _Layout, lookups: dict, problems: list[Problem]) -> dict:
-    values = {}
-    for column in IMPORT_COLUMNS:
-        position = layout.positions.get(column)
-        raw = cells[position] if position is not None and position < len(cells) else ""
-        if "\x00" in raw:
-            problems.append(Problem(line, column, "Contains a NUL character (an invisible control character): "
-                                                  "delete the cell's contents and type them again"))  # fmt: skip
-            raw = raw.replace("\x00", "")
-        values[column] = raw.strip()
-    for position in layout.unnamed:
-        if position < len(cells) and cells[position].strip():
-            problems.append(Problem(line, "", f"Column {position + 1} has a value but no heading"))
+def _check_row(line: int, cells: list[str], layout: Columns, lookups: dict, problems: list[Problem]) -> dict:
+    values = row_values(line, cells, layout, names=IMPORT_COLUMNS, problems=problems)
 
     tag = values["asset_tag"] = asset_tag_normalise(values["asset_tag"])
     if tag and not TAG_PATTERN.fullmatch(tag):

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.db.models.functions import Upper
 from django.utils import timezone
 
+from inclusion.imports import choice_names
 from inclusion.models import Organisation, OrganisationAPIKey, Resident, User
 
 from .history import HistoryEvent
@@ -164,12 +165,6 @@ class Device(models.Model):
     @property
     def description(self):
         return " ".join(part for part in (self.make, self.model) if part) or self.get_kind_display()
-
-
-def choice_names(choices) -> str:
-    """'Laptop, Chromebook ... or Other': a choice's labels in a sentence, without their explanations."""
-    labels = [label.split(":")[0] for label in choices.labels]
-    return ", ".join(labels[:-1]) + " or " + labels[-1]
 
 
 ACCESSORY_SEPARATOR = ";"  # between accessories in one spreadsheet cell

@@ -3,10 +3,44 @@ of residents and their timeline (changes go through the staff web so they are re
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import models
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import AuditEvent, CaseEvent, Consent, Membership, Organisation, OrganisationAPIKey, Resident, User
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows changed only through the services, so every change is checked by their rules and recorded. Apps'
+    admins use it (devices, vouchers, referrals, the service directory)."""
+
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # Django 6's default, shown read-only
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown with their parent, never changed here (see ReadOnlyAdmin)."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class MembershipInline(admin.TabularInline):

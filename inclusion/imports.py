@@ -31,12 +31,20 @@ How an app plugs in: subclass Importer (one instance per kind of import) and poi
 
 The templates get: `form`, `check` (an ImportCheck: filename, rows, problems, ok, bad_rows), `token` (on a preview),
 `rechecked` (True when the problems were found on confirming) and what the importer's upload_context and
-preview_context add. Reading the file itself is inclusion.spreadsheets'; what the columns mean is the importer's.
+preview_context add. The pages share includes: `templates/includes/import_file_input.html` (the form's file input),
+`import_columns.html` (the column guide: `columns` and `required_columns`) and `import_problems.html` (the problems
+page, told `changed_meanwhile` and `upload_url`). Reading the file itself is inclusion.spreadsheets';
+what the columns mean is the importer's, read with the helpers below: sheet_read (the heading row and the rows, or
+why the file cannot be read), columns_find (where each heading is),
+row_values (a row's text under each), choice_lookup and choice_names (a choice as people write it).
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from crispy_forms_gds.helper import FormHelper
+from django import forms
 from django.contrib import messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpResponse
@@ -45,6 +53,8 @@ from django.utils.datastructures import MultiValueDict
 
 from . import uploads
 from .errors import DomainError
+from .forms.base import GOVUKForm
+from .spreadsheets import SpreadsheetError, heading_key, spreadsheet_open
 from .web import form_refuse
 
 # Posted with the upload but never kept with it: Django's CSRF token and the button's name.
@@ -84,6 +94,91 @@ class ImportCheck:
         return f"{self.filename} has {count} problem{'s' if count != 1 else ''}: nothing has been imported"
 
 
+@dataclass
+class Columns:
+    """Where each known column of a sheet is (heading key → position), and the positions with a blank heading."""
+
+    positions: dict[str, int]
+    unnamed: list[int]
+
+
+def columns_find(line: int, headings: list[str], *, known: Sequence[str], required: dict[str, str],
+                 problems: list[Problem]) -> Columns:  # fmt: skip
+    """Where each of the `known` columns is in the heading row (`line`), in any order and any capitals. Unknown and
+    repeated headings are reported once each, and each `required` column that is missing with its message."""
+    columns = Columns(positions={}, unnamed=[])
+    for position, heading in enumerate(headings):
+        key = heading_key(heading)
+        if not key:
+            columns.unnamed.append(position)  # fine if empty; row_values reports values under it
+        elif key not in known:
+            problems.append(Problem(line, heading.strip(), f"Unknown column “{heading.strip()}”. The columns are: "
+                                                           f"{', '.join(known)}"))  # fmt: skip
+        elif key in columns.positions:
+            problems.append(Problem(line, key, f"There are two {key} columns"))
+        else:
+            columns.positions[key] = position
+    for column, message in required.items():
+        if column not in columns.positions:
+            problems.append(Problem(line, column, message))
+    return columns
+
+
+def sheet_read(check: ImportCheck, content: bytes, *, known: Sequence[str], required: dict[str, str], row_name: str,
+               max_bytes: int, max_rows: int, max_columns: int) -> tuple[Columns, list] | None:  # fmt: skip
+    """The columns (columns_find, their problems added to check) and the rows [(line, cells)] of a CSV or .xlsx
+    upload called check.filename, or None with check.file_error saying why it cannot be read (not a spreadsheet,
+    too large, no rows: inclusion.spreadsheets)."""
+    try:
+        with spreadsheet_open(filename=check.filename, content=content, known_columns=known, row_name=row_name,
+                              max_bytes=max_bytes, max_rows=max_rows, max_columns=max_columns) as sheet:  # fmt: skip
+            columns = columns_find(sheet.heading_line, sheet.headings, known=known, required=required,
+                                   problems=check.problems)  # fmt: skip
+            rows = list(sheet.rows)
+    except SpreadsheetError as error:
+        check.file_error = str(error)
+        return None
+    if not rows:
+        check.file_error = f"The selected file has a heading row but no {row_name} under it"
+        return None
+    return columns, rows
+
+
+def row_values(line: int, cells: list[str], columns: Columns, *, names: Sequence[str],
+               problems: list[Problem]) -> dict[str, str]:  # fmt: skip
+    """A row's text under each of `names` ("" where the file has no such column), trimmed. A NUL character (which
+    PostgreSQL cannot store) and a value under a blank heading are reported."""
+    values = {}
+    for column in names:
+        position = columns.positions.get(column)
+        raw = cells[position] if position is not None and position < len(cells) else ""
+        if "\x00" in raw:
+            problems.append(Problem(line, column, "Contains a NUL character (an invisible control character): "
+                                                  "delete the cell's contents and type them again"))  # fmt: skip
+            raw = raw.replace("\x00", "")
+        values[column] = raw.strip()
+    for position in columns.unnamed:
+        if position < len(cells) and cells[position].strip():
+            problems.append(Problem(line, "", f"Column {position + 1} has a value but no heading"))
+    return values
+
+
+def choice_lookup(choices) -> dict[str, str]:
+    """Every way a person might write a choice, lower case → its value: 'laptop', 'Laptop', 'as new', 'as_new',
+    'As new', 'Fair: marks or wear', 'fair'."""
+    lookup = {}
+    for value, label in choices.choices:
+        for spelling in (value, value.replace("_", " "), str(label), str(label).split(":")[0]):
+            lookup[spelling.strip().lower()] = value
+    return lookup
+
+
+def choice_names(choices) -> str:
+    """'Laptop, Chromebook ... or Other': a choice's labels in a sentence, without their explanations."""
+    labels = [str(label).split(":")[0] for label in choices.labels]
+    return ", ".join(labels[:-1]) + " or " + labels[-1]
+
+
 class ImportRefused(DomainError):
     """Raised by an importer's confirm (or the service it calls) when the file has problems after all, so nothing
     was imported; `check` lists them all."""
@@ -97,12 +192,38 @@ class ImportRefused(DomainError):
         self.check = check
 
 
+class ImportFileForm(GOVUKForm):
+    """The upload of a spreadsheet, in the wording every import uses: subclass it with the import's max_bytes
+    (and any fields the import needs besides the file). Its page writes its own markup for the file input."""
+
+    max_bytes: int = 5 * 1024 * 1024
+
+    file = forms.FileField(
+        label="Upload a file",
+        error_messages={"required": "Select a CSV or Excel file", "empty": "The selected file is empty",
+                        "invalid": "Select a CSV or Excel file"},
+    )  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        size = f"{self.max_bytes // 2**20} MB"
+        self.fields["file"].help_text = f"A CSV or Excel (.xlsx) file, smaller than {size}, with a heading row"
+        self.helper = FormHelper()  # the page writes its own markup; the helper lets the error summary show
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.max_bytes:
+            raise forms.ValidationError(f"The selected file must be smaller than {self.max_bytes // 2**20} MB")
+        return upload
+
+
 class Importer:
     """One kind of import. Subclass it, set the attributes and write check, confirm and done; see the module's
     docstring for the whole flow."""
 
     purpose: str  # names the flow in the upload cache ("devices:import"): a token kept for one is not found by another
-    form_class: type  # a form with a `file` field; its other fields are kept with the upload and checked again
+    form_class: type  # a form with a `file` field (ImportFileForm); its other fields are kept with the upload and
+    # checked again
     upload_template: str
     preview_template: str
     upload_url: str  # URL name of the upload page, where a confirmation whose upload has gone is sent

@@ -55,7 +55,7 @@ class DeviceImporter(Importer):
         return redirect(_after_import_url())
 
     def upload_context(self, request):
-        return {"columns": imports.column_guide()}
+        return {"columns": imports.column_guide(), "required_columns": ["kind"]}
 
     def preview_context(self, request, form, check):
         kinds, conditions = dict(DeviceKind.choices), dict(Condition.choices)

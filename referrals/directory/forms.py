@@ -8,8 +8,9 @@ from crispy_forms_gds.layout import Field, Fieldset, Layout, Size, Submit
 from django import forms
 
 from inclusion.forms.base import DateField, GOVUKForm, choices_without_blank, whole_number
+from inclusion.imports import ImportFileForm
 
-from .imports import time_of_day
+from .imports import MAX_BYTES, time_of_day
 from .models import Delivery, ServiceKind, ServiceLevel, ServiceStatus, SkillArea, Weekday
 from .selectors import place_district
 from .services import SETTABLE_STATUSES
@@ -280,3 +281,9 @@ class ServiceAddForm(ServiceForm):
             for name in ("name", "address_line_1", "town", "postcode")
         }
         return [place] if place["address_line_1"] else []
+
+
+class ServiceImportForm(ImportFileForm):
+    """The services import's upload (the flow is inclusion/imports.py's)."""
+
+    max_bytes = MAX_BYTES

@@ -1,19 +1,27 @@
-"""Reading and checking a services import (CSV or Excel .xlsx): every bad row, with its line and reason.
+"""Reading and checking a services import (CSV or Excel .xlsx): every bad row, with its line and reason. The page
+flow around it (upload, preview, confirm) is inclusion/imports.py's, set up in referrals/directory/views.py.
 
 service_import_check() only reads: it turns a file into the services it would add (one place per row, for
 those that run in person), or the list of problems that stop it. It applies the same rules as adding one
 service on its form (referrals/directory/services.py's checks). The write is services.service_import, which
 runs the check again inside its transaction, so a file is imported whole or not at all. The file itself is
-read by inclusion.spreadsheets, as the devices import reads its own (the shared flow comes later).
+read by inclusion.spreadsheets.
 """
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from inclusion.errors import DomainError
+from inclusion.imports import (
+    ImportCheck,
+    ImportRefused,
+    Problem,
+    choice_lookup,
+    choice_names,
+    row_values,
+    sheet_read,
+)
 from inclusion.models import Organisation
-from inclusion.spreadsheets import SpreadsheetError, heading_key, spreadsheet_open
 from inclusion.uploads import upload_name
 
 from .models import Delivery, ServiceKind, ServiceLevel, SkillArea, Weekday
@@ -25,6 +33,7 @@ SERVICE_COLUMNS = ("name", "description", "kind", "skill_areas", "level", "deliv
 PLACE_COLUMNS = ("place_name", "address_line_1", "address_line_2", "town", "postcode", "place_accessibility")
 IMPORT_COLUMNS = SERVICE_COLUMNS + PLACE_COLUMNS
 REQUIRED = ("name", "description", "kind")
+MISSING_COLUMN = {column: f"There is no {column} column: every service needs one" for column in REQUIRED}
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 1000
 MAX_COLUMNS = 100
@@ -54,64 +63,56 @@ def time_of_day(text: str) -> time | None:
 
 
 @dataclass(frozen=True)
-class Problem:
-    """Why a file, a column or a row cannot be imported. line is None for the whole file."""
-
-    line: int | None
-    column: str
-    message: str
-
-
-@dataclass(frozen=True)
 class ImportRow:
     line: int
     details: dict  # Service field → value, as services.service_create takes them
     locations: list  # [location details], none for an online service
 
 
-@dataclass
-class ImportCheck:
-    filename: str
-    rows: list[ImportRow] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    file_error: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return not self.file_error and not self.problems and bool(self.rows)
-
-
-class ServiceImportRefused(DomainError):
+class ServiceImportRefused(ImportRefused):
     """The file has problems, so nothing was imported. `check` lists them all."""
 
-    def __init__(self, check: ImportCheck):
-        if check.file_error:
-            message = check.file_error
-        else:
-            count = len(check.problems)
-            message = f"{check.filename} has {count} problem{'s' if count != 1 else ''}, so nothing was imported."
-        super().__init__(message, field="file", code="import_refused")
-        self.check = check
+
+# What the import page says to put in each column, and the template's example row.
+COLUMN_GUIDE = [
+    ("name", "Required. What residents and partners call it"),
+    ("description", "Required. What happens and who it suits"),
+    ("kind", "Required. Digital skills course, Device lending point, Data and connectivity hub or One-to-one digital help"),
+    ("skill_areas", "Any of Foundation skills, Communicating, Handling information and content, Transacting, "
+                    "Problem solving, Being safe and legal online, separated by ;"),
+    ("level", "All levels (if blank), Beginners, Improvers or Confident users"),
+    ("delivery", "In person (if blank), Online or In person and online (blended)"),
+    ("days", "Days it runs, separated by ;, like Tue; Thu"),
+    ("opens_at, closes_at", "Times, like 10am or 14:30"),
+    ("schedule_description", "Anything else about when it runs"),
+    ("capacity", "Places per course or session, a whole number"),
+    ("free", "yes (if blank) or no; if no, say what it costs in cost_description"),
+    ("eligibility, minimum_age, maximum_age", "Who can use it, and ages in whole years"),
+    ("languages", "Separated by ;, like English; Punjabi"),
+    ("accessibility", "Step-free access, hearing loop..."),
+    ("contact_name, contact_email, contact_phone, url", "A team or role and a shared mailbox, not a person's own"),
+    ("referrals_open", "yes (if blank) or no"),
+    ("active_from, active_until", "First and last days, like 2027-04-14 or 14/04/2027"),
+    ("place_name, address_line_1, address_line_2, town, postcode, place_accessibility",
+     "Where it runs: needed for in-person and blended services. One place per row; add more on the service's page"),
+]  # fmt: skip
+TEMPLATE_EXAMPLE = {"name": "Get online: computer basics", "description": "Email, video calls and staying safe online",
+                    "kind": "Digital skills course", "skill_areas": "Communicating; Being safe and legal online",
+                    "level": "Beginners", "delivery": "In person", "days": "Tue; Thu", "opens_at": "10am",
+                    "closes_at": "12pm", "capacity": "8", "free": "yes", "languages": "English; Punjabi",
+                    "referrals_open": "yes", "place_name": "Central Library", "address_line_1": "Snow Hill",
+                    "town": "Wolverhampton", "postcode": "WV1 3AX"}  # fmt: skip
 
 
-def _lookup(choices) -> dict[str, str]:
-    """Every way a person might write a choice: 'skills_course', 'skills course', 'Digital skills course'."""
-    found = {}
-    for value, label in choices.choices:
-        for spelling in (value, value.replace("_", " "), str(label), str(label).split(":")[0]):
-            found[spelling.strip().lower()] = value
-    return found
+def template_rows() -> list[list[str]]:
+    """The template file's rows: every column's heading, then an example service."""
+    return [list(IMPORT_COLUMNS), [TEMPLATE_EXAMPLE.get(column, "") for column in IMPORT_COLUMNS]]
 
 
-LOOKUPS = {"kind": _lookup(ServiceKind), "level": _lookup(ServiceLevel), "delivery": _lookup(Delivery),
-           "skill_areas": _lookup(SkillArea)}  # fmt: skip
-DAYS = {**_lookup(Weekday), **{str(label)[:3].lower(): value for value, label in Weekday.choices},
+LOOKUPS = {"kind": choice_lookup(ServiceKind), "level": choice_lookup(ServiceLevel),
+           "delivery": choice_lookup(Delivery), "skill_areas": choice_lookup(SkillArea)}  # fmt: skip
+DAYS = {**choice_lookup(Weekday), **{str(label)[:3].lower(): value for value, label in Weekday.choices},
         "tues": "TU", "weds": "WE", "thur": "TH", "thurs": "TH"}  # fmt: skip
-
-
-def _names(choices) -> str:
-    labels = [str(label).split(":")[0] for label in choices.labels]
-    return ", ".join(labels[:-1]) + " or " + labels[-1]
 
 
 def _date(text: str) -> date | None:
@@ -132,30 +133,15 @@ def service_import_check(*, organisation: Organisation, filename: str, content: 
     from .services import ServiceRules
 
     check = ImportCheck(filename=upload_name(filename))
-    try:
-        with spreadsheet_open(filename=check.filename, content=content, known_columns=IMPORT_COLUMNS,
-                              row_name="services", max_bytes=MAX_BYTES, max_rows=MAX_ROWS,
-                              max_columns=MAX_COLUMNS) as sheet:  # fmt: skip
-            positions = _columns(sheet.heading_line, sheet.headings, check.problems)
-            rows = list(sheet.rows)
-    except SpreadsheetError as error:
-        check.file_error = str(error)
+    read = sheet_read(check, content, known=IMPORT_COLUMNS, required=MISSING_COLUMN, row_name="services",
+                      max_bytes=MAX_BYTES, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS)  # fmt: skip
+    if read is None:
         return check
-    if not rows:
-        check.file_error = "The selected file has a heading row but no services under it"
-        return check
+    columns, rows = read
     taken = {name.casefold() for name in ServiceRules.names_in_use(organisation)}
     first_line: dict[str, int] = {}
     for line, cells in rows:
-        raw = {}
-        for column in IMPORT_COLUMNS:
-            position = positions.get(column)
-            value = cells[position] if position is not None and position < len(cells) else ""
-            if "\x00" in value:
-                check.problems.append(Problem(line, column, "Contains a NUL character (an invisible control "
-                                                            "character): type the cell again"))  # fmt: skip
-                value = value.replace("\x00", "")
-            raw[column] = value.strip()
+        raw = row_values(line, cells, columns, names=IMPORT_COLUMNS, problems=check.problems)
         row = _row(line, raw, check.problems)
         if row is None:
             continue
@@ -171,25 +157,6 @@ def service_import_check(*, organisation: Organisation, filename: str, content: 
         key=lambda p: (p.line or 0, IMPORT_COLUMNS.index(p.column) if p.column in IMPORT_COLUMNS else -1)
     )
     return check
-
-
-def _columns(line: int, headings: list[str], problems: list[Problem]) -> dict[str, int]:
-    positions = {}
-    for position, heading in enumerate(headings):
-        key = heading_key(heading)
-        if not key:
-            continue
-        if key not in IMPORT_COLUMNS:
-            problems.append(Problem(line, heading.strip(), f"Unknown column “{heading.strip()}”. The columns are: "
-                                                           f"{', '.join(IMPORT_COLUMNS)}"))  # fmt: skip
-        elif key in positions:
-            problems.append(Problem(line, key, f"There are two {key} columns"))
-        else:
-            positions[key] = position
-    for column in REQUIRED:
-        if column not in positions:
-            problems.append(Problem(line, column, f"There is no {column} column: every service needs one"))
-    return positions
 
 
 def _row(line: int, raw: dict, problems: list[Problem]) -> ImportRow | None:
@@ -212,8 +179,8 @@ def _row(line: int, raw: dict, problems: list[Problem]) -> ImportRow | None:
             details[column] = LOOKUPS[column][given.lower()]
         else:
             choices = {"kind": ServiceKind, "level": ServiceLevel, "delivery": Delivery}[column]
-            problems.append(Problem(line, column, f"“{given}” is not a {column} we know: use {_names(choices)}"))
-    for column, lookup, what in (("skill_areas", LOOKUPS["skill_areas"], _names(SkillArea)),
+            problems.append(Problem(line, column, f"“{given}” is not a {column} we know: use {choice_names(choices)}"))
+    for column, lookup, what in (("skill_areas", LOOKUPS["skill_areas"], choice_names(SkillArea)),
                                  ("days", DAYS, "Monday to Sunday (Mon, Tue... or MO, TU...)")):  # fmt: skip
         values = []
         for part in filter(None, (p.strip() for p in raw[column].split(SEPARATOR))):

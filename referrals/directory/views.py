@@ -7,21 +7,18 @@ is scoped to the membership's organisation: another organisation's service is 40
 
 import csv
 
-from crispy_forms_gds.helper import FormHelper
-from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from inclusion import uploads
 from inclusion.access import Capability, membership_can
 from inclusion.errors import DomainError
-from inclusion.forms.base import GOVUKForm
+from inclusion.imports import Importer, import_confirm, import_upload
 from inclusion.web import actor_for, form_refuse, paginate, posted, staff_view
 
 from . import imports, selectors, services
-from .forms import DirectorySearchForm, LocationForm, ServiceAddForm, ServiceForm
+from .forms import DirectorySearchForm, LocationForm, ServiceAddForm, ServiceForm, ServiceImportForm
 from .models import Delivery, ServiceKind, SkillArea, Weekday
 
 ADD_FORM_ALIASES = {"postcode": "location_postcode", "address_line_1": "location_address_line_1",
@@ -216,89 +213,59 @@ def location_remove(request, service, location):
                   {"service": service, "location": location, "error": error})  # fmt: skip
 
 
-# Import from a spreadsheet: upload, preview every row or every problem, confirm (as the devices import does).
+# Import from a spreadsheet: the upload → preview → confirm flow of inclusion/imports.py
 
-UPLOAD_PURPOSE = "directory:import"
-PREVIEW_ROWS = 500
-
-
-class ServiceImportForm(GOVUKForm):
-    file = forms.FileField(
-        label="Upload a file",
-        help_text=f"A CSV or Excel (.xlsx) file, smaller than {imports.MAX_BYTES // 2**20} MB, with a heading row",
-        error_messages={"required": "Select a CSV or Excel file", "empty": "The selected file is empty",
-                        "invalid": "Select a CSV or Excel file"},
-    )  # fmt: skip
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()  # the page writes its own markup; the helper lets the error summary show
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > imports.MAX_BYTES:
-            raise forms.ValidationError(f"The selected file must be smaller than {imports.MAX_BYTES // 2**20} MB")
-        return upload
+PREVIEW_ROWS = 500  # rows listed on the preview page; all of them are imported
 
 
-COLUMN_GUIDE = [
-    ("name", "Required. What residents and partners call it"),
-    ("description", "Required. What happens and who it suits"),
-    ("kind", "Required. Digital skills course, Device lending point, Data and connectivity hub or One-to-one digital help"),
-    ("skill_areas", "Any of Foundation skills, Communicating, Handling information and content, Transacting, "
-                    "Problem solving, Being safe and legal online, separated by ;"),
-    ("level", "All levels (if blank), Beginners, Improvers or Confident users"),
-    ("delivery", "In person (if blank), Online or In person and online (blended)"),
-    ("days", "Days it runs, separated by ;, like Tue; Thu"),
-    ("opens_at, closes_at", "Times, like 10am or 14:30"),
-    ("schedule_description", "Anything else about when it runs"),
-    ("capacity", "Places per course or session, a whole number"),
-    ("free", "yes (if blank) or no; if no, say what it costs in cost_description"),
-    ("eligibility, minimum_age, maximum_age", "Who can use it, and ages in whole years"),
-    ("languages", "Separated by ;, like English; Punjabi"),
-    ("accessibility", "Step-free access, hearing loop..."),
-    ("contact_name, contact_email, contact_phone, url", "A team or role and a shared mailbox, not a person's own"),
-    ("referrals_open", "yes (if blank) or no"),
-    ("active_from, active_until", "First and last days, like 2027-04-14 or 14/04/2027"),
-    ("place_name, address_line_1, address_line_2, town, postcode, place_accessibility",
-     "Where it runs: needed for in-person and blended services. One place per row; add more on the service's page"),
-]  # fmt: skip
+class ServiceImporter(Importer):
+    """A services import: imports.service_import_check reads and checks the file, services.service_import adds
+    it (checking it again with the organisation locked)."""
+
+    purpose = "directory:import"
+    form_class = ServiceImportForm
+    upload_template = "referrals/directory/import.html"
+    preview_template = "referrals/directory/import_preview.html"
+    upload_url = "directory:service-import"
+
+    def check(self, request, form, *, filename, content):
+        return imports.service_import_check(organisation=request.membership.organisation, filename=filename,
+                                            content=content)  # fmt: skip
+
+    def confirm(self, request, form, *, filename, content):
+        return services.service_import(actor=actor_for(request), filename=filename, content=content)
+
+    def done(self, request, result, *, filename):
+        count = len(result)
+        messages.success(request, f"{count} service{'s' if count != 1 else ''} imported from {filename}.")
+        return redirect("directory:service-list-own")
+
+    def upload_context(self, request):
+        return {"columns": imports.COLUMN_GUIDE, "required_columns": imports.REQUIRED}
+
+    def preview_context(self, request, form, check):
+        kinds, deliveries, days = dict(ServiceKind.choices), dict(Delivery.choices), dict(Weekday.choices)
+        rows = [{"line": row.line, "name": row.details["name"], "kind": kinds.get(row.details["kind"], ""),
+                 "delivery": deliveries.get(row.details["delivery"], ""),
+                 "place": ", ".join(f"{p['address_line_1']}, {p['postcode'].upper()}" for p in row.locations),
+                 "days": ", ".join(str(days[d]) for d in row.details["days"])}
+                for row in check.rows[:PREVIEW_ROWS]]  # fmt: skip
+        return {"rows": rows, "more_rows": max(0, len(check.rows) - PREVIEW_ROWS),
+                "organisation": request.membership.organisation}  # fmt: skip
+
+
+SERVICE_IMPORTER = ServiceImporter()
 
 
 @staff_view(Capability.MANAGE_REFERRALS)
 def service_import(request):
-    form = ServiceImportForm(request.POST if request.method == "POST" else None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        content = upload.read()
-        check = imports.service_import_check(organisation=request.membership.organisation, filename=upload.name,
-                                             content=content)  # fmt: skip
-        if check.file_error:
-            form.add_error("file", check.file_error)
-        else:
-            token = ""
-            if check.ok:
-                token = uploads.upload_keep(purpose=UPLOAD_PURPOSE, membership=request.membership,
-                                            filename=check.filename, content=content)  # fmt: skip
-            return _import_preview(request, check, token=token)
-    return render(request, "referrals/directory/import.html", {"form": form, "columns": COLUMN_GUIDE})
+    return import_upload(request, SERVICE_IMPORTER)
 
 
 @require_POST
 @staff_view(Capability.MANAGE_REFERRALS)
 def service_import_confirm(request):
-    upload = uploads.upload_claim(purpose=UPLOAD_PURPOSE, membership=request.membership,
-                                  token=request.POST.get("token", ""))  # fmt: skip
-    if upload is None:
-        messages.error(request, uploads.EXPIRED)
-        return redirect("directory:service-import")
-    try:
-        made = services.service_import(actor=actor_for(request), filename=upload.filename, content=upload.content)
-    except imports.ServiceImportRefused as refused:
-        return _import_preview(request, refused.check, token="", rechecked=True)
-    count = len(made)
-    messages.success(request, f"{count} service{'s' if count != 1 else ''} imported from {upload.filename}.")
-    return redirect("directory:service-list-own")
+    return import_confirm(request, SERVICE_IMPORTER)
 
 
 @staff_view(Capability.MANAGE_REFERRALS)
@@ -306,27 +273,5 @@ def service_import_template(request):
     """A CSV with every column and one example row, to fill in."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="services-template.csv"'
-    writer = csv.writer(response)
-    writer.writerow(imports.IMPORT_COLUMNS)
-    example = {"name": "Get online: computer basics", "description": "Email, video calls and staying safe online",
-               "kind": "Digital skills course", "skill_areas": "Communicating; Being safe and legal online",
-               "level": "Beginners", "delivery": "In person", "days": "Tue; Thu", "opens_at": "10am",
-               "closes_at": "12pm", "capacity": "8", "free": "yes", "languages": "English; Punjabi",
-               "referrals_open": "yes", "place_name": "Central Library", "address_line_1": "Snow Hill",
-               "town": "Wolverhampton", "postcode": "WV1 3AX"}  # fmt: skip
-    writer.writerow([example.get(column, "") for column in imports.IMPORT_COLUMNS])
+    csv.writer(response).writerows(imports.template_rows())
     return response
-
-
-def _import_preview(request, check, *, token: str, rechecked: bool = False):
-    kinds, deliveries = dict(ServiceKind.choices), dict(Delivery.choices)
-    rows = [{"line": row.line, "name": row.details["name"], "kind": kinds.get(row.details["kind"], ""),
-             "delivery": deliveries.get(row.details["delivery"], ""),
-             "place": ", ".join(f"{p['address_line_1']}, {p['postcode'].upper()}" for p in row.locations),
-             "days": ", ".join(str(dict(Weekday.choices)[d]) for d in row.details["days"])}
-            for row in check.rows[:PREVIEW_ROWS]]  # fmt: skip
-    bad_lines = {problem.line for problem in check.problems if problem.line is not None}
-    return render(request, "referrals/directory/import_preview.html", {
-        "check": check, "token": token, "rows": rows, "rechecked": rechecked, "bad_rows": len(bad_lines),
-        "more_rows": max(0, len(check.rows) - PREVIEW_ROWS), "organisation": request.membership.organisation,
-    })  # fmt: skip

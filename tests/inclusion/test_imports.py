@@ -10,12 +10,25 @@ from django.contrib.messages import get_messages
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.contrib.sessions.backends.cache import SessionStore
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import models
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.test import RequestFactory
 
 from inclusion.errors import DomainError
-from inclusion.imports import ImportCheck, Importer, ImportRefused, Problem, import_confirm, import_upload
+from inclusion.imports import (
+    ImportCheck,
+    Importer,
+    ImportRefused,
+    Problem,
+    choice_lookup,
+    choice_names,
+    columns_find,
+    import_confirm,
+    import_upload,
+    row_values,
+    sheet_read,
+)
 
 from ..factories import MembershipFactory
 
@@ -213,3 +226,59 @@ def test_redirect_is_what_a_done_usually_returns(membership):
     importer = Redirecting()
     token = token_of(upload(importer, membership, "apple"))
     assert import_confirm(_request(membership, {"token": token}), importer).url == "/words/done/"
+
+
+# The helpers every importer reads its columns with
+
+
+def test_columns_are_found_in_any_order_and_capitals_and_every_odd_heading_is_named():
+    problems = []
+    columns = columns_find(1, ["Colour", " NAME ", "", "code", "Name", "Price"], known=("code", "name", "size"),
+                           required={"size": "There is no size column", "code": "never said"},
+                           problems=problems)  # fmt: skip
+    assert columns.positions == {"name": 1, "code": 3} and columns.unnamed == [2]
+    assert problems == [
+        Problem(1, "Colour", "Unknown column “Colour”. The columns are: code, name, size"),
+        Problem(1, "name", "There are two name columns"),
+        Problem(1, "Price", "Unknown column “Price”. The columns are: code, name, size"),
+        Problem(1, "size", "There is no size column"),
+    ]
+
+
+def test_a_rows_values_are_trimmed_and_a_nul_or_a_value_without_a_heading_is_a_problem():
+    problems = []
+    columns = columns_find(1, ["code", "", "name"], known=("code", "name", "size"), required={}, problems=problems)
+    assert row_values(2, [" A-1 ", "", "x"], columns, names=("code", "name", "size"), problems=problems) == {
+        "code": "A-1", "name": "x", "size": ""}  # fmt: skip
+    assert problems == []
+    values = row_values(3, ["A\x002", "stray", " "], columns, names=("code", "name"), problems=problems)
+    assert values == {"code": "A2", "name": ""}
+    assert [(p.line, p.column) for p in problems] == [(3, "code"), (3, "")]
+    assert problems[0].message.startswith("Contains a NUL character")
+    assert problems[1].message == "Column 2 has a value but no heading"
+
+
+def test_a_choice_is_read_as_people_write_it_and_named_in_a_sentence():
+    class Fit(models.TextChoices):
+        AS_NEW = "as_new", "As new"
+        FAIR = "fair", "Fair: marks or wear"
+        POOR = "poor", "Poor"
+
+    lookup = choice_lookup(Fit)
+    assert lookup["as_new"] == lookup["as new"] == "as_new" and "As new" not in lookup  # lower case only
+    assert lookup["fair"] == lookup["fair: marks or wear"] == "fair" and "Fair" not in lookup
+    assert choice_names(Fit) == "As new, Fair or Poor"
+
+
+def test_a_sheet_is_read_with_its_columns_or_the_file_error_says_why():
+    limits = {"known": ("code", "name"), "required": {"code": "No code column"}, "row_name": "codes",
+              "max_bytes": 1024, "max_rows": 10, "max_columns": 5}  # fmt: skip
+    check = ImportCheck(filename="codes.csv")
+    columns, rows = sheet_read(check, b"Name,colour\nAda,red\n", **limits)
+    assert columns.positions == {"name": 0} and rows == [(2, ["Ada", "red"])]
+    assert [p.message for p in check.problems][1] == "No code column" and not check.file_error
+    empty = ImportCheck(filename="codes.csv")
+    assert sheet_read(empty, b"code,name\n", **limits) is None
+    assert empty.file_error == "The selected file has a heading row but no codes under it"
+    unreadable = ImportCheck(filename="codes.pdf")
+    assert sheet_read(unreadable, b"%PDF-1.4", **limits) is None and unreadable.file_error

@@ -8,9 +8,8 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from openpyxl import Workbook
 
-from inclusion import choices
+from inclusion import choices, spreadsheets
 from inclusion.models import AuditEvent
 from referrals.directory import services
 from referrals.directory.imports import ServiceImportRefused, service_import_check
@@ -41,12 +40,8 @@ def csv_bytes(rows) -> bytes:
 
 
 def xlsx_bytes(rows) -> bytes:
-    book = Workbook()
-    for row in rows:
-        book.active.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    """The rows as an Excel workbook, as our own exports write one (a bold, frozen heading row)."""
+    return spreadsheets.xlsx_bytes([spreadsheets.OutputSheet(title="Services", headings=rows[0], rows=rows[1:])])
 
 
 def test_a_good_file_is_read_whole(org_a):
@@ -117,6 +112,9 @@ def test_upload_preview_confirm_and_only_coordinators(org_a):
     frontline = _client(MembershipFactory(organisation=org_a, role=choices.Role.FRONTLINE))
     assert frontline.get("/directory/import/").status_code == 403
     assert coordinator.get("/directory/import/template.csv").content.decode().startswith("name,description,kind")
+    upload = coordinator.get("/directory/import/").content.decode()
+    assert "Only <strong>name</strong>, <strong>description</strong> and <strong>kind</strong> are required" in upload
+    assert '<th scope="row" class="govuk-table__header">skill_areas</th>' in upload and 'type="file"' in upload
 
     preview = coordinator.post("/directory/import/", {"file": SimpleUploadedFile("services.csv", csv_bytes(GOOD))})
     text = preview.content.decode()
@@ -133,3 +131,40 @@ def test_upload_preview_confirm_and_only_coordinators(org_a):
     assert "Fix the problems in the file" in bad.content.decode() and 'name="token"' not in bad.content.decode()
     empty = coordinator.post("/directory/import/", {"file": SimpleUploadedFile("x.pdf", b"%PDF-1.4 nothing")})
     assert "There is a problem" in empty.content.decode()
+
+
+def test_a_name_taken_between_preview_and_confirm_imports_nothing_and_says_why(org_a, actor_a):
+    coordinator = _client(MembershipFactory(organisation=org_a, role=choices.Role.COORDINATOR))
+    preview = coordinator.post("/directory/import/", {"file": SimpleUploadedFile("services.csv", csv_bytes(GOOD))})
+    token = re.search(r'name="token" value="([^"]+)"', preview.content.decode()).group(1)
+    services.service_create(actor=actor_a, name="Tablet lending", description="Added meanwhile", kind="lending_point",
+                            delivery="online")  # fmt: skip
+
+    refused = coordinator.post("/directory/import/confirm/", {"token": token})
+    text = refused.content.decode()
+    assert refused.status_code == 200 and "Fix the problems in the file" in text
+    assert "something had changed since: your organisation now has a service with one of its names." in text
+    assert "Correct the 1 row below" in text and "Upload a corrected file" in text
+    assert "Your organisation already has a service called Tablet lending" in text
+    assert list(Service.objects.values_list("name", flat=True)) == ["Tablet lending"]
+    assert AuditEvent.objects.filter(action="service.create").count() == 1
+
+
+def test_a_file_over_the_size_limit_is_refused_on_the_upload_page(org_a):
+    from referrals.directory import imports
+
+    coordinator = _client(MembershipFactory(organisation=org_a, role=choices.Role.COORDINATOR))
+    big = csv_bytes(GOOD) + b"\n" * imports.MAX_BYTES
+    page = coordinator.post("/directory/import/", {"file": SimpleUploadedFile("big.csv", big)})
+    assert "The selected file must be smaller than 2 MB" in page.content.decode()
+    assert "Upload a file" in page.content.decode() and not Service.objects.exists()
+
+
+def test_a_value_under_no_heading_and_a_nul_character_are_named_too(org_a):
+    rows = [
+        ["name", "description", "kind", "delivery", ""],
+        ["Get\x00 online", "Email", "skills course", "online", "x"],
+    ]
+    check = service_import_check(organisation=org_a, filename="odd.csv", content=csv_bytes(rows))
+    assert [(p.line, p.column) for p in check.problems] == [(2, ""), (2, "name")]
+    assert check.problems[0].message == "Column 5 has a value but no heading" and not check.ok
