@@ -4,6 +4,7 @@ Rules that change these rows live in devices/services.py; the allowed status mov
 TRANSITIONS table.
 """
 
+import hashlib
 from dataclasses import dataclass
 
 from django.contrib.postgres.fields import ArrayField
@@ -273,6 +274,36 @@ class LoanPolicy(models.Model):
         return f"Loan policy of {self.organisation}"
 
 
+class LoanAgreement(models.Model):
+    """One version of an organisation's loan agreement, kept exactly as published: never edited, never deleted
+    while a loan points at it. Publishing a new text makes a new version (devices.services.loan_agreement_publish);
+    a loan keeps the version, and the SHA-256 of the text, that the resident accepted."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="loan_agreements")
+    version = models.PositiveIntegerField()
+    text = models.TextField(max_length=20000)
+    return_instructions = models.TextField(max_length=2000, help_text="How to bring a device back: where, when")
+    contact = models.CharField(max_length=300, help_text="Whom to call with a question or a problem")
+    sha256 = models.CharField(max_length=64)
+    published_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    published_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["organisation", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "version"], name="loan_agreement_version_unique"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="loan_agreement_version_from_1"),
+        ]
+
+    def __str__(self):
+        return f"Loan agreement version {self.version} of {self.organisation}"
+
+
+def agreement_text_sha256(text: str) -> str:
+    """The fingerprint a loan keeps of the text accepted: SHA-256 of its UTF-8 bytes, in hex."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 class Loan(models.Model):
     device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="loans")
     resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="loans")
@@ -284,6 +315,11 @@ class Loan(models.Model):
     agreement_terms_version = models.CharField(max_length=20)
     agreement_accepted_at = models.DateTimeField()
     witness_name = models.CharField(max_length=150, blank=True)
+    # The published text accepted (none when the organisation had published none: terms_version only).
+    agreement = models.ForeignKey(LoanAgreement, null=True, blank=True, on_delete=models.PROTECT, related_name="loans")
+    agreement_sha256 = models.CharField(max_length=64, blank=True)
+    # Accepted on screen: the name the resident typed under the text.
+    accepted_name = models.CharField(max_length=150, blank=True)
 
     started_on = models.DateField()
     due_on = models.DateField()

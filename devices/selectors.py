@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from inclusion.models import Organisation, Resident
 
-from .models import Device, DeviceEvent, DeviceKind, DeviceStatus, Loan, asset_tag_normalise
+from .models import Device, DeviceEvent, DeviceKind, DeviceStatus, Loan, LoanAgreement, Wipe, asset_tag_normalise
 
 
 def device_list(
@@ -196,3 +196,33 @@ def loans_mark_resident_visible(*, organisation: Organisation, loans) -> list[Lo
     for loan in loans:
         loan.resident_visible = loan.resident_id in visible
     return loans
+
+
+# The loan agreement and what is printed
+
+
+def loan_agreements(*, organisation: Organisation):
+    """Every published version of the organisation's loan agreement, the latest first, with how many loans
+    accepted each."""
+    return (
+        LoanAgreement.objects.filter(organisation=organisation)
+        .select_related("published_by")
+        .annotate(loan_count=Count("loans"))
+        .order_by("-version")
+    )
+
+
+def loan_agreement_get(*, organisation: Organisation, version: int) -> LoanAgreement | None:
+    return (
+        LoanAgreement.objects.filter(organisation=organisation, version=version).select_related("published_by").first()
+    )
+
+
+def loan_wipe_after_return(*, loan: Loan) -> Wipe | None:
+    """The first wipe of the loan's device recorded after the loan closed: the one that erased this resident's
+    data (None until there is one, or if the loan did not end with the device back)."""
+    if loan.closed_at is None or loan.outcome != "returned":
+        return None
+    return (
+        Wipe.objects.filter(device_id=loan.device_id, recorded_at__gte=loan.closed_at).order_by("recorded_at").first()
+    )

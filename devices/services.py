@@ -30,11 +30,13 @@ from .models import (
     Device,
     DeviceStatus,
     Loan,
+    LoanAgreement,
     LoanExtension,
     LoanOutcome,
     LoanPolicy,
     Wipe,
     accessories_in_sentence,
+    agreement_text_sha256,
     asset_tag_normalise,
 )
 
@@ -234,13 +236,51 @@ def loan_due_date(policy: LoanPolicy, start: date, days: int) -> date:
                          closed_on_bank_holidays=policy.closed_on_bank_holidays)  # fmt: skip
 
 
+# The loan agreement
+
+
+def loan_agreement_current(organisation: Organisation) -> LoanAgreement | None:
+    """The organisation's latest published agreement (what a loan made now is accepted against), or None."""
+    return LoanAgreement.objects.filter(organisation=organisation).order_by("-version").first()
+
+
+@transaction.atomic
+def loan_agreement_publish(*, actor: Actor, text: str, return_instructions: str, contact: str) -> LoanAgreement:
+    """Publish a new version of the actor's organisation's loan agreement: the next version number, the text
+    kept exactly as given (its SHA-256 beside it). Earlier versions stay as they were, for the loans that
+    accepted them. Locks the organisation row, so two coordinators publishing at once get versions n and n+1
+    (the unique constraint on (organisation, version) holds it regardless). An audit event records it."""
+    if not text.strip():
+        raise DomainError("Enter the text of the agreement", field="text", code="required")
+    if not return_instructions.strip():
+        raise DomainError("Enter how to return a device", field="return_instructions", code="required")
+    if not contact.strip():
+        raise DomainError("Enter whom to call", field="contact", code="required")
+    lock_one(Organisation, actor.organisation.pk)
+    current = loan_agreement_current(actor.organisation)
+    if current and (current.text, current.return_instructions, current.contact) == (text, return_instructions, contact):
+        raise DomainError("This is the same as the current version: change something to publish a new one.",
+                          field="text", code="unchanged")  # fmt: skip
+    agreement = LoanAgreement(
+        organisation=actor.organisation, version=(current.version + 1) if current else 1, text=text,
+        return_instructions=return_instructions.strip(), contact=contact.strip(), sha256=agreement_text_sha256(text),
+        published_by=actor.user,
+    )  # fmt: skip
+    agreement.full_clean(validate_constraints=False)
+    agreement.save()
+    audit_record(actor=actor, action="loan_agreement.publish", obj=agreement,
+                 after={"version": agreement.version, "sha256": agreement.sha256})  # fmt: skip
+    return agreement
+
+
 # Loans
 
 
 @transaction.atomic
 def loan_create(
     *, actor: Actor, device: Device, resident: Resident, agreement_method: str, agreement_accepted: bool = True,
-    witness_name: str = "", started_on: date | None = None, due_on: date | None = None, notes: str = "",
+    witness_name: str = "", accepted_name: str = "", started_on: date | None = None, due_on: date | None = None,
+    notes: str = "",
 ) -> Loan:  # fmt: skip
     """Lend a ready device of the actor's organisation to a resident the organisation may see.
 
@@ -248,6 +288,10 @@ def loan_create(
     that two devices cannot both slip under the open-loan limit), then the device row, so two staff
     lending the same device at once cannot both succeed; the partial unique constraint
     one_open_loan_per_device holds it even if a caller forgot the lock.
+
+    The loan keeps the organisation's current published agreement (loan_agreement_publish), its version and
+    the SHA-256 of its text. Accepted on screen against a published text, the resident types their name
+    under it (`accepted_name`, required then); a verbal agreement names a witness.
     """
     resident = resident_check_visible(actor.organisation, resident)
     if not agreement_accepted:
@@ -257,6 +301,11 @@ def loan_create(
     witness_name = witness_name.strip() if agreement_method == AgreementMethod.VERBAL_WITNESSED else ""
     if agreement_method == AgreementMethod.VERBAL_WITNESSED and not witness_name:
         raise DomainError("Enter the name of the witness to a verbal agreement", field="witness_name", code="required")
+    agreement = loan_agreement_current(actor.organisation)
+    accepted_name = " ".join(accepted_name.split()) if agreement_method == AgreementMethod.ON_SCREEN else ""
+    if agreement is not None and agreement_method == AgreementMethod.ON_SCREEN and not accepted_name:
+        raise DomainError("Ask them to type their full name to accept the agreement on screen", field="accepted_name",
+                          code="required")  # fmt: skip
     device = _lock_device(device)
     _check_owner(device, actor)
     resident_check_ready(resident=resident, receiving="loan")
@@ -292,7 +341,9 @@ def loan_create(
                           f"{longest:%-d %B %Y} at the latest.", field="due_on", code="beyond_policy")  # fmt: skip
     loan = Loan(
         device=device, resident=resident, organisation=actor.organisation, lent_by=actor.user, api_key=actor.api_key,
-        agreement_method=agreement_method, agreement_terms_version=policy.terms_version,
+        agreement_method=agreement_method,
+        agreement_terms_version=str(agreement.version) if agreement else policy.terms_version,
+        agreement=agreement, agreement_sha256=agreement.sha256 if agreement else "", accepted_name=accepted_name,
         agreement_accepted_at=timezone.now(), witness_name=witness_name, started_on=started_on, due_on=due_on,
     )  # fmt: skip
     loan.full_clean(validate_constraints=False)

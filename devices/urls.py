@@ -4,7 +4,7 @@ labels (files.py), and data vouchers (devices/vouchers/urls.py)."""
 
 from django.urls import include, path
 
-from .views import files, loans, returns, stock
+from .views import agreements, files, loans, receipts, returns, stock
 
 app_name = "devices"
 
@@ -22,6 +22,15 @@ urlpatterns = [
     path("loans/<int:loan_pk>/", loans.loan_detail, name="loan-detail"),
     path("loans/<int:loan_pk>/extend/", loans.loan_extend, name="loan-extend"),
     path("policy/", loans.loan_policy, name="loan-policy"),
+    # The loan agreement's versions and what is printed for the resident
+    path("agreement/", agreements.agreement_list, name="agreement-list"),
+    path("agreement/<int:version>/", agreements.agreement_version, name="agreement-version"),
+    path("residents/<uuid:pk>/agreement/", agreements.agreement_print, name="agreement-print"),
+    path("residents/<uuid:pk>/agreement.pdf", agreements.agreement_pdf, name="agreement-pdf"),
+    path("loans/<int:loan_pk>/receipt/", receipts.loan_receipt, name="loan-receipt"),
+    path("loans/<int:loan_pk>/receipt.pdf", receipts.loan_receipt_pdf, name="loan-receipt-pdf"),
+    path("loans/<int:loan_pk>/return-receipt/", receipts.return_receipt, name="return-receipt"),
+    path("loans/<int:loan_pk>/return-receipt.pdf", receipts.return_receipt_pdf, name="return-receipt-pdf"),
     # What comes back, or does not: returns, losses, gifts, wipes
     path("loans/<int:loan_pk>/return/", returns.loan_return, name="loan-return"),
     path("loans/<int:loan_pk>/lost/", returns.loan_report_lost, name="loan-report-lost"),

@@ -139,7 +139,7 @@ class LoanOutputSerializer(serializers.ModelSerializer):
         model = Loan
         fields = [
             "id", "device", "resident", "agreement_method", "agreement_terms_version", "agreement_accepted_at",
-            "witness_name", "started_on", "due_on", "extensions", "overdue", "days_overdue", "closed_at", "outcome",
+            "agreement_sha256", "accepted_name", "witness_name", "started_on", "due_on", "extensions", "overdue", "days_overdue", "closed_at", "outcome",
             "returned_on", "return_condition", "accessories_returned", "closing_notes", "police_reference",
             "created_at",
         ]  # fmt: skip
@@ -156,6 +156,10 @@ class LoanCreateInputSerializer(InputSerializer):
     witness_name = InputCharField(
         required=False, allow_blank=True, max_length=150, validators=[validate_name],
         help_text="Required for a verbal agreement.",
+    )  # fmt: skip
+    accepted_name = InputCharField(
+        required=False, allow_blank=True, max_length=150, validators=[validate_name],
+        help_text="Accepted on screen against a published agreement: the full name the resident typed under it.",
     )  # fmt: skip
     started_on = RealDateField(required=False, help_text="Defaults to today.")
     due_on = RealDateField(required=False, help_text="Defaults to the longest your loan policy allows.")

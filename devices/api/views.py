@@ -134,7 +134,7 @@ class LoanViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
             None: ["illegal_transition"], "device": ["already_on_loan"],
             "resident": ["too_many_loans", "consent_missing", "consent_refused", "no_contact_route"],
             "agreement_accepted": ["not_accepted"],
-            "witness_name": ["required"], "started_on": ["in_the_future", "too_far_back"],
+            "witness_name": ["required"], "accepted_name": ["required"], "started_on": ["in_the_future", "too_far_back"],
             "due_on": ["before_start", "beyond_policy"],
         },
         "return_loan": {None: ["loan_closed"], "returned_on": ["out_of_range"], "accessories_returned": ["not_lent_with"]},

@@ -14,6 +14,7 @@ from inclusion.forms.base import DateField, GOVUKForm, GOVUKModelForm
 
 from ..models import (
     AgreementMethod,
+    LoanAgreement,
     LoanPolicy,
     asset_tag_normalise,
 )
@@ -46,6 +47,10 @@ class LendForm(GOVUKForm):
         label="Witness's full name, for a verbal agreement", max_length=150, required=False,
         help_text="Someone who heard them agree, other than you",
     )  # fmt: skip
+    accepted_name = forms.CharField(
+        label="Accepted on screen: their full name, typed by them", max_length=150, required=False,
+        help_text="Turn the screen to them after they have read the agreement",
+    )  # fmt: skip
     agreement_accepted = forms.BooleanField(
         error_messages={"required": "Confirm that they have accepted the loan agreement"},
     )
@@ -58,12 +63,13 @@ class LendForm(GOVUKForm):
         help_text="Added to their case timeline",
     )
 
-    def __init__(self, *args, policy: LoanPolicy, **kwargs):
+    def __init__(self, *args, policy: LoanPolicy, agreement: LoanAgreement | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.policy = policy
         today = timezone.localdate()
         self.longest_due_on = loan_due_date(policy, today, policy.default_length_days)
-        accepted = f"They have accepted the loan agreement (terms version {policy.terms_version})"
+        version = f"version {agreement.version}" if agreement else f"terms version {policy.terms_version}"
+        accepted = f"They have accepted the loan agreement ({version})"
         self.fields["agreement_accepted"].label = accepted
         moved = self.longest_due_on != today + timedelta(days=policy.default_length_days)
         self.fields["due_on"].help_text = (
@@ -80,6 +86,7 @@ class LendForm(GOVUKForm):
             # Not a conditional reveal: GOV.UK Frontend's aria-expanded on a radio fails axe-core (aria-allowed-attr).
             Field.radios("agreement_method"),
             Field.text("witness_name", field_width=20),
+            *([Field.text("accepted_name", field_width=20)] if agreement else []),
             Field.checkbox("agreement_accepted"),
             Field("due_on", context={"legend_size": Size.for_legend(Size.SMALL)}),
             Field.textarea("notes", rows=2),

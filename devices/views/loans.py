@@ -54,7 +54,9 @@ def loan_create(request, resident):
     """Lend a device to a resident: scan or type its tag, record the agreement, optionally a due date."""
     organisation = request.membership.organisation
     policy = services.loan_policy_for(organisation)
-    form = LendForm(posted(request), policy=policy, initial={"asset_tag": request.GET.get("tag", "")})
+    agreement = services.loan_agreement_current(organisation)
+    form = LendForm(posted(request), policy=policy, agreement=agreement,
+                    initial={"asset_tag": request.GET.get("tag", "")})  # fmt: skip
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         device = selectors.device_find_typed(organisation=organisation, typed=data["asset_tag"])
@@ -67,7 +69,8 @@ def loan_create(request, resident):
                 loan = services.loan_create(
                     actor=actor_for(request), device=device, resident=resident,
                     agreement_method=data["agreement_method"], agreement_accepted=data["agreement_accepted"],
-                    witness_name=data["witness_name"], due_on=data["due_on"], notes=data["notes"],
+                    witness_name=data["witness_name"], accepted_name=data["accepted_name"], due_on=data["due_on"],
+                    notes=data["notes"],
                 )  # fmt: skip
             except (DomainError, ValidationError) as error:
                 form_refuse(form, error, {"device": "asset_tag"})
@@ -80,7 +83,7 @@ def loan_create(request, resident):
                 return redirect(reverse("resident-detail", kwargs={"pk": resident.pk}) + "#devices")
     ready = selectors.devices_ready_by_kind(organisation=organisation)
     return render(request, "devices/loan_create.html", {
-        "form": form, "resident": resident, "policy": policy,
+        "form": form, "resident": resident, "policy": policy, "agreement": agreement,
         "ready": ready, "ready_count": sum(len(devices) for _, devices in ready),
     })  # fmt: skip
 

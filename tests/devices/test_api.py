@@ -427,7 +427,7 @@ def test_create_loan_is_201_and_the_device_goes_on_loan(key_a, org_a, device_a, 
     assert body == {
         "id": loan.pk, "device": "LAP-001", "resident": str(resident_a.pk), "agreement_method": "signed_paper",
         "agreement_terms_version": "2026-01", "agreement_accepted_at": body["agreement_accepted_at"],
-        "witness_name": "", "started_on": str(today()), "due_on": str(services.loan_due_date(services.loan_policy_for(org_a), today(), 28)),
+        "agreement_sha256": "", "accepted_name": "", "witness_name": "", "started_on": str(today()), "due_on": str(services.loan_due_date(services.loan_policy_for(org_a), today(), 28)),
         "extensions": 0, "overdue": False, "days_overdue": 0, "closed_at": None, "outcome": None,
         "returned_on": None, "return_condition": None, "accessories_returned": [], "closing_notes": "",
         "police_reference": "", "created_at": body["created_at"],
