@@ -23,3 +23,5 @@ class LoanEventKind(models.TextChoices):
     LOAN_RETURNED = "loan_returned", "Device returned"
     LOAN_LOST = "loan_lost", "Device reported lost or stolen"
     LOAN_GIFTED = "loan_gifted", "Device gifted"
+    LOAN_RENEWED = "loan_renewed", "Loan renewed"
+    LOAN_OVERDUE_OVERRIDDEN = "loan_overdue_overridden", "Lent despite an overdue loan"

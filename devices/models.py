@@ -322,8 +322,13 @@ class Loan(models.Model):
     accepted_name = models.CharField(max_length=150, blank=True)
 
     started_on = models.DateField()
+    # For an open-ended loan, the date it must be renewed by ("still using it?"): unrenewed, it becomes overdue.
     due_on = models.DateField()
     extensions = models.PositiveSmallIntegerField(default=0)
+    open_ended = models.BooleanField(default=False, help_text="Renewed periodically instead of returned by a date")
+    renewals = models.PositiveSmallIntegerField(default=0)
+    # Lent while another loan to the resident was overdue: the coordinator's reason (devices.services.loan_create).
+    overdue_override_reason = models.CharField(max_length=300, blank=True)
 
     closed_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=20, blank=True, choices=LoanOutcome.choices)
@@ -399,6 +404,7 @@ class LoanExtension(models.Model):
     previous_due_on = models.DateField()
     new_due_on = models.DateField()
     reason = models.CharField(max_length=300, blank=True)
+    renewal = models.BooleanField(default=False, help_text="An open-ended loan renewed, not extended")
     extended_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     extended_at = models.DateTimeField(default=timezone.now)
 

@@ -226,3 +226,21 @@ def loan_wipe_after_return(*, loan: Loan) -> Wipe | None:
     return (
         Wipe.objects.filter(device_id=loan.device_id, recorded_at__gte=loan.closed_at).order_by("recorded_at").first()
     )
+
+
+def loans_renewal_due(*, organisation: Organisation | None, days_ahead: int = 7, on=None) -> QuerySet[Loan]:
+    """Open-ended loans whose renewal date is within `days_ahead` days of `on` (today), or has passed but not by
+    more than the renewal limit (devices.services.loan_renewal_long_overdue_days): those to ask "still using
+    it?". The reminders work sends the message; renewing (loan_renew) moves the date on and takes a loan off this
+    list. `organisation` scopes it as every selector does; None is for the background sweep over every
+    organisation, never for a page or the API."""
+    from .services import loan_renewal_long_overdue_days
+
+    today = on or timezone.localdate()
+    loans = Loan.objects.filter(
+        open_ended=True, closed_at__isnull=True, due_on__lte=today + timedelta(days=days_ahead),
+        due_on__gte=today - timedelta(days=loan_renewal_long_overdue_days()),
+    )  # fmt: skip
+    if organisation is not None:
+        loans = loans.filter(organisation=organisation)
+    return loans.select_related("device", "resident", "organisation").order_by("due_on", "pk")

@@ -10,16 +10,17 @@ organisation may still see them (inclusion.access.resident_check_visible).
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from inclusion.access import resident_check_visible
+from inclusion.access import Capability, membership_can, resident_check_visible
 from inclusion.actors import Actor
 from inclusion.calendar import next_open_day
 from inclusion.errors import DomainError
 from inclusion.events import audit_record, case_event_record, changed_values
 from inclusion.locks import lock_one
-from inclusion.models import Organisation, Resident
+from inclusion.models import Membership, Organisation, Resident
 from inclusion.services import resident_check_ready
 
 from .events import LoanEventKind, device_event_record
@@ -280,7 +281,7 @@ def loan_agreement_publish(*, actor: Actor, text: str, return_instructions: str,
 def loan_create(
     *, actor: Actor, device: Device, resident: Resident, agreement_method: str, agreement_accepted: bool = True,
     witness_name: str = "", accepted_name: str = "", started_on: date | None = None, due_on: date | None = None,
-    notes: str = "",
+    notes: str = "", open_ended: bool = False, overdue_override_reason: str = "",
 ) -> Loan:  # fmt: skip
     """Lend a ready device of the actor's organisation to a resident the organisation may see.
 
@@ -292,6 +293,10 @@ def loan_create(
     The loan keeps the organisation's current published agreement (loan_agreement_publish), its version and
     the SHA-256 of its text. Accepted on screen against a published text, the resident types their name
     under it (`accepted_name`, required then); a verbal agreement names a witness.
+
+    No new loan while the resident has an overdue loan from this organisation, unless a coordinator gives
+    `overdue_override_reason` (kept on the loan and on the timeline). An `open_ended` loan has no return date:
+    its due date is a renewal date, the policy's loan length ahead, which loan_renew moves on.
     """
     resident = resident_check_visible(actor.organisation, resident)
     if not agreement_accepted:
@@ -314,6 +319,20 @@ def loan_create(
     if device.status != S.READY:
         raise _refuse(device, S.ON_LOAN)
     policy = loan_policy_for(actor.organisation)
+    overdue_override_reason = " ".join(overdue_override_reason.split())
+    overdue = (Loan.objects.filter(resident=resident, organisation=actor.organisation, closed_at__isnull=True,
+                                   due_on__lt=timezone.localdate()).order_by("due_on").first())  # fmt: skip
+    if overdue is None:
+        overdue_override_reason = ""
+    elif not overdue_override_reason:
+        raise DomainError(
+            f"{resident.display_name} has a loan overdue since {overdue.due_on:%-d %B %Y} ({overdue.device.asset_tag}): "
+            "take it back or renew it first. A coordinator may lend anyway, giving a reason.",
+            field="resident", code="overdue_loan",
+        )  # fmt: skip
+    elif not actor_may_manage_stock(actor):
+        raise DomainError("Only a coordinator may lend while another loan is overdue.",
+                          field="overdue_override_reason", code="coordinator_only")  # fmt: skip
     open_loans = Loan.objects.filter(resident=resident, organisation=actor.organisation, closed_at__isnull=True).count()
     if open_loans >= policy.max_open_loans_per_resident:
         raise DomainError(
@@ -333,6 +352,9 @@ def loan_create(
         raise DomainError(f"Your policy lets a loan start at most {policy.max_backdate_days} days ago: "
                           f"{earliest:%-d %B %Y} at the earliest.", field="started_on", code="too_far_back")  # fmt: skip
     longest = loan_due_date(policy, started_on, policy.default_length_days)
+    if open_ended and due_on:
+        raise DomainError("An open-ended loan has no due date: it is renewed every "
+                          f"{policy.default_length_days} days.", field="due_on", code="open_ended")  # fmt: skip
     due_on = due_on or longest
     if due_on < started_on:
         raise DomainError("The due date must be on or after the start date.", field="due_on", code="before_start")
@@ -345,6 +367,7 @@ def loan_create(
         agreement_terms_version=str(agreement.version) if agreement else policy.terms_version,
         agreement=agreement, agreement_sha256=agreement.sha256 if agreement else "", accepted_name=accepted_name,
         agreement_accepted_at=timezone.now(), witness_name=witness_name, started_on=started_on, due_on=due_on,
+        open_ended=open_ended, overdue_override_reason=overdue_override_reason,
     )  # fmt: skip
     loan.full_clean(validate_constraints=False)
     try:
@@ -353,9 +376,56 @@ def loan_create(
     except IntegrityError:
         raise DomainError(f"{device.asset_tag} is already on loan.", field="device", code="already_on_loan") from None
     _move(device, S.ON_LOAN, actor=actor, note=notes, data={"loan": loan.pk, "due_on": str(due_on)})
+    when = f"to renew by {due_on:%-d %B %Y}" if open_ended else f"due back {due_on:%-d %B %Y}"
     case_event_record(resident=resident, actor=actor, kind=LoanEventKind.LOAN_STARTED,
-                      summary=f"Lent {device.description} ({device.asset_tag}), due back {due_on:%-d %B %Y}",
+                      summary=f"Lent {device.description} ({device.asset_tag}), {when}",
                       body=notes, data={"loan": loan.pk, "device": device.asset_tag})  # fmt: skip
+    if overdue_override_reason:
+        case_event_record(resident=resident, actor=actor, kind=LoanEventKind.LOAN_OVERDUE_OVERRIDDEN,
+                          summary=f"Lent {device.asset_tag} although {overdue.device.asset_tag} is overdue",
+                          body=overdue_override_reason, data={"loan": loan.pk, "overdue_loan": overdue.pk})  # fmt: skip
+    return loan
+
+
+def actor_may_manage_stock(actor: Actor) -> bool:
+    """Whether the actor is staff whose membership of the acting organisation may manage stock (coordinators,
+    administrators), read now: a partner's API key never may."""
+    if actor.user is None:
+        return False
+    membership = Membership.objects.filter(user=actor.user, organisation=actor.organisation, active=True).first()
+    return membership_can(membership, Capability.MANAGE_STOCK)
+
+
+def loan_renewal_long_overdue_days() -> int:
+    """How many days past its renewal date an open-ended loan may still be renewed (settings, default 28);
+    after that it must come back (or a coordinator acts)."""
+    return getattr(settings, "LOAN_RENEWAL_LONG_OVERDUE_DAYS", 28)
+
+
+@transaction.atomic
+def loan_renew(*, actor: Actor, loan: Loan, note: str = "") -> Loan:
+    """The resident is still using it: an open-ended loan's renewal date moves on by the policy's loan length
+    from today (to an open day). Refused for a loan with a fixed due date (extend it instead), and for one more
+    than loan_renewal_long_overdue_days() past its renewal date."""
+    loan, device = _lock_loan(loan, actor)
+    if not loan.open_ended:
+        raise DomainError("This loan has a due date: extend it instead.", code="not_open_ended")
+    late = (timezone.localdate() - loan.due_on).days
+    if late > loan_renewal_long_overdue_days():
+        raise DomainError(f"The renewal is {late} days overdue, more than the {loan_renewal_long_overdue_days()} "
+                          "allowed: the device must come back.", code="long_overdue")  # fmt: skip
+    policy = loan_policy_for(actor.organisation)
+    previous = loan.due_on
+    loan.due_on = loan_due_date(policy, timezone.localdate(), policy.default_length_days)
+    loan.renewals += 1
+    loan.save()
+    LoanExtension.objects.create(loan=loan, previous_due_on=previous, new_due_on=loan.due_on, reason=note,
+                                 renewal=True, extended_by=actor.user)  # fmt: skip
+    device_event_record(device=device, actor=actor, action="renew loan", note=note,
+                        data={"loan": loan.pk, "due_on": str(loan.due_on)})  # fmt: skip
+    case_event_record(resident=loan.resident, actor=actor, kind=LoanEventKind.LOAN_RENEWED,
+                      summary=f"Loan of {device.asset_tag} renewed until {loan.due_on:%-d %B %Y}", body=note,
+                      data={"loan": loan.pk})  # fmt: skip
     return loan
 
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path("loans/", loans.loan_list, name="loan-list"),
     path("loans/<int:loan_pk>/", loans.loan_detail, name="loan-detail"),
     path("loans/<int:loan_pk>/extend/", loans.loan_extend, name="loan-extend"),
+    path("loans/<int:loan_pk>/renew/", loans.loan_renew, name="loan-renew"),
     path("policy/", loans.loan_policy, name="loan-policy"),
     # The loan agreement's versions and what is printed for the resident
     path("agreement/", agreements.agreement_list, name="agreement-list"),

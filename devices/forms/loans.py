@@ -55,6 +55,11 @@ class LendForm(GOVUKForm):
         error_messages={"required": "Confirm that they have accepted the loan agreement"},
     )
     due_on = DateField(noun="Due date", label="Due back (optional)", required=False)
+    open_ended = forms.BooleanField(required=False)
+    overdue_override_reason = forms.CharField(
+        label="Coordinators: lend although another loan is overdue, because", max_length=300, required=False,
+        help_text="Only if they have an overdue loan. Recorded on the loan and their timeline",
+    )  # fmt: skip
     notes = forms.CharField(
         label="Notes (optional)",
         max_length=2000,
@@ -63,7 +68,9 @@ class LendForm(GOVUKForm):
         help_text="Added to their case timeline",
     )
 
-    def __init__(self, *args, policy: LoanPolicy, agreement: LoanAgreement | None = None, **kwargs):
+    def __init__(
+        self, *args, policy: LoanPolicy, agreement: LoanAgreement | None = None, can_override: bool = False, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.policy = policy
         today = timezone.localdate()
@@ -76,6 +83,11 @@ class LendForm(GOVUKForm):
             f"Leave blank to lend for {policy.default_length_days} days, until {_date_hint(self.longest_due_on)}"
             f"{' (the next day you are open)' if moved else ''}. It cannot be later than that."
         )
+        self.fields[
+            "open_ended"
+        ].label = f"Open-ended: no due date, they renew it every {policy.default_length_days} days while still using it"
+        if not can_override:
+            del self.fields["overdue_override_reason"]
         self.helper = FormHelper()
         self.helper.label_size = Size.SMALL
         self.helper.legend_size = Size.SMALL
@@ -89,6 +101,8 @@ class LendForm(GOVUKForm):
             *([Field.text("accepted_name", field_width=20)] if agreement else []),
             Field.checkbox("agreement_accepted"),
             Field("due_on", context={"legend_size": Size.for_legend(Size.SMALL)}),
+            Field.checkbox("open_ended", small=True),
+            *([Field.text("overdue_override_reason")] if can_override else []),
             Field.textarea("notes", rows=2),
             Submit("submit", "Lend device"),
         )
@@ -101,11 +115,26 @@ class LendForm(GOVUKForm):
     def clean(self):
         cleaned = super().clean()
         due_on = cleaned.get("due_on")
-        if due_on and due_on < timezone.localdate():
+        if due_on and cleaned.get("open_ended"):
+            self.add_refusal("due_on", "Leave the due date blank for an open-ended loan")
+        elif due_on and due_on < timezone.localdate():
             self.add_refusal("due_on", "Due date must be today or in the future")
         elif due_on and due_on > self.longest_due_on:
             self.add_refusal("due_on", f"Due date must be no later than {_date_hint(self.longest_due_on)}")
         return cleaned
+
+
+class RenewForm(GOVUKForm):
+    note = forms.CharField(
+        label="Note (optional)", required=False, max_length=300,
+        help_text="For example, answered the text: still on the course",
+    )  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.label_size = Size.SMALL
+        self.helper.layout = Layout(Field.text("note"), Submit("submit", "Renew the loan"))
 
 
 class ExtendForm(GOVUKForm):
