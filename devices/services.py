@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.http import Http404
 from django.utils import timezone
 
 from inclusion.access import Capability, membership_can, resident_check_visible
@@ -533,6 +534,64 @@ def loan_return(
     case_event_record(resident=loan.resident, actor=actor, kind=LoanEventKind.LOAN_RETURNED, summary=summary, body=notes,
                       data={"loan": loan.pk})  # fmt: skip
     return loan
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    """What happened to one tag at the returns desk."""
+
+    typed: str  # as scanned or typed
+    outcome: str  # "returned", "no_match" (no device of ours), "not_on_loan", or "refused" (a rule: see message)
+    device: Device | None = None
+    loan: Loan | None = None
+    message: str = ""
+
+    @property
+    def returned(self) -> bool:
+        return self.outcome == "returned"
+
+
+def loans_check_in(*, actor: Actor, tags: list[str], returned_on: date | None = None) -> list[CheckIn]:
+    """The returns desk: take back every device whose tag is in `tags` (scanned or pasted, in any case and with
+    the forgiveness of devices.selectors.device_find_typed), each matched to its open loan and returned as it went
+    out: the condition its record gives, with all its accessories (anything else is recorded one loan at a time,
+    on the loan's return page). The same tag twice counts once.
+
+    All or nothing per tag: each return is its own transaction (loan_return: resident → device → loan locks, in
+    inclusion/locks.py order), so one refused tag leaves the others returned, and two desks scanning the same
+    device return it once: the second finds the loan closed. Returns one CheckIn per distinct tag, in order.
+    Not atomic itself: call it outside a transaction."""
+    from .selectors import device_find_typed
+
+    results, seen = [], set()
+    for typed in tags:
+        typed = " ".join(typed.split())
+        if not typed:
+            continue
+        device = device_find_typed(organisation=actor.organisation, typed=typed)
+        key = device.pk if device else asset_tag_normalise(typed)
+        if key in seen:
+            continue
+        seen.add(key)
+        if device is None:
+            results.append(CheckIn(typed, "no_match", message="No device of yours has this tag"))
+            continue
+        loan = Loan.objects.filter(device=device, closed_at__isnull=True).first()
+        if loan is None:
+            results.append(CheckIn(typed, "not_on_loan", device, message=f"Not on loan: {device.get_status_display()}"))
+            continue
+        try:
+            loan = loan_return(actor=actor, loan=loan, condition=device.condition, returned_on=returned_on,
+                               accessories_returned=list(device.accessories), notes="Checked in at the returns desk")  # fmt: skip
+        except DomainError as error:
+            outcome = "not_on_loan" if error.code == "loan_closed" else "refused"
+            results.append(CheckIn(typed, outcome, device, loan, "Already returned" if error.code == "loan_closed"
+                                   else error.message))  # fmt: skip
+        except Http404:  # the resident is no longer ours to see: the loan's page says what to do
+            results.append(CheckIn(typed, "refused", device, loan, "Record this return from the loan's page"))
+        else:
+            results.append(CheckIn(typed, "returned", device, loan))
+    return results
 
 
 @transaction.atomic

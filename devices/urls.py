@@ -33,6 +33,7 @@ urlpatterns = [
     path("loans/<int:loan_pk>/return-receipt/", receipts.return_receipt, name="return-receipt"),
     path("loans/<int:loan_pk>/return-receipt.pdf", receipts.return_receipt_pdf, name="return-receipt-pdf"),
     # What comes back, or does not: returns, losses, gifts, wipes
+    path("check-in/", returns.check_in, name="check-in"),
     path("loans/<int:loan_pk>/return/", returns.loan_return, name="loan-return"),
     path("loans/<int:loan_pk>/lost/", returns.loan_report_lost, name="loan-report-lost"),
     path("loans/<int:loan_pk>/gift/", returns.loan_gift, name="loan-gift"),

@@ -30,7 +30,7 @@ NO_PERSONAL_DATA = {
 # Lists and searches: B gets a 200 that must not mention A's resident.
 LISTS = {
     "residents/": {"q": "Zeb"}, "residents/register/": {}, "residents/matches/": {}, "api/v1/residents/": {"q": "Zeb"},
-    "devices/": {"q": "ZEB"}, "devices/add/": {}, "devices/loans/": {}, "devices/policy/": {}, "devices/agreement/": {},
+    "devices/": {"q": "ZEB"}, "devices/add/": {}, "devices/loans/": {}, "devices/policy/": {}, "devices/agreement/": {}, "devices/check-in/": {},
     "devices/export.csv": {}, "devices/export.xlsx": {}, "devices/labels/": {}, "devices/import/": {},
     "devices/vouchers/": {}, "devices/vouchers/import/": {}, "devices/vouchers/export.csv": {},
     "api/v1/devices/": {}, "api/v1/loans/": {}, "api/v1/vouchers/": {}, "api/v1/voucher-batches/": {},
