@@ -304,6 +304,52 @@ def agreement_text_sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+class Kit(models.Model):
+    """A kit template of an organisation's ("Chromebook starter kit"): the kinds of device lent together, one of
+    each, and the accessories that go with them. Lending one makes a KitLoan."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="kits")
+    name = models.CharField(max_length=100)
+    kinds = ArrayField(models.CharField(max_length=20, choices=DeviceKind.choices))
+    accessories = ArrayField(models.CharField(max_length=30), default=list, blank=True)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="kit_name_unique_per_organisation"),
+            models.CheckConstraint(condition=Q(kinds__len__gte=1), name="kit_has_a_device"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def kind_labels(self) -> list[str]:
+        return [DeviceKind(kind).label for kind in self.kinds]
+
+
+class KitLoan(models.Model):
+    """Several items lent together under one agreement, with one receipt: each device is its own Loan (so the
+    one-open-loan-per-device index and the status trigger hold for every item), pointing here. Items come back
+    one by one; the kit loan is open while any of its loans is."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="kit_loans")
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="kit_loans")
+    kit = models.ForeignKey(Kit, null=True, blank=True, on_delete=models.SET_NULL, related_name="loans")
+    kit_name = models.CharField(max_length=100)  # as it was called when lent
+    accessories = ArrayField(models.CharField(max_length=30), default=list, blank=True)
+    lent_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.kit_name} lent to {self.resident}"
+
+
 class Loan(models.Model):
     device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="loans")
     resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="loans")
@@ -329,6 +375,7 @@ class Loan(models.Model):
     renewals = models.PositiveSmallIntegerField(default=0)
     # Lent while another loan to the resident was overdue: the coordinator's reason (devices.services.loan_create).
     overdue_override_reason = models.CharField(max_length=300, blank=True)
+    kit_loan = models.ForeignKey(KitLoan, null=True, blank=True, on_delete=models.PROTECT, related_name="items")
 
     closed_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=20, blank=True, choices=LoanOutcome.choices)

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from inclusion.access import Capability, membership_can
 
-from .selectors import loans_for_resident
+from .selectors import kits, loans_for_resident
 
 
 def loans_section(request, resident) -> dict | None:
@@ -18,7 +18,10 @@ def loans_section(request, resident) -> dict | None:
 def lend_action(request, resident) -> list[tuple[str, str]]:
     if not membership_can(request.membership, Capability.LEND):
         return []
-    return [("Lend a device", reverse("devices:loan-create", kwargs={"pk": resident.pk}))]
+    actions = [("Lend a device", reverse("devices:loan-create", kwargs={"pk": resident.pk}))]
+    if kits(organisation=request.membership.organisation, active_only=True).exists():
+        actions.append(("Lend a kit", reverse("devices:kit-lend", kwargs={"pk": resident.pk})))
+    return actions
 
 
 def loans_export(resident) -> list[dict]:

@@ -8,7 +8,18 @@ from django.utils import timezone
 
 from inclusion.models import Organisation, Resident
 
-from .models import Device, DeviceEvent, DeviceKind, DeviceStatus, Loan, LoanAgreement, Wipe, asset_tag_normalise
+from .models import (
+    Device,
+    DeviceEvent,
+    DeviceKind,
+    DeviceStatus,
+    Kit,
+    KitLoan,
+    Loan,
+    LoanAgreement,
+    Wipe,
+    asset_tag_normalise,
+)
 
 
 def device_list(
@@ -244,3 +255,24 @@ def loans_renewal_due(*, organisation: Organisation | None, days_ahead: int = 7,
     if organisation is not None:
         loans = loans.filter(organisation=organisation)
     return loans.select_related("device", "resident", "organisation").order_by("due_on", "pk")
+
+
+# Kits
+
+
+def kits(*, organisation: Organisation, active_only: bool = False) -> QuerySet[Kit]:
+    found = Kit.objects.filter(organisation=organisation)
+    return (found.filter(active=True) if active_only else found).order_by("name")
+
+
+def kit_get(*, organisation: Organisation, pk) -> Kit | None:
+    return Kit.objects.filter(organisation=organisation, pk=pk).first()
+
+
+def kit_loan_get(*, organisation: Organisation, pk) -> KitLoan | None:
+    """The organisation's kit loan with its items (each marked with `overdue` and `resident_visible`)."""
+    kit_loan = KitLoan.objects.filter(organisation=organisation, pk=pk).select_related("resident", "lent_by").first()
+    if kit_loan is not None:
+        items = with_overdue(kit_loan.items.all()).select_related("device", "resident").order_by("pk")
+        kit_loan.item_list = loans_mark_resident_visible(organisation=organisation, loans=list(items))
+    return kit_loan

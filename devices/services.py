@@ -20,7 +20,7 @@ from inclusion.actors import Actor
 from inclusion.calendar import next_open_day
 from inclusion.errors import DomainError
 from inclusion.events import audit_record, case_event_record, changed_values
-from inclusion.locks import lock_one
+from inclusion.locks import lock_one, lock_rows
 from inclusion.models import Membership, Organisation, Resident
 from inclusion.services import resident_check_ready
 
@@ -30,7 +30,10 @@ from .models import (
     AgreementMethod,
     Condition,
     Device,
+    DeviceKind,
     DeviceStatus,
+    Kit,
+    KitLoan,
     Loan,
     LoanAgreement,
     LoanExtension,
@@ -282,7 +285,7 @@ def loan_agreement_publish(*, actor: Actor, text: str, return_instructions: str,
 def loan_create(
     *, actor: Actor, device: Device, resident: Resident, agreement_method: str, agreement_accepted: bool = True,
     witness_name: str = "", accepted_name: str = "", started_on: date | None = None, due_on: date | None = None,
-    notes: str = "", open_ended: bool = False, overdue_override_reason: str = "",
+    notes: str = "", open_ended: bool = False, overdue_override_reason: str = "", kit_loan: KitLoan | None = None,
 ) -> Loan:  # fmt: skip
     """Lend a ready device of the actor's organisation to a resident the organisation may see.
 
@@ -334,7 +337,12 @@ def loan_create(
     elif not actor_may_manage_stock(actor):
         raise DomainError("Only a coordinator may lend while another loan is overdue.",
                           field="overdue_override_reason", code="coordinator_only")  # fmt: skip
-    open_loans = Loan.objects.filter(resident=resident, organisation=actor.organisation, closed_at__isnull=True).count()
+    # A kit lent together counts as one loan; the kit being lent now (kit_loan_create) is not counted.
+    open_items = Loan.objects.filter(resident=resident, organisation=actor.organisation, closed_at__isnull=True)
+    if kit_loan is not None:
+        open_items = open_items.exclude(kit_loan=kit_loan)
+    open_loans = (open_items.filter(kit_loan__isnull=True).count()
+                  + open_items.filter(kit_loan__isnull=False).values("kit_loan").distinct().count())  # fmt: skip
     if open_loans >= policy.max_open_loans_per_resident:
         raise DomainError(
             f"{resident.display_name} already has {open_loans} open loan{'s' if open_loans != 1 else ''}; "
@@ -368,7 +376,7 @@ def loan_create(
         agreement_terms_version=str(agreement.version) if agreement else policy.terms_version,
         agreement=agreement, agreement_sha256=agreement.sha256 if agreement else "", accepted_name=accepted_name,
         agreement_accepted_at=timezone.now(), witness_name=witness_name, started_on=started_on, due_on=due_on,
-        open_ended=open_ended, overdue_override_reason=overdue_override_reason,
+        open_ended=open_ended, overdue_override_reason=overdue_override_reason, kit_loan=kit_loan,
     )  # fmt: skip
     loan.full_clean(validate_constraints=False)
     try:
@@ -386,6 +394,62 @@ def loan_create(
                           summary=f"Lent {device.asset_tag} although {overdue.device.asset_tag} is overdue",
                           body=overdue_override_reason, data={"loan": loan.pk, "overdue_loan": overdue.pk})  # fmt: skip
     return loan
+
+
+# Kits
+
+
+@transaction.atomic
+def kit_create(*, actor: Actor, name: str, kinds: list[str], accessories: list[str] | None = None) -> Kit:
+    """A kit template for the actor's organisation: the kinds of device lent together and their accessories."""
+    name = " ".join(name.split())
+    if not name:
+        raise DomainError("Enter the kit's name", field="name", code="required")
+    if not kinds or set(kinds) - set(DeviceKind.values):
+        raise DomainError("Choose the kinds of device in the kit", field="kinds", code="required")
+    if Kit.objects.filter(organisation=actor.organisation, name__iexact=name).exists():
+        raise DomainError(f"You already have a kit called {name}.", field="name", code="duplicate")
+    kit = Kit(organisation=actor.organisation, name=name, kinds=sorted(set(kinds), key=DeviceKind.values.index),
+              accessories=list(accessories or []))  # fmt: skip
+    kit.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            kit.save()
+    except IntegrityError:
+        raise DomainError(f"You already have a kit called {name}.", field="name", code="duplicate") from None
+    audit_record(actor=actor, action="kit.create", obj=kit, after={"kinds": kit.kinds, "accessories": kit.accessories})
+    return kit
+
+
+@transaction.atomic
+def kit_loan_create(
+    *, actor: Actor, kit: Kit, resident: Resident, devices: list[Device], agreement_method: str,
+    agreement_accepted: bool = True, witness_name: str = "", accepted_name: str = "", open_ended: bool = False,
+    overdue_override_reason: str = "", notes: str = "",
+) -> KitLoan:  # fmt: skip
+    """Lend a kit: one device of each of the kit's kinds, under one agreement, with one receipt. Each device
+    becomes its own Loan (loan_create: every rule of a loan applies to each item, and the one-open-loan-per-device
+    index holds for each) tied to one KitLoan; the kit counts as one loan against the policy's limit. All or
+    nothing. Locks the resident, then every device in primary-key order, before the first item is lent."""
+    if kit.organisation_id != actor.organisation.pk or not kit.active:
+        raise DomainError("Choose one of your kits.", field="kit", code="does_not_exist")
+    resident = resident_check_visible(actor.organisation, resident)
+    if len({device.pk for device in devices}) != len(devices):
+        raise DomainError("The same device was scanned twice.", field="devices", code="duplicate")
+    kinds = sorted(device.kind for device in devices)
+    if kinds != sorted(kit.kinds):
+        wanted = ", ".join(DeviceKind(kind).label for kind in kit.kinds)
+        raise DomainError(f"A {kit.name} is one each of: {wanted}. Scan one device of each kind.",
+                          field="devices", code="kit_mismatch")  # fmt: skip
+    lock_rows(Device.objects.filter(pk__in=[device.pk for device in devices]))
+    kit_loan = KitLoan.objects.create(organisation=actor.organisation, resident=resident, kit=kit, kit_name=kit.name,
+                                      accessories=kit.accessories, lent_by=actor.user)  # fmt: skip
+    for device in sorted(devices, key=lambda device: device.pk):
+        loan_create(actor=actor, device=device, resident=resident, agreement_method=agreement_method,
+                    agreement_accepted=agreement_accepted, witness_name=witness_name, accepted_name=accepted_name,
+                    open_ended=open_ended, overdue_override_reason=overdue_override_reason, notes=notes,
+                    kit_loan=kit_loan)  # fmt: skip
+    return kit_loan
 
 
 def actor_may_manage_stock(actor: Actor) -> bool:

@@ -4,7 +4,7 @@ labels (files.py), and data vouchers (devices/vouchers/urls.py)."""
 
 from django.urls import include, path
 
-from .views import agreements, files, loans, receipts, returns, stock
+from .views import agreements, files, kits, loans, receipts, returns, stock
 
 app_name = "devices"
 
@@ -23,6 +23,10 @@ urlpatterns = [
     path("loans/<int:loan_pk>/extend/", loans.loan_extend, name="loan-extend"),
     path("loans/<int:loan_pk>/renew/", loans.loan_renew, name="loan-renew"),
     path("policy/", loans.loan_policy, name="loan-policy"),
+    # Kits: templates, lending one, a kit loan's items
+    path("kits/", kits.kit_list, name="kit-list"),
+    path("residents/<uuid:pk>/lend-kit/", kits.kit_lend, name="kit-lend"),
+    path("kit-loans/<int:kit_loan_pk>/", kits.kit_loan_detail, name="kit-loan-detail"),
     # The loan agreement's versions and what is printed for the resident
     path("agreement/", agreements.agreement_list, name="agreement-list"),
     path("agreement/<int:version>/", agreements.agreement_version, name="agreement-version"),

@@ -768,6 +768,11 @@ def test_every_devices_page_with_an_id_is_404_to_another_organisation(client_b, 
     from django.urls import get_resolver
 
     ids = {"asset_tag": device.asset_tag, "loan_pk": loan.pk, "pk": resident_a.pk, "version": 1}
+    kit = services.kit_create(actor=actor_a, name="Kit", kinds=["tablet"])
+    kit_loan = services.kit_loan_create(actor=actor_a, kit=kit, resident=ResidentFactory(owning_organisation=loan.organisation),
+                                        devices=[DeviceFactory(owning_organisation=loan.organisation, kind="tablet")],
+                                        agreement_method="signed_paper")  # fmt: skip
+    ids["kit_loan_pk"] = kit_loan.pk
     services.loan_agreement_publish(actor=actor_a, text="Terms",
                                     return_instructions="Desk", contact="Desk")  # fmt: skip
     checked = 0
