@@ -25,3 +25,6 @@ class LoanEventKind(models.TextChoices):
     LOAN_GIFTED = "loan_gifted", "Device gifted"
     LOAN_RENEWED = "loan_renewed", "Loan renewed"
     LOAN_OVERDUE_OVERRIDDEN = "loan_overdue_overridden", "Lent despite an overdue loan"
+    RESERVATION_MADE = "reservation_made", "Added to a waiting list"
+    RESERVATION_OFFERED = "reservation_offered", "Device held for them"
+    RESERVATION_CLOSED = "reservation_closed", "Reservation lapsed or cancelled"

@@ -460,3 +460,7 @@ class LoanExtension(models.Model):
 
     def __str__(self):
         return f"{self.previous_due_on} → {self.new_due_on}"
+
+
+# Reservations and the waiting list live in devices/reservations/models.py: the same app label.
+from .reservations.models import Reservation, ReservationStatus  # noqa: E402, F401

@@ -6,13 +6,16 @@ from django.urls import reverse
 
 from inclusion.access import Capability, membership_can
 
+from .reservations.selectors import reservations_for_resident
 from .selectors import kits, loans_for_resident
 
 
 def loans_section(request, resident) -> dict | None:
     if not membership_can(request.membership, Capability.LEND):
         return None
-    return {"loans": loans_for_resident(organisation=request.membership.organisation, resident=resident)}
+    organisation = request.membership.organisation
+    return {"loans": loans_for_resident(organisation=organisation, resident=resident),
+            "reservations": reservations_for_resident(organisation=organisation, resident=resident)}  # fmt: skip
 
 
 def lend_action(request, resident) -> list[tuple[str, str]]:
@@ -21,6 +24,7 @@ def lend_action(request, resident) -> list[tuple[str, str]]:
     actions = [("Lend a device", reverse("devices:loan-create", kwargs={"pk": resident.pk}))]
     if kits(organisation=request.membership.organisation, active_only=True).exists():
         actions.append(("Lend a kit", reverse("devices:kit-lend", kwargs={"pk": resident.pk})))
+    actions.append(("Join the waiting list", reverse("devices:reservation-create", kwargs={"pk": resident.pk})))
     return actions
 
 

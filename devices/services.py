@@ -44,6 +44,7 @@ from .models import (
     agreement_text_sha256,
     asset_tag_normalise,
 )
+from .reservations.services import reservation_check_lend, reservation_fulfil_on_lend, reservation_offer_next
 
 S = DeviceStatus
 # Allowed moves: from-status → {to-status: what the move is called}. Lending, returns, loss and gifts
@@ -202,7 +203,10 @@ def device_transition(*, actor: Actor, device: Device, to_status: str, note: str
     _check_owner(device, actor)
     if to_status not in device_transition_moves(device):
         raise _refuse(device, to_status)
-    return _move(device, to_status, actor=actor, note=note)
+    device = _move(device, to_status, actor=actor, note=note)
+    if to_status == S.READY:  # the oldest eligible reservation for its kind is offered it, and it is held
+        reservation_offer_next(actor=actor, device=device)
+    return device
 
 
 POLICY_FIELDS = ("default_length_days", "extension_days", "max_extensions", "max_open_loans_per_resident",
@@ -322,6 +326,7 @@ def loan_create(
         raise DomainError(f"{device.asset_tag} is already on loan.", field="device", code="already_on_loan")
     if device.status != S.READY:
         raise _refuse(device, S.ON_LOAN)
+    reservation_check_lend(device=device, resident=resident)
     policy = loan_policy_for(actor.organisation)
     overdue_override_reason = " ".join(overdue_override_reason.split())
     overdue = (Loan.objects.filter(resident=resident, organisation=actor.organisation, closed_at__isnull=True,
@@ -385,6 +390,7 @@ def loan_create(
     except IntegrityError:
         raise DomainError(f"{device.asset_tag} is already on loan.", field="device", code="already_on_loan") from None
     _move(device, S.ON_LOAN, actor=actor, note=notes, data={"loan": loan.pk, "due_on": str(due_on)})
+    reservation_fulfil_on_lend(loan=loan)
     when = f"to renew by {due_on:%-d %B %Y}" if open_ended else f"due back {due_on:%-d %B %Y}"
     case_event_record(resident=resident, actor=actor, kind=LoanEventKind.LOAN_STARTED,
                       summary=f"Lent {device.description} ({device.asset_tag}), {when}",

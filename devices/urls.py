@@ -4,6 +4,7 @@ labels (files.py), and data vouchers (devices/vouchers/urls.py)."""
 
 from django.urls import include, path
 
+from .reservations import views as reservation_views
 from .views import agreements, files, kits, loans, receipts, returns, stock
 
 app_name = "devices"
@@ -27,6 +28,10 @@ urlpatterns = [
     path("kits/", kits.kit_list, name="kit-list"),
     path("residents/<uuid:pk>/lend-kit/", kits.kit_lend, name="kit-lend"),
     path("kit-loans/<int:kit_loan_pk>/", kits.kit_loan_detail, name="kit-loan-detail"),
+    # The waiting list
+    path("waiting-list/", reservation_views.waiting_list, name="waiting-list"),
+    path("residents/<uuid:pk>/reserve/", reservation_views.reservation_create, name="reservation-create"),
+    path("reservations/<int:reservation_pk>/cancel/", reservation_views.reservation_cancel, name="reservation-cancel"),
     # The loan agreement's versions and what is printed for the resident
     path("agreement/", agreements.agreement_list, name="agreement-list"),
     path("agreement/<int:version>/", agreements.agreement_version, name="agreement-version"),

@@ -10,6 +10,7 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from devices.reservations.services import reservation_create
 from devices.services import kit_create, kit_loan_create, loan_agreement_publish, loan_create
 from devices.vouchers.services import voucher_issue
 from inclusion.actors import Actor
@@ -30,7 +31,7 @@ NO_PERSONAL_DATA = {
 # Lists and searches: B gets a 200 that must not mention A's resident.
 LISTS = {
     "residents/": {"q": "Zeb"}, "residents/register/": {}, "residents/matches/": {}, "api/v1/residents/": {"q": "Zeb"},
-    "devices/": {"q": "ZEB"}, "devices/add/": {}, "devices/loans/": {}, "devices/policy/": {}, "devices/agreement/": {}, "devices/check-in/": {}, "devices/kits/": {},
+    "devices/": {"q": "ZEB"}, "devices/add/": {}, "devices/loans/": {}, "devices/policy/": {}, "devices/agreement/": {}, "devices/check-in/": {}, "devices/kits/": {}, "devices/waiting-list/": {},
     "devices/export.csv": {}, "devices/export.xlsx": {}, "devices/labels/": {}, "devices/import/": {},
     "devices/vouchers/": {}, "devices/vouchers/import/": {}, "devices/vouchers/export.csv": {},
     "api/v1/devices/": {}, "api/v1/loans/": {}, "api/v1/vouchers/": {}, "api/v1/voucher-batches/": {},
@@ -81,7 +82,9 @@ def a_world(org_a, staff_a, actor_a):
     )
     loan = loan_create(actor=actor_a, device=device, resident=resident, agreement_method="signed_paper")
     kit = kit_create(actor=actor_a, name="Zeb kit", kinds=["tablet"])
-    kit_loan = kit_loan_create(actor=actor_a, kit=kit, resident=ResidentFactory(owning_organisation=org_a),
+    other = ResidentFactory(owning_organisation=org_a)
+    reservation = reservation_create(actor=actor_a, resident=other, kind="laptop")
+    kit_loan = kit_loan_create(actor=actor_a, kit=kit, resident=other,
                                devices=[DeviceFactory(owning_organisation=org_a, kind="tablet")],
                                agreement_method="signed_paper")  # fmt: skip
     VoucherFactory(batch__organisation=org_a, batch__reference="ZEBBATCH", code="ZEBCODE-Q7Q7")
@@ -91,7 +94,8 @@ def a_world(org_a, staff_a, actor_a):
     resident_duplicate_check(actor=third, first_name="Z", last_name="Q", phone=str(resident.phone))
     return {"pk": resident.pk, "consent_pk": consent.pk, "resident": resident, "asset_tag": device.asset_tag,
             "loan_pk": loan.pk, "voucher_pk": voucher.pk, "batch_pk": voucher.batch_id,
-            "version": agreement.version, "kit_loan_pk": kit_loan.pk}  # fmt: skip
+            "version": agreement.version, "kit_loan_pk": kit_loan.pk,
+            "reservation_pk": reservation.pk}  # fmt: skip
 
 
 @pytest.fixture

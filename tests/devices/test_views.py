@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from devices import services
 from devices.models import Device, DeviceEvent, DeviceStatus, Loan, LoanPolicy, Wipe
+from devices.reservations.services import reservation_create
 from inclusion import choices
 from inclusion.actors import Actor
 from inclusion.models import CaseEvent
@@ -773,6 +774,7 @@ def test_every_devices_page_with_an_id_is_404_to_another_organisation(client_b, 
                                         devices=[DeviceFactory(owning_organisation=loan.organisation, kind="tablet")],
                                         agreement_method="signed_paper")  # fmt: skip
     ids["kit_loan_pk"] = kit_loan.pk
+    ids["reservation_pk"] = reservation_create(actor=actor_a, resident=resident_a, kind="tablet").pk
     services.loan_agreement_publish(actor=actor_a, text="Terms",
                                     return_instructions="Desk", contact="Desk")  # fmt: skip
     checked = 0
