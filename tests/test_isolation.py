@@ -34,13 +34,20 @@ LISTS = {
     "devices/": {"q": "ZEB"}, "devices/add/": {}, "devices/loans/": {}, "devices/policy/": {}, "devices/agreement/": {}, "devices/check-in/": {}, "devices/kits/": {}, "devices/waiting-list/": {},
     "devices/export.csv": {}, "devices/export.xlsx": {}, "devices/labels/": {}, "devices/import/": {},
     "devices/vouchers/": {}, "devices/vouchers/import/": {}, "devices/vouchers/export.csv": {},
-    "api/v1/devices/": {}, "api/v1/loans/": {}, "api/v1/vouchers/": {}, "api/v1/voucher-batches/": {},
+    "api/v1/devices/": {}, "api/v1/loans/": {}, "api/v1/kits/": {}, "api/v1/reservations/": {}, "api/v1/vouchers/": {}, "api/v1/voucher-batches/": {},
 }  # fmt: skip
 # Endpoints that only take a POST naming what to act on (tested for scoping in their own suites).
 POST_ONLY = {"devices/import/confirm/", "devices/vouchers/import/confirm/", "api/v1/vouchers/issue/",
+             "api/v1/check-in/", "api/v1/kit-loans/",
              "api/v1/voucher-batches/import/"}  # fmt: skip
 # Which of A's objects fills a route's parameter, where the name alone does not say.
-PK_BY_PREFIX = {"api/v1/loans/": "loan_pk", "api/v1/vouchers/": "voucher_pk", "api/v1/voucher-batches/": "batch_pk"}
+PK_BY_PREFIX = {
+    "api/v1/loans/": "loan_pk",
+    "api/v1/kit-loans/": "kit_loan_pk",
+    "api/v1/reservations/": "reservation_pk",
+    "api/v1/vouchers/": "voucher_pk",
+    "api/v1/voucher-batches/": "batch_pk",
+}
 
 
 def _all_routes(patterns=None, prefix=""):

@@ -42,7 +42,8 @@ SERVER_ERROR_MARKER = "API server error"
 CONFLICT_CODES = frozenset({
     "illegal_transition", "already_on_loan", "too_many_loans", "loan_closed", "extension_limit",
     "not_eligible", "out_of_stock", "not_issued", "duplicate", "wipe_required", "consent_missing",
-    "consent_refused", "no_contact_route", "voucher_changed", "already_current",
+    "consent_refused", "no_contact_route", "voucher_changed", "already_current", "held_for_reservation",
+    "overdue_loan",
 })  # fmt: skip
 # Validation codes of rules no schema can express: a request failing only these is well formed (422).
 UNPROCESSABLE_CODES = frozenset({
