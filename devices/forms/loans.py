@@ -32,7 +32,9 @@ class LendForm(GOVUKForm):
         help_text="Type the tag on the device's label, or scan its barcode",
         max_length=ASSET_TAG_MAX_LENGTH,
         error_messages={"required": "Enter the asset tag, or scan its barcode"},
-        widget=forms.TextInput(attrs={**TAG_INPUT, "autofocus": True, "data-scan-next": "agreement_method"}),
+        widget=forms.TextInput(
+            attrs={**TAG_INPUT, "autofocus": True, "data-scan-next": "agreement_method", "data-scanner": "tag"}
+        ),
     )
     agreement_method = forms.ChoiceField(
         label="How did they accept the loan agreement?",

@@ -169,7 +169,7 @@ class CheckInForm(GOVUKForm):
                   "commas or semicolons",
         max_length=20000,
         widget=forms.Textarea(attrs={"rows": 8, "autofocus": True, "autocomplete": "off", "spellcheck": "false",
-                                     "autocapitalize": "characters"}),
+                                     "autocapitalize": "characters", "data-scanner": "tags"}),
         error_messages={"required": "Scan or type at least one tag"},
     )  # fmt: skip
 
