@@ -15,8 +15,10 @@ function tagFrom(text) {
   return match ? decodeURIComponent(match[1]) : trimmed;
 }
 
-function detector() {
-  if ("BarcodeDetector" in window) {
+async function detector() {
+  // Some browsers have BarcodeDetector without a QR reader behind it (desktop Linux): ask, and fall back.
+  const formats = await window.BarcodeDetector?.getSupportedFormats?.().catch(() => []);
+  if (formats?.includes("qr_code")) {
     const native = new window.BarcodeDetector({ formats: ["qr_code"] });
     return async (canvas) => (await native.detect(canvas))[0]?.rawValue;
   }
@@ -30,8 +32,8 @@ function detector() {
   return null;
 }
 
-function enhance(field) {
-  const decode = detector();
+async function enhance(field) {
+  const decode = await detector();
   if (!decode || !navigator.mediaDevices?.getUserMedia) return;
   const many = field.tagName === "TEXTAREA";
 
