@@ -169,3 +169,10 @@ def test_another_organisations_reservation_is_404(client_b, actor_a, resident_a)
     assert (
         client_b.post(reverse("devices:reservation-cancel", args=[reservation.pk]), {"reason": "x"}).status_code == 404
     )
+
+
+def test_the_device_page_says_it_is_held(client_a, coord_actor, actor_a):
+    _queue(actor_a, 1)
+    device = _make_ready(coord_actor, kind="laptop", asset_tag="HELD-9")
+    body = client_a.get(reverse("devices:device-detail", args=[device.asset_tag])).content.decode()
+    assert "Held for a resident on the" in body and "waiting list" in body
