@@ -373,7 +373,7 @@ class ReservationViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
 
 @extend_schema_view(
     create=extend_schema(summary="The returns desk: return every device whose tag is sent, as it went out",
-                         request=CheckInInputSerializer, responses=CheckInOutputSerializer),
+                         request=CheckInInputSerializer, responses={200: CheckInOutputSerializer}),
 )  # fmt: skip
 class CheckInViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
     """One result per distinct tag: returned, or why not (no device of yours, not on loan, refused). Each tag is

@@ -133,3 +133,12 @@ def test_bulk_check_in_through_the_api(api_a, api_b, actor_a, org_a, resident_a)
         ("NOPE", "no_match"),
     ]
     assert api_a.post("/api/v1/check-in/", {"tags": []}, format="json").status_code == 400
+
+
+def test_the_schema_documents_the_new_endpoints(api_a):
+    schema = api_a.get("/api/schema/", {"format": "json"}).json()
+    paths = schema["paths"]
+    assert "200" in paths["/api/v1/check-in/"]["post"]["responses"]  # it answers 200, not 201
+    assert "application/pdf" in paths["/api/v1/loans/{id}/receipt/"]["get"]["responses"]["200"]["content"]
+    assert {"409", "422"} <= set(paths["/api/v1/kit-loans/"]["post"]["responses"])
+    assert "404" in paths["/api/v1/reservations/{id}/cancel/"]["post"]["responses"]
