@@ -34,7 +34,21 @@ def loans_export(resident) -> list[dict]:
     return [
         {"device": loan.device.asset_tag, "description": loan.device.description, "lent_by": loan.organisation.name,
          "started_on": loan.started_on.isoformat(), "due_on": loan.due_on.isoformat(),
-         "agreement": loan.agreement_method, "outcome": loan.outcome or "open",
+         "agreement": loan.agreement_method, "agreement_version": loan.agreement_terms_version,
+         "accepted_name": loan.accepted_name, "open_ended": loan.open_ended, "outcome": loan.outcome or "open",
          "closed_at": loan.closed_at.isoformat() if loan.closed_at else None, "notes": loan.closing_notes}
         for loan in Loan.objects.filter(resident=resident).select_related("device", "organisation").order_by("id")
+    ]  # fmt: skip
+
+
+def reservations_export(resident) -> list[dict]:
+    """The resident's places on waiting lists, for a subject access request."""
+    from .reservations.models import Reservation
+
+    return [
+        {"kind": reservation.kind, "organisation": reservation.organisation.name, "status": reservation.status,
+         "note": reservation.note, "created_at": reservation.created_at.isoformat(),
+         "hold_until": reservation.hold_until.isoformat() if reservation.hold_until else None,
+         "closed_reason": reservation.closed_reason}
+        for reservation in Reservation.objects.filter(resident=resident).select_related("organisation").order_by("id")
     ]  # fmt: skip

@@ -225,7 +225,7 @@ class LoanRenewInputSerializer(InputSerializer):
 
 
 class KitOutputSerializer(serializers.ModelSerializer):
-    kinds = serializers.ListField(child=serializers.ChoiceField(DeviceKind.choices), read_only=True)
+    kinds = serializers.ListField(child=DeviceKindField(), read_only=True)
     accessories = serializers.ListField(child=serializers.CharField(), read_only=True)
 
     class Meta:
@@ -281,12 +281,12 @@ class KitLoanCreateInputSerializer(InputSerializer):
 class ReservationOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     resident = serializers.UUIDField(source="resident_id", read_only=True)
-    kind = serializers.ChoiceField(DeviceKind.choices, read_only=True)
+    kind = DeviceKindField(read_only=True)
     status = serializers.CharField(read_only=True, help_text="waiting, offered, fulfilled, lapsed or cancelled.")
     note = serializers.CharField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
-    device = serializers.SlugRelatedField(slug_field="asset_tag", read_only=True, allow_null=True,
-                                          help_text="While offered: the device held for them.")  # fmt: skip
+    device = serializers.CharField(source="device.asset_tag", read_only=True, allow_null=True, default=None,
+                                   help_text="While offered: the asset tag of the device held for them.")  # fmt: skip
     hold_until = serializers.DateField(read_only=True, allow_null=True)
     closed_at = serializers.DateTimeField(read_only=True, allow_null=True)
     closed_reason = serializers.CharField(read_only=True, help_text="Why it lapsed or was cancelled.")
@@ -294,7 +294,7 @@ class ReservationOutputSerializer(serializers.Serializer):
 
 class ReservationCreateInputSerializer(InputSerializer):
     resident = serializers.UUIDField(help_text="The id of a resident you may see.")
-    kind = serializers.ChoiceField(DeviceKind.choices)
+    kind = DeviceKindField()
     note = InputCharField(required=False, allow_blank=True, max_length=300)
 
     def validate_resident(self, value):
