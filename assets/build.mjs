@@ -21,6 +21,10 @@ cpSync(
   `${root}node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js`,
   `${root}static/dist/govuk-frontend.min.js`,
 );
+// The camera scanner of the tag fields (assets/js/scanner.js) and the QR decoder it falls back on (jsQR, for
+// browsers without BarcodeDetector): plain files, loaded with <script defer>, no bundler needed.
+cpSync(`${root}assets/js/scanner.js`, `${root}static/dist/scanner.js`);
+cpSync(`${root}node_modules/jsqr/dist/jsQR.js`, `${root}static/dist/jsQR.js`);
 // GOV.UK's images (crown, crest, favicons) are deliberately not copied: they are
 // reserved for GOV.UK services. Our favicon is static/favicon.svg.
-console.log("built static/dist/app.css and static/dist/govuk-frontend.min.js");
+console.log("built static/dist/app.css, govuk-frontend.min.js, scanner.js and jsQR.js");

@@ -27,6 +27,9 @@ class DevicesConfig(AppConfig):
         registry.register_resident_data(
             registry.ResidentData(name="loans", title="Device loans", export=resident_sections.loans_export, order=20)
         )
+        registry.register_resident_data(registry.ResidentData(
+            name="reservations", title="Device waiting lists", export=resident_sections.reservations_export, order=21,
+        ))  # fmt: skip
         registry.register_demo(demo.demo_load)
         registry.register_region_builder(registry.RegionBuilder(name="devices", build=region.build_devices, order=20))
         registry.register_event_kinds(LoanEventKind)

@@ -23,3 +23,8 @@ class LoanEventKind(models.TextChoices):
     LOAN_RETURNED = "loan_returned", "Device returned"
     LOAN_LOST = "loan_lost", "Device reported lost or stolen"
     LOAN_GIFTED = "loan_gifted", "Device gifted"
+    LOAN_RENEWED = "loan_renewed", "Loan renewed"
+    LOAN_OVERDUE_OVERRIDDEN = "loan_overdue_overridden", "Lent despite an overdue loan"
+    RESERVATION_MADE = "reservation_made", "Added to a waiting list"
+    RESERVATION_OFFERED = "reservation_offered", "Device held for them"
+    RESERVATION_CLOSED = "reservation_closed", "Reservation lapsed or cancelled"

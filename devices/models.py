@@ -4,6 +4,7 @@ Rules that change these rows live in devices/services.py; the allowed status mov
 TRANSITIONS table.
 """
 
+import hashlib
 from dataclasses import dataclass
 
 from django.contrib.postgres.fields import ArrayField
@@ -291,6 +292,82 @@ class LoanPolicy(models.Model):
         return f"Loan policy of {self.organisation}"
 
 
+class LoanAgreement(models.Model):
+    """One version of an organisation's loan agreement, kept exactly as published: never edited, never deleted
+    while a loan points at it. Publishing a new text makes a new version (devices.services.loan_agreement_publish);
+    a loan keeps the version, and the SHA-256 of the text, that the resident accepted."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="loan_agreements")
+    version = models.PositiveIntegerField()
+    text = models.TextField(max_length=20000)
+    return_instructions = models.TextField(max_length=2000, help_text="How to bring a device back: where, when")
+    contact = models.CharField(max_length=300, help_text="Whom to call with a question or a problem")
+    sha256 = models.CharField(max_length=64)
+    published_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    published_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["organisation", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "version"], name="loan_agreement_version_unique"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="loan_agreement_version_from_1"),
+        ]
+
+    def __str__(self):
+        return f"Loan agreement version {self.version} of {self.organisation}"
+
+
+def agreement_text_sha256(text: str) -> str:
+    """The fingerprint a loan keeps of the text accepted: SHA-256 of its UTF-8 bytes, in hex."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class Kit(models.Model):
+    """A kit template of an organisation's ("Chromebook starter kit"): the kinds of device lent together, one of
+    each, and the accessories that go with them. Lending one makes a KitLoan."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="kits")
+    name = models.CharField(max_length=100)
+    kinds = ArrayField(models.CharField(max_length=20, choices=DeviceKind.choices))
+    accessories = ArrayField(models.CharField(max_length=30), default=list, blank=True)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="kit_name_unique_per_organisation"),
+            models.CheckConstraint(condition=Q(kinds__len__gte=1), name="kit_has_a_device"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def kind_labels(self) -> list[str]:
+        return [DeviceKind(kind).label for kind in self.kinds]
+
+
+class KitLoan(models.Model):
+    """Several items lent together under one agreement, with one receipt: each device is its own Loan (so the
+    one-open-loan-per-device index and the status trigger hold for every item), pointing here. Items come back
+    one by one; the kit loan is open while any of its loans is."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="kit_loans")
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="kit_loans")
+    kit = models.ForeignKey(Kit, null=True, blank=True, on_delete=models.SET_NULL, related_name="loans")
+    kit_name = models.CharField(max_length=100)  # as it was called when lent
+    accessories = ArrayField(models.CharField(max_length=30), default=list, blank=True)
+    lent_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.kit_name} lent to {self.resident}"
+
+
 class Loan(models.Model):
     device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="loans")
     resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="loans")
@@ -302,10 +379,21 @@ class Loan(models.Model):
     agreement_terms_version = models.CharField(max_length=20)
     agreement_accepted_at = models.DateTimeField()
     witness_name = models.CharField(max_length=150, blank=True)
+    # The published text accepted (none when the organisation had published none: terms_version only).
+    agreement = models.ForeignKey(LoanAgreement, null=True, blank=True, on_delete=models.PROTECT, related_name="loans")
+    agreement_sha256 = models.CharField(max_length=64, blank=True)
+    # Accepted on screen: the name the resident typed under the text.
+    accepted_name = models.CharField(max_length=150, blank=True)
 
     started_on = models.DateField()
+    # For an open-ended loan, the date it must be renewed by ("still using it?"): unrenewed, it becomes overdue.
     due_on = models.DateField()
     extensions = models.PositiveSmallIntegerField(default=0)
+    open_ended = models.BooleanField(default=False, help_text="Renewed periodically instead of returned by a date")
+    renewals = models.PositiveSmallIntegerField(default=0)
+    # Lent while another loan to the resident was overdue: the coordinator's reason (devices.services.loan_create).
+    overdue_override_reason = models.CharField(max_length=300, blank=True)
+    kit_loan = models.ForeignKey(KitLoan, null=True, blank=True, on_delete=models.PROTECT, related_name="items")
 
     closed_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=20, blank=True, choices=LoanOutcome.choices)
@@ -386,6 +474,7 @@ class LoanExtension(models.Model):
     previous_due_on = models.DateField()
     new_due_on = models.DateField()
     reason = models.CharField(max_length=300, blank=True)
+    renewal = models.BooleanField(default=False, help_text="An open-ended loan renewed, not extended")
     extended_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     extended_at = models.DateTimeField(default=timezone.now)
 
@@ -394,3 +483,7 @@ class LoanExtension(models.Model):
 
     def __str__(self):
         return f"{self.previous_due_on} → {self.new_due_on}"
+
+
+# Reservations and the waiting list live in devices/reservations/models.py: the same app label.
+from .reservations.models import Reservation, ReservationStatus  # noqa: E402, F401

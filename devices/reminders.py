@@ -238,6 +238,15 @@ def vouchers_expire_unissued() -> int:
     return voucher_expire_unissued()
 
 
+@shared_task(name="devices.reservations_lapse_expired")
+def reservations_lapse_expired() -> int:
+    """Every quarter of an hour: holds on the waiting list not collected in time lapse, saying why, and each
+    device is offered to the next in the queue (devices/reservations/services.py; safe to run twice)."""
+    from .reservations.services import reservations_lapse_expired as lapse
+
+    return lapse()
+
+
 sources.register_still_due("loan", loan_items_still_due)
 sources.register_sweep("loan reminders", loan_reminders_sweep, order=10)
 sources.register_sweep("loan escalations", loan_escalations_sweep, order=11)

@@ -6,19 +6,26 @@ from django.urls import reverse
 
 from inclusion.access import Capability, membership_can
 
-from .selectors import loans_for_resident
+from .reservations.selectors import reservations_for_resident
+from .selectors import kits, loans_for_resident
 
 
 def loans_section(request, resident) -> dict | None:
     if not membership_can(request.membership, Capability.LEND):
         return None
-    return {"loans": loans_for_resident(organisation=request.membership.organisation, resident=resident)}
+    organisation = request.membership.organisation
+    return {"loans": loans_for_resident(organisation=organisation, resident=resident),
+            "reservations": reservations_for_resident(organisation=organisation, resident=resident)}  # fmt: skip
 
 
 def lend_action(request, resident) -> list[tuple[str, str]]:
     if not membership_can(request.membership, Capability.LEND):
         return []
-    return [("Lend a device", reverse("devices:loan-create", kwargs={"pk": resident.pk}))]
+    actions = [("Lend a device", reverse("devices:loan-create", kwargs={"pk": resident.pk}))]
+    if kits(organisation=request.membership.organisation, active_only=True).exists():
+        actions.append(("Lend a kit", reverse("devices:kit-lend", kwargs={"pk": resident.pk})))
+    actions.append(("Join the waiting list", reverse("devices:reservation-create", kwargs={"pk": resident.pk})))
+    return actions
 
 
 def loans_export(resident) -> list[dict]:
@@ -27,7 +34,21 @@ def loans_export(resident) -> list[dict]:
     return [
         {"device": loan.device.asset_tag, "description": loan.device.description, "lent_by": loan.organisation.name,
          "started_on": loan.started_on.isoformat(), "due_on": loan.due_on.isoformat(),
-         "agreement": loan.agreement_method, "outcome": loan.outcome or "open",
+         "agreement": loan.agreement_method, "agreement_version": loan.agreement_terms_version,
+         "accepted_name": loan.accepted_name, "open_ended": loan.open_ended, "outcome": loan.outcome or "open",
          "closed_at": loan.closed_at.isoformat() if loan.closed_at else None, "notes": loan.closing_notes}
         for loan in Loan.objects.filter(resident=resident).select_related("device", "organisation").order_by("id")
+    ]  # fmt: skip
+
+
+def reservations_export(resident) -> list[dict]:
+    """The resident's places on waiting lists, for a subject access request."""
+    from .reservations.models import Reservation
+
+    return [
+        {"kind": reservation.kind, "organisation": reservation.organisation.name, "status": reservation.status,
+         "note": reservation.note, "created_at": reservation.created_at.isoformat(),
+         "hold_until": reservation.hold_until.isoformat() if reservation.hold_until else None,
+         "closed_reason": reservation.closed_reason}
+        for reservation in Reservation.objects.filter(resident=resident).select_related("organisation").order_by("id")
     ]  # fmt: skip

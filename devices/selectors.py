@@ -8,7 +8,18 @@ from django.utils import timezone
 
 from inclusion.models import Organisation, Resident
 
-from .models import Device, DeviceEvent, DeviceKind, DeviceStatus, Loan, asset_tag_normalise
+from .models import (
+    Device,
+    DeviceEvent,
+    DeviceKind,
+    DeviceStatus,
+    Kit,
+    KitLoan,
+    Loan,
+    LoanAgreement,
+    Wipe,
+    asset_tag_normalise,
+)
 
 
 def device_list(
@@ -202,3 +213,72 @@ def loans_mark_resident_visible(*, organisation: Organisation, loans) -> list[Lo
     for loan in loans:
         loan.resident_visible = loan.resident_id in visible
     return loans
+
+
+# The loan agreement and what is printed
+
+
+def loan_agreements(*, organisation: Organisation):
+    """Every published version of the organisation's loan agreement, the latest first, with how many loans
+    accepted each."""
+    return (
+        LoanAgreement.objects.filter(organisation=organisation)
+        .select_related("published_by")
+        .annotate(loan_count=Count("loans"))
+        .order_by("-version")
+    )
+
+
+def loan_agreement_get(*, organisation: Organisation, version: int) -> LoanAgreement | None:
+    return (
+        LoanAgreement.objects.filter(organisation=organisation, version=version).select_related("published_by").first()
+    )
+
+
+def loan_wipe_after_return(*, loan: Loan) -> Wipe | None:
+    """The first wipe of the loan's device recorded after the loan closed: the one that erased this resident's
+    data (None until there is one, or if the loan did not end with the device back)."""
+    if loan.closed_at is None or loan.outcome != "returned":
+        return None
+    return (
+        Wipe.objects.filter(device_id=loan.device_id, recorded_at__gte=loan.closed_at).order_by("recorded_at").first()
+    )
+
+
+def loans_renewal_due(*, organisation: Organisation | None, days_ahead: int = 7, on=None) -> QuerySet[Loan]:
+    """Open-ended loans whose renewal date is within `days_ahead` days of `on` (today), or has passed but not by
+    more than the renewal limit (devices.services.loan_renewal_long_overdue_days): those to ask "still using
+    it?". The reminders work sends the message; renewing (loan_renew) moves the date on and takes a loan off this
+    list. `organisation` scopes it as every selector does; None is for the background sweep over every
+    organisation, never for a page or the API."""
+    from .services import loan_renewal_long_overdue_days
+
+    today = on or timezone.localdate()
+    loans = Loan.objects.filter(
+        open_ended=True, closed_at__isnull=True, due_on__lte=today + timedelta(days=days_ahead),
+        due_on__gte=today - timedelta(days=loan_renewal_long_overdue_days()),
+    )  # fmt: skip
+    if organisation is not None:
+        loans = loans.filter(organisation=organisation)
+    return loans.select_related("device", "resident", "organisation").order_by("due_on", "pk")
+
+
+# Kits
+
+
+def kits(*, organisation: Organisation, active_only: bool = False) -> QuerySet[Kit]:
+    found = Kit.objects.filter(organisation=organisation)
+    return (found.filter(active=True) if active_only else found).order_by("name")
+
+
+def kit_get(*, organisation: Organisation, pk) -> Kit | None:
+    return Kit.objects.filter(organisation=organisation, pk=pk).first()
+
+
+def kit_loan_get(*, organisation: Organisation, pk) -> KitLoan | None:
+    """The organisation's kit loan with its items (each marked with `overdue` and `resident_visible`)."""
+    kit_loan = KitLoan.objects.filter(organisation=organisation, pk=pk).select_related("resident", "lent_by").first()
+    if kit_loan is not None:
+        items = with_overdue(kit_loan.items.all()).select_related("device", "resident").order_by("pk")
+        kit_loan.item_list = loans_mark_resident_visible(organisation=organisation, loans=list(items))
+    return kit_loan

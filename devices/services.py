@@ -10,16 +10,18 @@ organisation may still see them (inclusion.access.resident_check_visible).
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.http import Http404
 from django.utils import timezone
 
-from inclusion.access import resident_check_visible
+from inclusion.access import Capability, membership_can, resident_check_visible
 from inclusion.actors import Actor
 from inclusion.calendar import next_open_day
 from inclusion.errors import DomainError
 from inclusion.events import audit_record, case_event_record, changed_values
-from inclusion.locks import lock_one
-from inclusion.models import Organisation, Resident
+from inclusion.locks import lock_one, lock_rows
+from inclusion.models import Membership, Organisation, Resident
 from inclusion.services import resident_check_ready
 
 from .events import LoanEventKind, device_event_record
@@ -28,16 +30,22 @@ from .models import (
     AgreementMethod,
     Condition,
     Device,
+    DeviceKind,
     DeviceStatus,
+    Kit,
+    KitLoan,
     Loan,
+    LoanAgreement,
     LoanExtension,
     LoanOutcome,
     LoanPolicy,
     Wipe,
     accessories_in_sentence,
+    agreement_text_sha256,
     asset_tag_normalise,
 )
 from .reminders import loan_check_not_blocked
+from .reservations.services import reservation_check_lend, reservation_fulfil_on_lend, reservation_offer_next
 
 S = DeviceStatus
 # Allowed moves: from-status → {to-status: what the move is called}. Lending, returns, loss and gifts
@@ -196,7 +204,10 @@ def device_transition(*, actor: Actor, device: Device, to_status: str, note: str
     _check_owner(device, actor)
     if to_status not in device_transition_moves(device):
         raise _refuse(device, to_status)
-    return _move(device, to_status, actor=actor, note=note)
+    device = _move(device, to_status, actor=actor, note=note)
+    if to_status == S.READY:  # the oldest eligible reservation for its kind is offered it, and it is held
+        reservation_offer_next(actor=actor, device=device)
+    return device
 
 
 POLICY_FIELDS = ("default_length_days", "extension_days", "max_extensions", "max_open_loans_per_resident",
@@ -235,13 +246,51 @@ def loan_due_date(policy: LoanPolicy, start: date, days: int) -> date:
                          closed_on_bank_holidays=policy.closed_on_bank_holidays)  # fmt: skip
 
 
+# The loan agreement
+
+
+def loan_agreement_current(organisation: Organisation) -> LoanAgreement | None:
+    """The organisation's latest published agreement (what a loan made now is accepted against), or None."""
+    return LoanAgreement.objects.filter(organisation=organisation).order_by("-version").first()
+
+
+@transaction.atomic
+def loan_agreement_publish(*, actor: Actor, text: str, return_instructions: str, contact: str) -> LoanAgreement:
+    """Publish a new version of the actor's organisation's loan agreement: the next version number, the text
+    kept exactly as given (its SHA-256 beside it). Earlier versions stay as they were, for the loans that
+    accepted them. Locks the organisation row, so two coordinators publishing at once get versions n and n+1
+    (the unique constraint on (organisation, version) holds it regardless). An audit event records it."""
+    if not text.strip():
+        raise DomainError("Enter the text of the agreement", field="text", code="required")
+    if not return_instructions.strip():
+        raise DomainError("Enter how to return a device", field="return_instructions", code="required")
+    if not contact.strip():
+        raise DomainError("Enter whom to call", field="contact", code="required")
+    lock_one(Organisation, actor.organisation.pk)
+    current = loan_agreement_current(actor.organisation)
+    if current and (current.text, current.return_instructions, current.contact) == (text, return_instructions, contact):
+        raise DomainError("This is the same as the current version: change something to publish a new one.",
+                          field="text", code="unchanged")  # fmt: skip
+    agreement = LoanAgreement(
+        organisation=actor.organisation, version=(current.version + 1) if current else 1, text=text,
+        return_instructions=return_instructions.strip(), contact=contact.strip(), sha256=agreement_text_sha256(text),
+        published_by=actor.user,
+    )  # fmt: skip
+    agreement.full_clean(validate_constraints=False)
+    agreement.save()
+    audit_record(actor=actor, action="loan_agreement.publish", obj=agreement,
+                 after={"version": agreement.version, "sha256": agreement.sha256})  # fmt: skip
+    return agreement
+
+
 # Loans
 
 
 @transaction.atomic
 def loan_create(
     *, actor: Actor, device: Device, resident: Resident, agreement_method: str, agreement_accepted: bool = True,
-    witness_name: str = "", started_on: date | None = None, due_on: date | None = None, notes: str = "",
+    witness_name: str = "", accepted_name: str = "", started_on: date | None = None, due_on: date | None = None,
+    notes: str = "", open_ended: bool = False, overdue_override_reason: str = "", kit_loan: KitLoan | None = None,
 ) -> Loan:  # fmt: skip
     """Lend a ready device of the actor's organisation to a resident the organisation may see.
 
@@ -249,6 +298,14 @@ def loan_create(
     that two devices cannot both slip under the open-loan limit), then the device row, so two staff
     lending the same device at once cannot both succeed; the partial unique constraint
     one_open_loan_per_device holds it even if a caller forgot the lock.
+
+    The loan keeps the organisation's current published agreement (loan_agreement_publish), its version and
+    the SHA-256 of its text. Accepted on screen against a published text, the resident types their name
+    under it (`accepted_name`, required then); a verbal agreement names a witness.
+
+    No new loan while the resident has an overdue loan from this organisation, unless a coordinator gives
+    `overdue_override_reason` (kept on the loan and on the timeline). An `open_ended` loan has no return date:
+    its due date is a renewal date, the policy's loan length ahead, which loan_renew moves on.
     """
     resident = resident_check_visible(actor.organisation, resident)
     if not agreement_accepted:
@@ -258,6 +315,11 @@ def loan_create(
     witness_name = witness_name.strip() if agreement_method == AgreementMethod.VERBAL_WITNESSED else ""
     if agreement_method == AgreementMethod.VERBAL_WITNESSED and not witness_name:
         raise DomainError("Enter the name of the witness to a verbal agreement", field="witness_name", code="required")
+    agreement = loan_agreement_current(actor.organisation)
+    accepted_name = " ".join(accepted_name.split()) if agreement_method == AgreementMethod.ON_SCREEN else ""
+    if agreement is not None and agreement_method == AgreementMethod.ON_SCREEN and not accepted_name:
+        raise DomainError("Ask them to type their full name to accept the agreement on screen", field="accepted_name",
+                          code="required")  # fmt: skip
     device = _lock_device(device)
     _check_owner(device, actor)
     resident_check_ready(resident=resident, receiving="loan")
@@ -266,8 +328,28 @@ def loan_create(
         raise DomainError(f"{device.asset_tag} is already on loan.", field="device", code="already_on_loan")
     if device.status != S.READY:
         raise _refuse(device, S.ON_LOAN)
+    reservation_check_lend(device=device, resident=resident)
     policy = loan_policy_for(actor.organisation)
-    open_loans = Loan.objects.filter(resident=resident, organisation=actor.organisation, closed_at__isnull=True).count()
+    overdue_override_reason = " ".join(overdue_override_reason.split())
+    overdue = (Loan.objects.filter(resident=resident, organisation=actor.organisation, closed_at__isnull=True,
+                                   due_on__lt=timezone.localdate()).order_by("due_on").first())  # fmt: skip
+    if overdue is None:
+        overdue_override_reason = ""
+    elif not overdue_override_reason:
+        raise DomainError(
+            f"{resident.display_name} has a loan overdue since {overdue.due_on:%-d %B %Y} ({overdue.device.asset_tag}): "
+            "take it back or renew it first. A coordinator may lend anyway, giving a reason.",
+            field="resident", code="overdue_loan",
+        )  # fmt: skip
+    elif not actor_may_manage_stock(actor):
+        raise DomainError("Only a coordinator may lend while another loan is overdue.",
+                          field="overdue_override_reason", code="coordinator_only")  # fmt: skip
+    # A kit lent together counts as one loan; the kit being lent now (kit_loan_create) is not counted.
+    open_items = Loan.objects.filter(resident=resident, organisation=actor.organisation, closed_at__isnull=True)
+    if kit_loan is not None:
+        open_items = open_items.exclude(kit_loan=kit_loan)
+    open_loans = (open_items.filter(kit_loan__isnull=True).count()
+                  + open_items.filter(kit_loan__isnull=False).values("kit_loan").distinct().count())  # fmt: skip
     if open_loans >= policy.max_open_loans_per_resident:
         raise DomainError(
             f"{resident.display_name} already has {open_loans} open loan{'s' if open_loans != 1 else ''}; "
@@ -286,6 +368,9 @@ def loan_create(
         raise DomainError(f"Your policy lets a loan start at most {policy.max_backdate_days} days ago: "
                           f"{earliest:%-d %B %Y} at the earliest.", field="started_on", code="too_far_back")  # fmt: skip
     longest = loan_due_date(policy, started_on, policy.default_length_days)
+    if open_ended and due_on:
+        raise DomainError("An open-ended loan has no due date: it is renewed every "
+                          f"{policy.default_length_days} days.", field="due_on", code="open_ended")  # fmt: skip
     due_on = due_on or longest
     if due_on < started_on:
         raise DomainError("The due date must be on or after the start date.", field="due_on", code="before_start")
@@ -294,8 +379,11 @@ def loan_create(
                           f"{longest:%-d %B %Y} at the latest.", field="due_on", code="beyond_policy")  # fmt: skip
     loan = Loan(
         device=device, resident=resident, organisation=actor.organisation, lent_by=actor.user, api_key=actor.api_key,
-        agreement_method=agreement_method, agreement_terms_version=policy.terms_version,
+        agreement_method=agreement_method,
+        agreement_terms_version=str(agreement.version) if agreement else policy.terms_version,
+        agreement=agreement, agreement_sha256=agreement.sha256 if agreement else "", accepted_name=accepted_name,
         agreement_accepted_at=timezone.now(), witness_name=witness_name, started_on=started_on, due_on=due_on,
+        open_ended=open_ended, overdue_override_reason=overdue_override_reason, kit_loan=kit_loan,
     )  # fmt: skip
     loan.full_clean(validate_constraints=False)
     try:
@@ -304,9 +392,113 @@ def loan_create(
     except IntegrityError:
         raise DomainError(f"{device.asset_tag} is already on loan.", field="device", code="already_on_loan") from None
     _move(device, S.ON_LOAN, actor=actor, note=notes, data={"loan": loan.pk, "due_on": str(due_on)})
+    reservation_fulfil_on_lend(loan=loan)
+    when = f"to renew by {due_on:%-d %B %Y}" if open_ended else f"due back {due_on:%-d %B %Y}"
     case_event_record(resident=resident, actor=actor, kind=LoanEventKind.LOAN_STARTED,
-                      summary=f"Lent {device.description} ({device.asset_tag}), due back {due_on:%-d %B %Y}",
+                      summary=f"Lent {device.description} ({device.asset_tag}), {when}",
                       body=notes, data={"loan": loan.pk, "device": device.asset_tag})  # fmt: skip
+    if overdue_override_reason:
+        case_event_record(resident=resident, actor=actor, kind=LoanEventKind.LOAN_OVERDUE_OVERRIDDEN,
+                          summary=f"Lent {device.asset_tag} although {overdue.device.asset_tag} is overdue",
+                          body=overdue_override_reason, data={"loan": loan.pk, "overdue_loan": overdue.pk})  # fmt: skip
+    return loan
+
+
+# Kits
+
+
+@transaction.atomic
+def kit_create(*, actor: Actor, name: str, kinds: list[str], accessories: list[str] | None = None) -> Kit:
+    """A kit template for the actor's organisation: the kinds of device lent together and their accessories."""
+    name = " ".join(name.split())
+    if not name:
+        raise DomainError("Enter the kit's name", field="name", code="required")
+    if not kinds or set(kinds) - set(DeviceKind.values):
+        raise DomainError("Choose the kinds of device in the kit", field="kinds", code="required")
+    if Kit.objects.filter(organisation=actor.organisation, name__iexact=name).exists():
+        raise DomainError(f"You already have a kit called {name}.", field="name", code="duplicate")
+    kit = Kit(organisation=actor.organisation, name=name, kinds=sorted(set(kinds), key=DeviceKind.values.index),
+              accessories=list(accessories or []))  # fmt: skip
+    kit.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            kit.save()
+    except IntegrityError:
+        raise DomainError(f"You already have a kit called {name}.", field="name", code="duplicate") from None
+    audit_record(actor=actor, action="kit.create", obj=kit, after={"kinds": kit.kinds, "accessories": kit.accessories})
+    return kit
+
+
+@transaction.atomic
+def kit_loan_create(
+    *, actor: Actor, kit: Kit, resident: Resident, devices: list[Device], agreement_method: str,
+    agreement_accepted: bool = True, witness_name: str = "", accepted_name: str = "", open_ended: bool = False,
+    overdue_override_reason: str = "", notes: str = "",
+) -> KitLoan:  # fmt: skip
+    """Lend a kit: one device of each of the kit's kinds, under one agreement, with one receipt. Each device
+    becomes its own Loan (loan_create: every rule of a loan applies to each item, and the one-open-loan-per-device
+    index holds for each) tied to one KitLoan; the kit counts as one loan against the policy's limit. All or
+    nothing. Locks the resident, then every device in primary-key order, before the first item is lent."""
+    if kit.organisation_id != actor.organisation.pk or not kit.active:
+        raise DomainError("Choose one of your kits.", field="kit", code="does_not_exist")
+    resident = resident_check_visible(actor.organisation, resident)
+    if len({device.pk for device in devices}) != len(devices):
+        raise DomainError("The same device was scanned twice.", field="devices", code="duplicate")
+    kinds = sorted(device.kind for device in devices)
+    if kinds != sorted(kit.kinds):
+        wanted = ", ".join(DeviceKind(kind).label for kind in kit.kinds)
+        raise DomainError(f"A {kit.name} is one each of: {wanted}. Scan one device of each kind.",
+                          field="devices", code="kit_mismatch")  # fmt: skip
+    lock_rows(Device.objects.filter(pk__in=[device.pk for device in devices]))
+    kit_loan = KitLoan.objects.create(organisation=actor.organisation, resident=resident, kit=kit, kit_name=kit.name,
+                                      accessories=kit.accessories, lent_by=actor.user)  # fmt: skip
+    for device in sorted(devices, key=lambda device: device.pk):
+        loan_create(actor=actor, device=device, resident=resident, agreement_method=agreement_method,
+                    agreement_accepted=agreement_accepted, witness_name=witness_name, accepted_name=accepted_name,
+                    open_ended=open_ended, overdue_override_reason=overdue_override_reason, notes=notes,
+                    kit_loan=kit_loan)  # fmt: skip
+    return kit_loan
+
+
+def actor_may_manage_stock(actor: Actor) -> bool:
+    """Whether the actor is staff whose membership of the acting organisation may manage stock (coordinators,
+    administrators), read now: a partner's API key never may."""
+    if actor.user is None:
+        return False
+    membership = Membership.objects.filter(user=actor.user, organisation=actor.organisation, active=True).first()
+    return membership_can(membership, Capability.MANAGE_STOCK)
+
+
+def loan_renewal_long_overdue_days() -> int:
+    """How many days past its renewal date an open-ended loan may still be renewed (settings, default 28);
+    after that it must come back (or a coordinator acts)."""
+    return getattr(settings, "LOAN_RENEWAL_LONG_OVERDUE_DAYS", 28)
+
+
+@transaction.atomic
+def loan_renew(*, actor: Actor, loan: Loan, note: str = "") -> Loan:
+    """The resident is still using it: an open-ended loan's renewal date moves on by the policy's loan length
+    from today (to an open day). Refused for a loan with a fixed due date (extend it instead), and for one more
+    than loan_renewal_long_overdue_days() past its renewal date."""
+    loan, device = _lock_loan(loan, actor)
+    if not loan.open_ended:
+        raise DomainError("This loan has a due date: extend it instead.", code="not_open_ended")
+    late = (timezone.localdate() - loan.due_on).days
+    if late > loan_renewal_long_overdue_days():
+        raise DomainError(f"The renewal is {late} days overdue, more than the {loan_renewal_long_overdue_days()} "
+                          "allowed: the device must come back.", code="long_overdue")  # fmt: skip
+    policy = loan_policy_for(actor.organisation)
+    previous = loan.due_on
+    loan.due_on = loan_due_date(policy, timezone.localdate(), policy.default_length_days)
+    loan.renewals += 1
+    loan.save()
+    LoanExtension.objects.create(loan=loan, previous_due_on=previous, new_due_on=loan.due_on, reason=note,
+                                 renewal=True, extended_by=actor.user)  # fmt: skip
+    device_event_record(device=device, actor=actor, action="renew loan", note=note,
+                        data={"loan": loan.pk, "due_on": str(loan.due_on)})  # fmt: skip
+    case_event_record(resident=loan.resident, actor=actor, kind=LoanEventKind.LOAN_RENEWED,
+                      summary=f"Loan of {device.asset_tag} renewed until {loan.due_on:%-d %B %Y}", body=note,
+                      data={"loan": loan.pk})  # fmt: skip
     return loan
 
 
@@ -414,6 +606,64 @@ def loan_return(
     case_event_record(resident=loan.resident, actor=actor, kind=LoanEventKind.LOAN_RETURNED, summary=summary, body=notes,
                       data={"loan": loan.pk})  # fmt: skip
     return loan
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    """What happened to one tag at the returns desk."""
+
+    typed: str  # as scanned or typed
+    outcome: str  # "returned", "no_match" (no device of ours), "not_on_loan", or "refused" (a rule: see message)
+    device: Device | None = None
+    loan: Loan | None = None
+    message: str = ""
+
+    @property
+    def returned(self) -> bool:
+        return self.outcome == "returned"
+
+
+def loans_check_in(*, actor: Actor, tags: list[str], returned_on: date | None = None) -> list[CheckIn]:
+    """The returns desk: take back every device whose tag is in `tags` (scanned or pasted, in any case and with
+    the forgiveness of devices.selectors.device_find_typed), each matched to its open loan and returned as it went
+    out: the condition its record gives, with all its accessories (anything else is recorded one loan at a time,
+    on the loan's return page). The same tag twice counts once.
+
+    All or nothing per tag: each return is its own transaction (loan_return: resident → device → loan locks, in
+    inclusion/locks.py order), so one refused tag leaves the others returned, and two desks scanning the same
+    device return it once: the second finds the loan closed. Returns one CheckIn per distinct tag, in order.
+    Not atomic itself: call it outside a transaction."""
+    from .selectors import device_find_typed
+
+    results, seen = [], set()
+    for typed in tags:
+        typed = " ".join(typed.split())
+        if not typed:
+            continue
+        device = device_find_typed(organisation=actor.organisation, typed=typed)
+        key = device.pk if device else asset_tag_normalise(typed)
+        if key in seen:
+            continue
+        seen.add(key)
+        if device is None:
+            results.append(CheckIn(typed, "no_match", message="No device of yours has this tag"))
+            continue
+        loan = Loan.objects.filter(device=device, closed_at__isnull=True).first()
+        if loan is None:
+            results.append(CheckIn(typed, "not_on_loan", device, message=f"Not on loan: {device.get_status_display()}"))
+            continue
+        try:
+            loan = loan_return(actor=actor, loan=loan, condition=device.condition, returned_on=returned_on,
+                               accessories_returned=list(device.accessories), notes="Checked in at the returns desk")  # fmt: skip
+        except DomainError as error:
+            outcome = "not_on_loan" if error.code == "loan_closed" else "refused"
+            results.append(CheckIn(typed, outcome, device, loan, "Already returned" if error.code == "loan_closed"
+                                   else error.message))  # fmt: skip
+        except Http404:  # the resident is no longer ours to see: the loan's page says what to do
+            results.append(CheckIn(typed, "refused", device, loan, "Record this return from the loan's page"))
+        else:
+            results.append(CheckIn(typed, "returned", device, loan))
+    return results
 
 
 @transaction.atomic

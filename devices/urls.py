@@ -4,7 +4,8 @@ labels (files.py), and data vouchers (devices/vouchers/urls.py)."""
 
 from django.urls import include, path
 
-from .views import chases, files, loans, returns, stock
+from .reservations import views as reservation_views
+from .views import agreements, chases, files, kits, loans, receipts, returns, stock
 
 app_name = "devices"
 
@@ -22,8 +23,27 @@ urlpatterns = [
     path("loans/<int:loan_pk>/", loans.loan_detail, name="loan-detail"),
     path("loans/<int:loan_pk>/extend/", loans.loan_extend, name="loan-extend"),
     path("loans/<int:loan_pk>/chase/", chases.loan_chase, name="loan-chase"),  # the overdue worklist
+    path("loans/<int:loan_pk>/renew/", loans.loan_renew, name="loan-renew"),
     path("policy/", loans.loan_policy, name="loan-policy"),
+    # Kits: templates, lending one, a kit loan's items
+    path("kits/", kits.kit_list, name="kit-list"),
+    path("residents/<uuid:pk>/lend-kit/", kits.kit_lend, name="kit-lend"),
+    path("kit-loans/<int:kit_loan_pk>/", kits.kit_loan_detail, name="kit-loan-detail"),
+    # The waiting list
+    path("waiting-list/", reservation_views.waiting_list, name="waiting-list"),
+    path("residents/<uuid:pk>/reserve/", reservation_views.reservation_create, name="reservation-create"),
+    path("reservations/<int:reservation_pk>/cancel/", reservation_views.reservation_cancel, name="reservation-cancel"),
+    # The loan agreement's versions and what is printed for the resident
+    path("agreement/", agreements.agreement_list, name="agreement-list"),
+    path("agreement/<int:version>/", agreements.agreement_version, name="agreement-version"),
+    path("residents/<uuid:pk>/agreement/", agreements.agreement_print, name="agreement-print"),
+    path("residents/<uuid:pk>/agreement.pdf", agreements.agreement_pdf, name="agreement-pdf"),
+    path("loans/<int:loan_pk>/receipt/", receipts.loan_receipt, name="loan-receipt"),
+    path("loans/<int:loan_pk>/receipt.pdf", receipts.loan_receipt_pdf, name="loan-receipt-pdf"),
+    path("loans/<int:loan_pk>/return-receipt/", receipts.return_receipt, name="return-receipt"),
+    path("loans/<int:loan_pk>/return-receipt.pdf", receipts.return_receipt_pdf, name="return-receipt-pdf"),
     # What comes back, or does not: returns, losses, gifts, wipes
+    path("check-in/", returns.check_in, name="check-in"),
     path("loans/<int:loan_pk>/return/", returns.loan_return, name="loan-return"),
     path("loans/<int:loan_pk>/lost/", returns.loan_report_lost, name="loan-report-lost"),
     path("loans/<int:loan_pk>/gift/", returns.loan_gift, name="loan-gift"),

@@ -2,7 +2,7 @@
 
 Within a transaction, take row locks in this order of kinds, and within a kind in primary-key order:
 
-    idempotency record → organisation → loan policy → resident → consent → device → loan
+    idempotency record → organisation → loan policy → resident → consent → device → loan → reservation
         → voucher batch → voucher → service → referral → message → webhook delivery
 
 A service that needs a device and its resident locks the resident first; one that needs two residents
@@ -28,6 +28,7 @@ LOCK_ORDER = (
     "consent",
     "device",
     "loan",
+    "reservation",  # a waiting-list place: offered a device already locked, fulfilled by the loan just made
     "voucherbatch",
     "voucher",
     "service",

@@ -12,7 +12,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from devices.services import loan_create
+from devices.reservations.services import reservation_create
+from devices.services import kit_create, kit_loan_create, loan_agreement_publish, loan_create
 from devices.vouchers.services import voucher_issue
 from inclusion.actors import Actor
 from inclusion.messaging.models import Message
@@ -49,10 +50,10 @@ NO_PERSONAL_DATA = {
 # Lists and searches: B gets a 200 that must not mention A's resident.
 LISTS = {
     "residents/": {"q": "Zeb"}, "residents/register/": {}, "residents/matches/": {}, "api/v1/residents/": {"q": "Zeb"},
-    "devices/": {"q": "ZEB"}, "devices/add/": {}, "devices/loans/": {}, "devices/policy/": {},
+    "devices/": {"q": "ZEB"}, "devices/add/": {}, "devices/loans/": {}, "devices/policy/": {}, "devices/agreement/": {}, "devices/check-in/": {}, "devices/kits/": {}, "devices/waiting-list/": {},
     "devices/export.csv": {}, "devices/export.xlsx": {}, "devices/labels/": {}, "devices/import/": {},
     "devices/vouchers/": {}, "devices/vouchers/import/": {}, "devices/vouchers/export.csv": {},
-    "api/v1/devices/": {}, "api/v1/loans/": {}, "api/v1/vouchers/": {}, "api/v1/voucher-batches/": {},
+    "api/v1/devices/": {}, "api/v1/loans/": {}, "api/v1/kits/": {}, "api/v1/reservations/": {}, "api/v1/vouchers/": {}, "api/v1/voucher-batches/": {},
     # Reports: aggregates only (tests/reports/ checks that none lists a person).
     "reports/": {}, "reports/download.csv": {}, "reports/download.xlsx": {}, "reports/download.pdf": {},
     "reports/issued/": {}, "reports/issued/issue/": {},
@@ -68,12 +69,14 @@ LISTS = {
 ADMINISTRATORS_ONLY = {"privacy/access-log/all/": {"resident": "<pk>"}}
 # Endpoints that only take a POST naming what to act on (tested for scoping in their own suites).
 POST_ONLY = {"devices/import/confirm/", "devices/vouchers/import/confirm/", "api/v1/vouchers/issue/",
-             "api/v1/voucher-batches/import/", "directory/import/confirm/", "referrals/bulk/"}  # fmt: skip
+             "api/v1/voucher-batches/import/", "directory/import/confirm/", "referrals/bulk/", "api/v1/check-in/",
+             "api/v1/kit-loans/"}  # fmt: skip
 # Which of A's objects fills a route's parameter, where the name alone does not say.
 PK_BY_PREFIX = {"api/v1/loans/": "loan_pk", "api/v1/vouchers/": "voucher_pk", "api/v1/voucher-batches/": "batch_pk",
                 "reports/issued/": "snapshot_pk", "referrals/": "referral_pk", "api/v1/referrals/": "referral_pk",
                 "referrals/residents/": "resident_pk", "api/v1/webhook-endpoints/": "endpoint_pk",
-                "api/v1/webhook-deliveries/": "delivery_pk", "messages/outbox/": "message_pk"}  # fmt: skip
+                "api/v1/webhook-deliveries/": "delivery_pk", "messages/outbox/": "message_pk",
+                "api/v1/kit-loans/": "kit_loan_pk", "api/v1/reservations/": "reservation_pk"}  # fmt: skip
 
 
 def _all_routes(patterns=None, prefix=""):
@@ -111,7 +114,16 @@ def a_world(org_a, staff_a, actor_a):
     consent = consent_record(actor=actor_a, resident=resident, purpose="sharing", channel="paper")
     note_add(actor=actor_a, resident=resident, body="Private note about Zebedee")
     device = DeviceFactory(owning_organisation=org_a, asset_tag="ZEB-0001", serial_number="ZEBSERIAL")
+    agreement = loan_agreement_publish(
+        actor=actor_a, text="Zebedee's terms", return_instructions="Desk", contact="Desk"
+    )
     loan = loan_create(actor=actor_a, device=device, resident=resident, agreement_method="signed_paper")
+    kit = kit_create(actor=actor_a, name="Zeb kit", kinds=["tablet"])
+    other = ResidentFactory(owning_organisation=org_a)
+    reservation = reservation_create(actor=actor_a, resident=other, kind="laptop")
+    kit_loan = kit_loan_create(actor=actor_a, kit=kit, resident=other,
+                               devices=[DeviceFactory(owning_organisation=org_a, kind="tablet")],
+                               agreement_method="signed_paper")  # fmt: skip
     VoucherFactory(batch__organisation=org_a, batch__reference="ZEBBATCH", code="ZEBCODE-Q7Q7")
     voucher = voucher_issue(actor=actor_a, resident=resident, kind="data_code")
     # A third partner's check matched Zebedee: on A's match log, and nowhere of B's.
@@ -139,7 +151,8 @@ def a_world(org_a, staff_a, actor_a):
     return {"pk": resident.pk, "snapshot_pk": snapshot.pk, "consent_pk": consent.pk, "resident": resident, "asset_tag": device.asset_tag,
             "loan_pk": loan.pk, "voucher_pk": voucher.pk, "batch_pk": voucher.batch_id,
             "referral_pk": referral.pk, "resident_pk": resident.pk, "endpoint_pk": endpoint.pk,
-            "delivery_pk": endpoint.deliveries.get().pk, "message_pk": message.pk}  # fmt: skip
+            "delivery_pk": endpoint.deliveries.get().pk, "message_pk": message.pk,
+            "version": agreement.version, "kit_loan_pk": kit_loan.pk, "reservation_pk": reservation.pk}  # fmt: skip
 
 
 @pytest.fixture

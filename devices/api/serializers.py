@@ -24,6 +24,7 @@ from ..models import (
     Device,
     DeviceKind,
     DeviceStatus,
+    Kit,
     Loan,
     LoanOutcome,
     WipeMethod,
@@ -139,8 +140,8 @@ class LoanOutputSerializer(serializers.ModelSerializer):
         model = Loan
         fields = [
             "id", "device", "resident", "agreement_method", "agreement_terms_version", "agreement_accepted_at",
-            "witness_name", "started_on", "due_on", "extensions", "overdue", "days_overdue", "closed_at", "outcome",
-            "returned_on", "return_condition", "accessories_returned", "closing_notes", "police_reference",
+            "agreement_sha256", "accepted_name", "witness_name", "started_on", "due_on", "extensions", "open_ended",
+            "renewals", "overdue", "days_overdue", "closed_at", "outcome", "returned_on", "return_condition", "accessories_returned", "closing_notes", "police_reference",
             "created_at",
         ]  # fmt: skip
         read_only_fields = fields
@@ -157,8 +158,15 @@ class LoanCreateInputSerializer(InputSerializer):
         required=False, allow_blank=True, max_length=150, validators=[validate_name],
         help_text="Required for a verbal agreement.",
     )  # fmt: skip
+    accepted_name = InputCharField(
+        required=False, allow_blank=True, max_length=150, validators=[validate_name],
+        help_text="Accepted on screen against a published agreement: the full name the resident typed under it.",
+    )  # fmt: skip
     started_on = RealDateField(required=False, help_text="Defaults to today.")
     due_on = RealDateField(required=False, help_text="Defaults to the longest your loan policy allows.")
+    open_ended = StrictBooleanField(required=False, default=False,
+                                    help_text="No due date: renewed every loan length (POST /loans/{id}/renew/); "
+                                              "due_on is then the renewal date, and must not be sent.")  # fmt: skip
     notes = InputCharField(required=False, allow_blank=True, max_length=NOTES_MAX_LENGTH)
 
     def validate_device(self, value):
@@ -207,3 +215,111 @@ class DeviceStatusInputSerializer(InputSerializer):
 
     to_status = serializers.ChoiceField([(s, DeviceStatus(s).label) for s in sorted(SIMPLE_MOVES)])
     note = InputCharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class LoanRenewInputSerializer(InputSerializer):
+    note = InputCharField(required=False, allow_blank=True, max_length=300)
+
+
+# --- Kits, the waiting list, the returns desk ---------------------------------------------------------------
+
+
+class KitOutputSerializer(serializers.ModelSerializer):
+    kinds = serializers.ListField(child=DeviceKindField(), read_only=True)
+    accessories = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = Kit
+        fields = ["id", "name", "kinds", "accessories", "active"]
+        read_only_fields = fields
+
+
+class KitLoanOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    kit = serializers.IntegerField(source="kit_id", read_only=True, allow_null=True, help_text="The kit template.")
+    kit_name = serializers.CharField(read_only=True)
+    resident = serializers.UUIDField(source="resident_id", read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    items = LoanOutputSerializer(source="item_list", many=True, read_only=True,
+                                 help_text="One loan per device: each comes back on its own (POST /loans/{id}/return/).")  # fmt: skip
+
+
+class KitLoanCreateInputSerializer(InputSerializer):
+    kit = serializers.IntegerField(min_value=1, max_value=2**31 - 1, help_text="The id of one of your kits.")
+    resident = serializers.UUIDField(help_text="The id of a resident you may see.")
+    devices = serializers.ListField(
+        child=InputCharField(max_length=40, validators=[ASSET_TAG_INPUT]), min_length=1, max_length=10,
+        help_text="The asset tags of the devices lent: one of each of the kit's kinds.",
+    )  # fmt: skip
+    agreement_method = serializers.ChoiceField(AgreementMethod.choices)
+    agreement_accepted = StrictBooleanField(help_text="Must be true: the resident accepted the loan agreement.")
+    witness_name = InputCharField(required=False, allow_blank=True, max_length=150, validators=[validate_name])
+    accepted_name = InputCharField(required=False, allow_blank=True, max_length=150, validators=[validate_name])
+
+    def validate_kit(self, value):
+        kit = selectors.kit_get(organisation=self.context["organisation"], pk=value)
+        if kit is None:
+            raise serializers.ValidationError("No such kit.", code="does_not_exist")
+        return kit
+
+    def validate_resident(self, value):
+        try:
+            return resident_get_visible(self.context["organisation"], value)
+        except Http404:
+            raise serializers.ValidationError("No such resident.", code="does_not_exist") from None
+
+    def validate_devices(self, value):
+        found = []
+        for tag in value:
+            device = selectors.device_get(organisation=self.context["organisation"], asset_tag=tag)
+            if device is None:
+                raise serializers.ValidationError(f"No device {tag} in your stock.", code="does_not_exist")
+            found.append(device)
+        return found
+
+
+class ReservationOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    resident = serializers.UUIDField(source="resident_id", read_only=True)
+    kind = DeviceKindField(read_only=True)
+    status = serializers.CharField(read_only=True, help_text="waiting, offered, fulfilled, lapsed or cancelled.")
+    note = serializers.CharField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    device = serializers.CharField(source="device.asset_tag", read_only=True, allow_null=True, default=None,
+                                   help_text="While offered: the asset tag of the device held for them.")  # fmt: skip
+    hold_until = serializers.DateField(read_only=True, allow_null=True)
+    closed_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    closed_reason = serializers.CharField(read_only=True, help_text="Why it lapsed or was cancelled.")
+
+
+class ReservationCreateInputSerializer(InputSerializer):
+    resident = serializers.UUIDField(help_text="The id of a resident you may see.")
+    kind = DeviceKindField()
+    note = InputCharField(required=False, allow_blank=True, max_length=300)
+
+    def validate_resident(self, value):
+        try:
+            return resident_get_visible(self.context["organisation"], value)
+        except Http404:
+            raise serializers.ValidationError("No such resident.", code="does_not_exist") from None
+
+
+class ReservationCancelInputSerializer(InputSerializer):
+    reason = InputCharField(max_length=250)
+
+
+class CheckInInputSerializer(InputSerializer):
+    tags = serializers.ListField(child=InputCharField(max_length=40), min_length=1, max_length=500,
+                                 help_text="Asset tags as scanned or typed.")  # fmt: skip
+
+
+class CheckInResultSerializer(serializers.Serializer):
+    tag = serializers.CharField(source="typed", help_text="As sent.")
+    outcome = serializers.ChoiceField(["returned", "no_match", "not_on_loan", "refused"])
+    loan = serializers.IntegerField(source="loan.pk", allow_null=True, default=None,
+                                    help_text="The loan returned (when returned, or refused).")  # fmt: skip
+    message = serializers.CharField(help_text="Why it was not returned.")
+
+
+class CheckInOutputSerializer(serializers.Serializer):
+    results = CheckInResultSerializer(many=True)

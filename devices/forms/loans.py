@@ -14,6 +14,7 @@ from inclusion.forms.base import DateField, GOVUKForm, GOVUKModelForm
 
 from ..models import (
     AgreementMethod,
+    LoanAgreement,
     LoanPolicy,
     asset_tag_normalise,
 )
@@ -31,7 +32,9 @@ class LendForm(GOVUKForm):
         help_text="Type the tag on the device's label, or scan its barcode",
         max_length=ASSET_TAG_MAX_LENGTH,
         error_messages={"required": "Enter the asset tag, or scan its barcode"},
-        widget=forms.TextInput(attrs={**TAG_INPUT, "autofocus": True, "data-scan-next": "agreement_method"}),
+        widget=forms.TextInput(
+            attrs={**TAG_INPUT, "autofocus": True, "data-scan-next": "agreement_method", "data-scanner": "tag"}
+        ),
     )
     agreement_method = forms.ChoiceField(
         label="How did they accept the loan agreement?",
@@ -46,10 +49,19 @@ class LendForm(GOVUKForm):
         label="Witness's full name, for a verbal agreement", max_length=150, required=False,
         help_text="Someone who heard them agree, other than you",
     )  # fmt: skip
+    accepted_name = forms.CharField(
+        label="Accepted on screen: their full name, typed by them", max_length=150, required=False,
+        help_text="Turn the screen to them after they have read the agreement",
+    )  # fmt: skip
     agreement_accepted = forms.BooleanField(
         error_messages={"required": "Confirm that they have accepted the loan agreement"},
     )
     due_on = DateField(noun="Due date", label="Due back (optional)", required=False)
+    open_ended = forms.BooleanField(required=False)
+    overdue_override_reason = forms.CharField(
+        label="Coordinators: lend although another loan is overdue, because", max_length=300, required=False,
+        help_text="Only if they have an overdue loan. Recorded on the loan and their timeline",
+    )  # fmt: skip
     notes = forms.CharField(
         label="Notes (optional)",
         max_length=2000,
@@ -58,18 +70,26 @@ class LendForm(GOVUKForm):
         help_text="Added to their case timeline",
     )
 
-    def __init__(self, *args, policy: LoanPolicy, **kwargs):
+    def __init__(
+        self, *args, policy: LoanPolicy, agreement: LoanAgreement | None = None, can_override: bool = False, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.policy = policy
         today = timezone.localdate()
         self.longest_due_on = loan_due_date(policy, today, policy.default_length_days)
-        accepted = f"They have accepted the loan agreement (terms version {policy.terms_version})"
+        version = f"version {agreement.version}" if agreement else f"terms version {policy.terms_version}"
+        accepted = f"They have accepted the loan agreement ({version})"
         self.fields["agreement_accepted"].label = accepted
         moved = self.longest_due_on != today + timedelta(days=policy.default_length_days)
         self.fields["due_on"].help_text = (
             f"Leave blank to lend for {policy.default_length_days} days, until {_date_hint(self.longest_due_on)}"
             f"{' (the next day you are open)' if moved else ''}. It cannot be later than that."
         )
+        self.fields[
+            "open_ended"
+        ].label = f"Open-ended: no due date, they renew it every {policy.default_length_days} days while still using it"
+        if not can_override:
+            del self.fields["overdue_override_reason"]
         self.helper = FormHelper()
         self.helper.label_size = Size.SMALL
         self.helper.legend_size = Size.SMALL
@@ -80,8 +100,11 @@ class LendForm(GOVUKForm):
             # Not a conditional reveal: GOV.UK Frontend's aria-expanded on a radio fails axe-core (aria-allowed-attr).
             Field.radios("agreement_method"),
             Field.text("witness_name", field_width=20),
+            *([Field.text("accepted_name", field_width=20)] if agreement else []),
             Field.checkbox("agreement_accepted"),
             Field("due_on", context={"legend_size": Size.for_legend(Size.SMALL)}),
+            Field.checkbox("open_ended", small=True),
+            *([Field.text("overdue_override_reason")] if can_override else []),
             Field.textarea("notes", rows=2),
             Submit("submit", "Lend device"),
         )
@@ -94,11 +117,26 @@ class LendForm(GOVUKForm):
     def clean(self):
         cleaned = super().clean()
         due_on = cleaned.get("due_on")
-        if due_on and due_on < timezone.localdate():
+        if due_on and cleaned.get("open_ended"):
+            self.add_refusal("due_on", "Leave the due date blank for an open-ended loan")
+        elif due_on and due_on < timezone.localdate():
             self.add_refusal("due_on", "Due date must be today or in the future")
         elif due_on and due_on > self.longest_due_on:
             self.add_refusal("due_on", f"Due date must be no later than {_date_hint(self.longest_due_on)}")
         return cleaned
+
+
+class RenewForm(GOVUKForm):
+    note = forms.CharField(
+        label="Note (optional)", required=False, max_length=300,
+        help_text="For example, answered the text: still on the course",
+    )  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.label_size = Size.SMALL
+        self.helper.layout = Layout(Field.text("note"), Submit("submit", "Renew the loan"))
 
 
 class ExtendForm(GOVUKForm):

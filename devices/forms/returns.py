@@ -2,6 +2,8 @@
 makes a device fit to lend again. They check the shape of what was typed; the rules are the services'
 (devices/services.py)."""
 
+import re
+
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Layout, Size, Submit
 from django import forms
@@ -156,3 +158,34 @@ class WipeForm(GOVUKForm):
             Field.text("certificate_reference", field_width=20),
             Submit("submit", "Record the wipe"),
         )
+
+
+class CheckInForm(GOVUKForm):
+    """The returns desk: a list of tags, one a line (a scanner types each and presses Enter), or pasted."""
+
+    tags = forms.CharField(
+        label="Scan or type the tags of the devices coming back",
+        help_text="One a line: a scanner adds a line each time. You can also paste a list, separated by lines, "
+                  "commas or semicolons",
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 8, "autofocus": True, "autocomplete": "off", "spellcheck": "false",
+                                     "autocapitalize": "characters", "data-scanner": "tags"}),
+        error_messages={"required": "Scan or type at least one tag"},
+    )  # fmt: skip
+
+    MAX_TAGS = 500
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.label_size = Size.MEDIUM
+        self.helper.attrs = {"novalidate": ""}
+        self.helper.layout = Layout(Field.textarea("tags", rows=8), Submit("submit", "Check them in"))
+
+    def clean_tags(self):
+        tags = [tag.strip() for tag in re.split(r"[\r\n,;\t]+", self.cleaned_data["tags"]) if tag.strip()]
+        if not tags:
+            raise forms.ValidationError("Scan or type at least one tag")
+        if len(tags) > self.MAX_TAGS:
+            raise forms.ValidationError(f"Check in at most {self.MAX_TAGS} tags at a time")
+        return tags

@@ -16,7 +16,7 @@ from inclusion.forms.residents import SearchForm
 from inclusion.web import actor_for, form_refuse, load_resident, paginate, posted, staff_view
 
 from .. import chases, selectors, services
-from ..forms.loans import ExtendForm, LendForm, LoanPolicyForm
+from ..forms.loans import ExtendForm, LendForm, LoanPolicyForm, RenewForm
 from ..models import DeviceStatus, accessories_in_sentence
 from .loaders import load_device, load_loan, loan_closed_redirect
 
@@ -53,7 +53,10 @@ def loan_create(request, resident):
     """Lend a device to a resident: scan or type its tag, record the agreement, optionally a due date."""
     organisation = request.membership.organisation
     policy = services.loan_policy_for(organisation)
-    form = LendForm(posted(request), policy=policy, initial={"asset_tag": request.GET.get("tag", "")})
+    agreement = services.loan_agreement_current(organisation)
+    can_override = membership_can(request.membership, Capability.MANAGE_STOCK)
+    form = LendForm(posted(request), policy=policy, agreement=agreement, can_override=can_override,
+                    initial={"asset_tag": request.GET.get("tag", "")})  # fmt: skip
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         device = selectors.device_find_typed(organisation=organisation, typed=data["asset_tag"])
@@ -66,20 +69,21 @@ def loan_create(request, resident):
                 loan = services.loan_create(
                     actor=actor_for(request), device=device, resident=resident,
                     agreement_method=data["agreement_method"], agreement_accepted=data["agreement_accepted"],
-                    witness_name=data["witness_name"], due_on=data["due_on"], notes=data["notes"],
+                    witness_name=data["witness_name"], accepted_name=data["accepted_name"], due_on=data["due_on"],
+                    notes=data["notes"], open_ended=data["open_ended"],
+                    overdue_override_reason=data.get("overdue_override_reason", ""),
                 )  # fmt: skip
             except (DomainError, ValidationError) as error:
-                form_refuse(form, error, {"device": "asset_tag"})
+                form_refuse(form, error, {"device": "asset_tag", "resident": None})
             else:
+                when = f"to renew by {_date(loan.due_on)}" if loan.open_ended else f"due back {_date(loan.due_on)}"
                 messages.success(
-                    request,
-                    f"{device.description} ({device.asset_tag}) is lent to {resident.display_name}, "
-                    f"due back {_date(loan.due_on)}.",
+                    request, f"{device.description} ({device.asset_tag}) is lent to {resident.display_name}, {when}."
                 )
                 return redirect(reverse("resident-detail", kwargs={"pk": resident.pk}) + "#devices")
     ready = selectors.devices_ready_by_kind(organisation=organisation)
     return render(request, "devices/loan_create.html", {
-        "form": form, "resident": resident, "policy": policy,
+        "form": form, "resident": resident, "policy": policy, "agreement": agreement,
         "ready": ready, "ready_count": sum(len(devices) for _, devices in ready),
     })  # fmt: skip
 
@@ -168,6 +172,25 @@ def loan_extend(request, loan):
             "allowed": preview.allowed, "refusal": preview.refusal,
         },
     )  # fmt: skip
+
+
+@staff_view(Capability.LEND, load=load_loan)
+def loan_renew(request, loan):
+    """An open-ended loan: they are still using it, so its renewal date moves on."""
+    if not loan.is_open:
+        return loan_closed_redirect(request, loan)
+    form = RenewForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            loan = services.loan_renew(actor=actor_for(request), loan=loan, **form.cleaned_data)
+        except (DomainError, ValidationError) as error:
+            form_refuse(form, error)
+        else:
+            messages.success(
+                request, f"Loan renewed: {loan.device.asset_tag} is next due for renewal {_date(loan.due_on)}."
+            )
+            return redirect("devices:loan-detail", loan_pk=loan.pk)
+    return render(request, "devices/loan_renew.html", {"form": form, "loan": loan, "device": loan.device})
 
 
 @staff_view()

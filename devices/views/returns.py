@@ -11,12 +11,28 @@ from inclusion.errors import DomainError
 from inclusion.web import actor_for, form_refuse, posted, staff_view
 
 from .. import services
-from ..forms.returns import GiftForm, ReportLostForm, ReturnForm, WipeForm
+from ..forms.returns import CheckInForm, GiftForm, ReportLostForm, ReturnForm, WipeForm
 from ..models import DeviceStatus, accessories_in_sentence
 from ..services import TRANSITIONS
 from .loaders import load_device, load_loan, loan_closed_redirect
 
 S = DeviceStatus
+
+
+@staff_view(Capability.LEND)
+def check_in(request):
+    """The returns desk: scan or paste a list of tags; each is returned as it went out, and the page says what
+    was returned and what did not match (devices.services.loans_check_in)."""
+    form = CheckInForm(posted(request))
+    results = None
+    if request.method == "POST" and form.is_valid():
+        results = services.loans_check_in(actor=actor_for(request), tags=form.cleaned_data["tags"])
+        form = CheckInForm()  # ready for the next batch
+    returned = [result for result in results or [] if result.returned]
+    return render(request, "devices/check_in.html", {
+        "form": form, "results": results, "returned": returned,
+        "unmatched": [result for result in results or [] if not result.returned],
+    })  # fmt: skip
 
 
 @staff_view(Capability.MANAGE_STOCK, load=load_device)

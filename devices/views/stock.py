@@ -20,6 +20,7 @@ from inclusion.web import actor_for, form_refuse, paginate, posted, staff_view
 from .. import selectors, services
 from ..forms.stock import MOVE_LABELS, DeviceAddForm, DeviceFilterForm, DeviceForm, DeviceStatusForm
 from ..models import DeviceStatus, accessories_in_sentence
+from ..reservations.selectors import reservation_held
 from ..services import TRANSITIONS
 from .loaders import load_device
 
@@ -112,6 +113,7 @@ def device_detail(request, device):
             "wipe_first": device.needs_wipe and S.WIPED in TRANSITIONS[device.status],
             "wipes": selectors.device_wipes(device=device),
             "actions": _device_actions(device, current, can_manage=can_manage),
+            "held": reservation_held(device=device),
         },
     )
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("vouchers/<int:voucher_pk>/", views.voucher_detail, name="voucher-detail"),
     path("vouchers/<int:voucher_pk>/issued/", views.voucher_issued, name="voucher-issued"),
     path("vouchers/<int:voucher_pk>/show-code/", views.voucher_show_code, name="voucher-show-code"),
+    path("vouchers/<int:voucher_pk>/slip.pdf", views.voucher_slip_pdf, name="voucher-slip"),
     path("vouchers/<int:voucher_pk>/activated/", views.voucher_mark_activated, name="voucher-activate"),
     path("vouchers/<int:voucher_pk>/not-working/", views.voucher_mark_failed, name="voucher-fail"),
     path("vouchers/<int:voucher_pk>/withdraw/", views.voucher_mark_withdrawn, name="voucher-withdraw"),

@@ -17,6 +17,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import select_template
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -26,6 +27,7 @@ from devices.templatetags.vouchers import kind_in_sentence
 from inclusion.access import Capability, membership_can, resident_get_visible
 from inclusion.errors import DomainError
 from inclusion.imports import ImportCheck, Importer, ImportRefused, Problem, import_confirm, import_upload
+from inclusion.pdf import pdf_response
 from inclusion.privacy.models import AccessAction
 from inclusion.privacy.services import access_log_record
 from inclusion.spreadsheets import csv_response
@@ -307,6 +309,38 @@ def voucher_show_code(request, voucher_pk):
         "devices/vouchers/code.html",
         {"voucher": voucher, "code": code, "just_issued": False, "back_url": _back_url(request, voucher)},
     )
+
+
+SLIP_LANGUAGES = "devices/vouchers/slips/{}.html"  # one template per language; English when none exists
+
+
+def slip_template(language: str) -> str:
+    """The slip template in the resident's preferred language ("Polish" → slips/polish.html), else English."""
+    slug = "".join(ch for ch in (language or "").lower() if ch.isalpha())
+    return select_template([SLIP_LANGUAGES.format(slug), SLIP_LANGUAGES.format("english")]).template.name
+
+
+@never_cache
+@require_POST
+@staff_view()
+def voucher_slip_pdf(request, voucher_pk):
+    """A printable slip with the code and how to activate it, as a PDF. Putting the code on paper reveals it, so
+    this is the same check as "Show code" (voucher_reveal: the owning organisation's staff, an issued voucher) and
+    goes on the resident's timeline the same way."""
+    voucher = _voucher(request, voucher_pk)
+    try:
+        code = voucher_reveal(actor=actor_for(request), voucher=voucher)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect(_back_url(request, voucher))
+    language = voucher.resident.preferred_language if voucher.resident_visible else ""
+    context = {
+        "voucher": voucher, "code": code, "organisation": request.membership.organisation,
+        "resident_name": voucher.resident.display_name if voucher.resident_visible else "",
+        "body_template": slip_template(language),
+    }  # fmt: skip
+    return pdf_response(request, "devices/vouchers/slips/slip_pdf.html", context,
+                        filename=f"voucher-slip-{voucher.pk}.pdf")  # fmt: skip
 
 
 # A voucher's page and what happened to it

@@ -17,6 +17,8 @@ JOBS = {
     "Purge expired idempotency records": ("inclusion.tasks.idempotency_records_purge", ("crontab", "30", "3", "*")),
     # Last month's impact reports, frozen and emailed, at 06:00 UK time on the 1st (inclusion/reports/tasks.py).
     "Monthly impact reports": ("inclusion.reports.tasks.monthly_reports", ("crontab", "0", "6", "1")),
+    # Waiting-list holds not collected in time lapse; the device goes to the next (devices/reservations/).
+    "Lapse uncollected reservation holds": ("devices.reservations_lapse_expired", ("every", 15)),
     # Webhook deliveries a lost task left behind (referrals/webhooks.py).
     "Webhook deliveries due": ("referrals.tasks.webhook_deliveries_due", ("every", 1)),
 }

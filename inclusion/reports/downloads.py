@@ -6,7 +6,8 @@ shows: suppressed cells stay "<5" and "[c]"."""
 from __future__ import annotations
 
 from django.http import HttpResponse
-from django.template.loader import render_to_string
+
+from inclusion.pdf import pdf_render
 
 from ..spreadsheets import OutputSheet, csv_response, xlsx_bytes, xlsx_response
 from .charts import report_charts
@@ -93,10 +94,8 @@ def report_xlsx(report: dict) -> HttpResponse:
 
 
 def report_pdf_bytes(report: dict) -> bytes:
-    from weasyprint import HTML
-
-    html = render_to_string("reports/report_pdf.html", {"report": report, "charts": report_charts(report)})
-    return HTML(string=html).write_pdf()
+    """The report as PDF, its charts inline (inclusion/pdf.py: WeasyPrint, fetching nothing)."""
+    return pdf_render("reports/report_pdf.html", {"report": report, "charts": report_charts(report)})
 
 
 def report_pdf(report: dict) -> HttpResponse:

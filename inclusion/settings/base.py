@@ -189,9 +189,11 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
     }
 }
-# Features no page uses, switched off for every page (inclusion.middleware.SecurityHeadersMiddleware).
+# Features no page uses, switched off for every page (inclusion.middleware.SecurityHeadersMiddleware). The
+# camera is ours only: the lend and check-in pages read QR labels with it (assets/js/scanner.js), and no
+# other origin (no frame: frame-ancestors is none) may ask for it.
 PERMISSIONS_POLICY = (
-    "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
+    "accelerometer=(), autoplay=(), camera=(self), display-capture=(), geolocation=(), gyroscope=(), "
     "magnetometer=(), microphone=(), midi=(), payment=(), usb=(), interest-cohort=()"
 )
 # Request bodies on the staff web (not /api/, which has API_MAX_BODY_BYTES): the imports take files of up

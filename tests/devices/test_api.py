@@ -427,7 +427,7 @@ def test_create_loan_is_201_and_the_device_goes_on_loan(key_a, org_a, device_a, 
     assert body == {
         "id": loan.pk, "device": "LAP-001", "resident": str(resident_a.pk), "agreement_method": "signed_paper",
         "agreement_terms_version": "2026-01", "agreement_accepted_at": body["agreement_accepted_at"],
-        "witness_name": "", "started_on": str(today()), "due_on": str(services.loan_due_date(services.loan_policy_for(org_a), today(), 28)),
+        "agreement_sha256": "", "accepted_name": "", "witness_name": "", "open_ended": False, "renewals": 0, "started_on": str(today()), "due_on": str(services.loan_due_date(services.loan_policy_for(org_a), today(), 28)),
         "extensions": 0, "overdue": False, "days_overdue": 0, "closed_at": None, "outcome": None,
         "returned_on": None, "return_condition": None, "accessories_returned": [], "closing_notes": "",
         "police_reference": "", "created_at": body["created_at"],
@@ -892,9 +892,9 @@ def test_schema_documents_the_domain_error_codes_under_409_and_422(schema):
     components = schema["components"]["schemas"]
     assert {"409", "422"} <= set(schema["paths"]["/api/v1/loans/"]["post"]["responses"])
     assert _codes(components, "V1LoansCreate409ResidentErrorComponent") == {
-        "too_many_loans", "consent_missing", "consent_refused", "no_contact_route"}  # fmt: skip
+        "too_many_loans", "overdue_loan", "consent_missing", "consent_refused", "no_contact_route"}  # fmt: skip
     assert _codes(components, "V1LoansCreate422ResidentErrorComponent") == {"does_not_exist"}
-    assert _codes(components, "V1LoansCreate409DeviceErrorComponent") == {"already_on_loan"}
+    assert _codes(components, "V1LoansCreate409DeviceErrorComponent") == {"already_on_loan", "held_for_reservation"}
     assert _codes(components, "V1LoansCreate422StartedOnErrorComponent") == {"in_the_future", "too_far_back"}
     assert _codes(components, "V1DevicesCreate409AssetTagErrorComponent") == {"duplicate"}
     # Refusals that name no field (attr null):

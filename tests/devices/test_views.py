@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from devices import services
 from devices.models import Device, DeviceEvent, DeviceStatus, Loan, LoanPolicy, Wipe
+from devices.reservations.services import reservation_create
 from inclusion import choices
 from inclusion.actors import Actor
 from inclusion.models import CaseEvent
@@ -763,11 +764,19 @@ def test_lend_form_follows_the_policy(client_a, coord, device, resident_a):
     assert "terms version 2026-04" in content and "Leave blank to lend for 42 days" in content
 
 
-def test_every_devices_page_with_an_id_is_404_to_another_organisation(client_b, device, loan, resident_a):
+def test_every_devices_page_with_an_id_is_404_to_another_organisation(client_b, device, loan, resident_a, actor_a):
     """Like tests/test_isolation.py, for this app's pages: whatever the method, B learns nothing of A's."""
     from django.urls import get_resolver
 
-    ids = {"asset_tag": device.asset_tag, "loan_pk": loan.pk, "pk": resident_a.pk}
+    ids = {"asset_tag": device.asset_tag, "loan_pk": loan.pk, "pk": resident_a.pk, "version": 1}
+    kit = services.kit_create(actor=actor_a, name="Kit", kinds=["tablet"])
+    kit_loan = services.kit_loan_create(actor=actor_a, kit=kit, resident=ResidentFactory(owning_organisation=loan.organisation),
+                                        devices=[DeviceFactory(owning_organisation=loan.organisation, kind="tablet")],
+                                        agreement_method="signed_paper")  # fmt: skip
+    ids["kit_loan_pk"] = kit_loan.pk
+    ids["reservation_pk"] = reservation_create(actor=actor_a, resident=resident_a, kind="tablet").pk
+    services.loan_agreement_publish(actor=actor_a, text="Terms",
+                                    return_instructions="Desk", contact="Desk")  # fmt: skip
     checked = 0
     for pattern in get_resolver("devices.urls").url_patterns:
         if not hasattr(pattern, "name") or not pattern.pattern.converters:

@@ -73,8 +73,22 @@ def test_subject_access_gathers_every_apps_part_with_codes_masked(actor_a, org_a
                 resident=resident_a, agreement_method="signed_paper")  # fmt: skip
     VoucherFactory(batch__organisation=org_a, code="SECRETCODE-9876")
     voucher_issue(actor=actor_a, resident=resident_a, kind="data_code")
+    from devices.reservations.services import reservation_create
+
+    reservation_create(actor=actor_a, resident=resident_a, kind="tablet", note="For a course")
     data = resident_subject_access(resident=resident_a)
-    assert list(data) == ["details", "consents", "timeline", "loans", "vouchers", "referrals", "messages", "access_log"]
+    assert list(data) == [
+        "details",
+        "consents",
+        "timeline",
+        "loans",
+        "reservations",
+        "vouchers",
+        "referrals",
+        "messages",
+        "access_log",
+    ]
+    assert data["reservations"][0]["note"] == "For a course"
     assert data["details"]["last_name"] == "Oduya" and data["loans"][0]["device"] == "SAR-001"
     assert data["vouchers"][0]["voucher"] == "••••9876"
     text = json.dumps(data)

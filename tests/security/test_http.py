@@ -72,7 +72,7 @@ def test_every_response_has_the_other_security_headers(client_a, api_a):
         assert response["Referrer-Policy"] == "same-origin"
         assert response["Cross-Origin-Opener-Policy"] == "same-origin"
         permissions = response["Permissions-Policy"]
-        for feature in ("camera=()", "microphone=()", "geolocation=()", "payment=()"):
+        for feature in ("camera=(self)", "microphone=()", "geolocation=()", "payment=()"):
             assert feature in permissions
 
 
