@@ -6,7 +6,7 @@ from django.db import models
 from django.utils import timezone
 
 from inclusion.actors import Actor
-from inclusion.models import Organisation, OrganisationAPIKey, User
+from inclusion.models import Organisation, OrganisationAPIKey, User, actor_label
 
 
 class HistoryEvent(models.Model):
@@ -29,8 +29,4 @@ class HistoryEvent(models.Model):
 
     @property
     def actor_label(self):
-        if self.actor_id:
-            return str(self.actor)
-        if self.api_key_id:
-            return f"API: {self.api_key.name}"
-        return "System"
+        return actor_label(self.actor, self.api_key)

@@ -18,6 +18,15 @@ from . import choices
 from .validators import validate_name, validate_not_drama_number, validate_postcode
 
 
+def actor_label(user, api_key) -> str:
+    """Who did something, for history and timeline rows: the member of staff, else the API key, else the system."""
+    if user is not None:
+        return str(user)
+    if api_key is not None:
+        return f"API: {api_key.name}"
+    return "System"
+
+
 class Organisation(models.Model):
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=60, unique=True)
@@ -327,11 +336,7 @@ class CaseEvent(models.Model):
 
     @property
     def author_label(self):
-        if self.author_id:
-            return str(self.author)
-        if self.api_key_id:
-            return f"API: {self.api_key.name}"
-        return "System"
+        return actor_label(self.author, self.api_key)
 
 
 class CrossOrganisationMatch(models.Model):
@@ -357,11 +362,7 @@ class CrossOrganisationMatch(models.Model):
 
     @property
     def checker_label(self):
-        if self.user_id:
-            return str(self.user)
-        if self.api_key_id:
-            return f"API: {self.api_key.name}"
-        return "System"
+        return actor_label(self.user, self.api_key)
 
 
 class IdempotencyRecord(models.Model):
@@ -419,8 +420,4 @@ class AuditEvent(models.Model):
 
     @property
     def actor_label(self):
-        if self.actor_id:
-            return str(self.actor)
-        if self.api_key_id:
-            return f"API: {self.api_key.name}"
-        return "System"
+        return actor_label(self.actor, self.api_key)
