@@ -334,6 +334,49 @@ class CaseEvent(models.Model):
         return "System"
 
 
+class ContactProposal(models.Model):
+    """A contact update (phone, email, address, preferred contact) proposed by an organisation linked to
+    another's resident, for the owning organisation's staff to accept or reject: the owner owns the record
+    (inclusion.privacy.sharing). Only its services change it (inclusion.privacy.proposals); a pending one
+    is decided once (compare-and-set on status)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for the owner"
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+
+    # Which fields a proposal may carry; blank means "no change proposed" for that field.
+    FIELDS = ("phone", "email", "address_line_1", "address_line_2", "town", "postcode", "preferred_contact_method")
+
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="contact_proposals")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    proposed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    api_key = models.ForeignKey(OrganisationAPIKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    changes = models.JSONField(help_text="The proposed values, by field (ContactProposal.FIELDS)")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            # One waiting proposal per resident and proposing organisation: a second replaces nothing silently.
+            models.UniqueConstraint(
+                fields=["resident", "organisation"], condition=models.Q(status="pending"),
+                name="one_pending_contact_proposal",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="pending", decided_at__isnull=True)
+                | (~models.Q(status="pending") & models.Q(decided_at__isnull=False)),
+                name="contact_proposal_decided_when_not_pending",
+            ),
+        ]  # fmt: skip
+
+    def __str__(self):
+        return f"Contact update for {self.resident_id} from {self.organisation_id} ({self.status})"
+
+
 class CrossOrganisationMatch(models.Model):
     """A possible-duplicate check by one organisation that matched a resident of another: who checked, when,
     which record and why. The owning organisation's coordinators see these (a check tells the checker that
