@@ -334,6 +334,36 @@ class CaseEvent(models.Model):
         return "System"
 
 
+class DataSharingAgreement(models.Model):
+    """A partner organisation's data-sharing agreement with the scheme: its reference and the dates it runs
+    (both inclusive). While none is current, the organisation reaches no other organisation's resident by
+    any link (a loan, a referral): the access rule's link part requires one (inclusion.access:
+    sharing_agreement_current). Its own residents are unaffected. Managed by administrators in the admin."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="sharing_agreements")
+    reference = models.CharField(max_length=100, help_text="The signed agreement's reference, e.g. DSA-2026-014")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["organisation", "-starts_on"]
+        verbose_name = "data-sharing agreement"
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "reference"], name="one_agreement_per_reference"),
+            models.CheckConstraint(condition=models.Q(ends_on__gte=models.F("starts_on")),
+                                   name="agreement_ends_after_it_starts"),
+        ]  # fmt: skip
+        indexes = [models.Index(fields=["organisation", "starts_on", "ends_on"], name="agreement_current")]
+
+    def __str__(self):
+        return f"{self.reference} ({self.organisation}, {self.starts_on:%-d %b %Y} to {self.ends_on:%-d %b %Y})"
+
+    @property
+    def is_current(self) -> bool:
+        return self.starts_on <= timezone.localdate() <= self.ends_on
+
+
 class ContactProposal(models.Model):
     """A contact update (phone, email, address, preferred contact) proposed by an organisation linked to
     another's resident, for the owning organisation's staff to accept or reject: the owner owns the record
