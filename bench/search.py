@@ -127,8 +127,18 @@ def fill():
 
 def lend_to_others(organisation, count=2000):
     """Open loans from `organisation` to other organisations' residents, so the access rule's links count."""
-    from devices.models import Loan
+    from datetime import timedelta
 
+    from django.utils import timezone
+
+    from devices.models import Loan
+    from inclusion.models import DataSharingAgreement
+
+    today = timezone.localdate()  # the links count only under a current data-sharing agreement (inclusion.access)
+    DataSharingAgreement.objects.update_or_create(
+        organisation=organisation, reference=f"DSA-{organisation.slug}",
+        defaults={"starts_on": today - timedelta(days=365), "ends_on": today + timedelta(days=365)},
+    )  # fmt: skip
     if Loan.objects.filter(organisation=organisation).exists():
         return
     with connection.cursor() as cursor:

@@ -3,7 +3,9 @@ report goes through.
 
 **Residents.** An organisation sees the residents it registered, and another organisation's resident
 only while something links them: an open loan, an active referral... Apps register those links in
-inclusion/registry.py (in their AppConfig.ready); the rule below is built from them.
+inclusion/registry.py (in their AppConfig.ready); the rule below is built from them. The links count only
+while the organisation has a current data-sharing agreement (sharing_agreement_current): without one it
+reaches no other organisation's resident, whatever links it.
 
 **Roles.** What a membership's role may do is the table ROLE_CAPABILITIES below, checked by
 `membership_can` (and, on the staff web, by inclusion.web.staff_view).
@@ -13,13 +15,14 @@ import enum
 
 from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import Http404
+from django.utils import timezone
 
 from . import registry
 from .choices import Role
-from .models import Membership, Organisation, Resident
+from .models import DataSharingAgreement, Membership, Organisation, Resident
 
 
 class Capability(enum.StrEnum):
@@ -88,14 +91,25 @@ def membership_capabilities(membership: Membership | None) -> frozenset[Capabili
     return ROLE_CAPABILITIES.get(membership.role, frozenset())
 
 
+def sharing_agreement_current(organisation: Organisation) -> QuerySet[DataSharingAgreement]:
+    """The organisation's data-sharing agreements in force today (starts_on <= today <= ends_on): the
+    condition of the rule's link part, in both its forms (residents_visible_q and VisibleResidents), so every
+    page, endpoint, task and service re-check gets it. Read in the same statement as the rest of the rule."""
+    today = timezone.localdate()
+    return DataSharingAgreement.objects.filter(organisation=organisation, starts_on__lte=today, ends_on__gte=today)
+
+
 def residents_visible_q(organisation: Organisation, through: str = "") -> Q:
     """The condition on Resident that says what `organisation` may see (on a model pointing to a resident,
     with `through` its field: "resident"). Best for one resident or a few (a pk lookup); for searches and
     lists use VisibleResidents, which stays on the indexes."""
     prefix = f"{through}__" if through else ""
     condition = Q(**{f"{prefix}owning_organisation": organisation})
+    links = Q()
     for provider in registry.resident_links().values():
-        condition |= Q(**{f"{prefix}pk__in" if prefix else "pk__in": provider(organisation)})
+        links |= Q(**{f"{prefix}pk__in" if prefix else "pk__in": provider(organisation)})
+    if links:  # a link counts only under a current data-sharing agreement
+        condition |= links & Q(Exists(sharing_agreement_current(organisation)))
     return condition
 
 
@@ -140,11 +154,18 @@ class VisibleResidents:
         # partner's loans are to its own residents, and reading each one's row to find out cost a random page
         # read per open loan (9,000 for the largest partner).
         table = Resident._meta.db_table
+        # A link counts only under a current data-sharing agreement (sharing_agreement_current).
+        agreement_sql, agreement_params = (
+            sharing_agreement_current(self.organisation).values("pk").query.sql_with_params()
+        )
         others = (
             f", {LINKED_IDS_CTE} AS MATERIALIZED (SELECT id FROM {table} WHERE id IN "
-            f"(SELECT resident_id FROM {LINKED_CTE}) AND owning_organisation_id <> %s) "
+            f"(SELECT resident_id FROM {LINKED_CTE}) AND owning_organisation_id <> %s AND EXISTS ({agreement_sql})) "
         )
-        return f"WITH {LINKED_CTE}(resident_id) AS MATERIALIZED ({links}) " + others, [*params, self.organisation.pk]
+        return (
+            f"WITH {LINKED_CTE}(resident_id) AS MATERIALIZED ({links}) " + others,
+            [*params, self.organisation.pk, *agreement_params],
+        )
 
     def _compiled(self, queryset) -> tuple[str, tuple] | None:
         """A part's SQL, or None when it can match nothing (a search too short to run)."""

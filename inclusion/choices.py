@@ -174,3 +174,6 @@ class EventKind(models.TextChoices):
     CONSENT_REFUSED = "consent_refused", "Consent refused"
     RESTRICTED = "restricted", "Record restricted"
     RESTRICTION_LIFTED = "restriction_lifted", "Restriction lifted"
+    CONTACT_PROPOSED = "contact_proposed", "Contact update proposed"
+    CONTACT_ACCEPTED = "contact_accepted", "Proposed contact update accepted"
+    CONTACT_REJECTED = "contact_rejected", "Proposed contact update rejected"

@@ -339,6 +339,79 @@ class CaseEvent(models.Model):
         return actor_label(self.author, self.api_key)
 
 
+class DataSharingAgreement(models.Model):
+    """A partner organisation's data-sharing agreement with the scheme: its reference and the dates it runs
+    (both inclusive). While none is current, the organisation reaches no other organisation's resident by
+    any link (a loan, a referral): the access rule's link part requires one (inclusion.access:
+    sharing_agreement_current). Its own residents are unaffected. Managed by administrators in the admin."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="sharing_agreements")
+    reference = models.CharField(max_length=100, help_text="The signed agreement's reference, e.g. DSA-2026-014")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["organisation", "-starts_on"]
+        verbose_name = "data-sharing agreement"
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "reference"], name="one_agreement_per_reference"),
+            models.CheckConstraint(condition=models.Q(ends_on__gte=models.F("starts_on")),
+                                   name="agreement_ends_after_it_starts"),
+        ]  # fmt: skip
+        indexes = [models.Index(fields=["organisation", "starts_on", "ends_on"], name="agreement_current")]
+
+    def __str__(self):
+        return f"{self.reference} ({self.organisation}, {self.starts_on:%-d %b %Y} to {self.ends_on:%-d %b %Y})"
+
+    @property
+    def is_current(self) -> bool:
+        return self.starts_on <= timezone.localdate() <= self.ends_on
+
+
+class ContactProposal(models.Model):
+    """A contact update (phone, email, address, preferred contact) proposed by an organisation linked to
+    another's resident, for the owning organisation's staff to accept or reject: the owner owns the record
+    (inclusion.privacy.sharing). Only its services change it (inclusion.privacy.proposals); a pending one
+    is decided once (compare-and-set on status)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for the owner"
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+
+    # Which fields a proposal may carry; blank means "no change proposed" for that field.
+    FIELDS = ("phone", "email", "address_line_1", "address_line_2", "town", "postcode", "preferred_contact_method")
+
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="contact_proposals")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    proposed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    api_key = models.ForeignKey(OrganisationAPIKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    changes = models.JSONField(help_text="The proposed values, by field (ContactProposal.FIELDS)")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            # One waiting proposal per resident and proposing organisation: a second replaces nothing silently.
+            models.UniqueConstraint(
+                fields=["resident", "organisation"], condition=models.Q(status="pending"),
+                name="one_pending_contact_proposal",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="pending", decided_at__isnull=True)
+                | (~models.Q(status="pending") & models.Q(decided_at__isnull=False)),
+                name="contact_proposal_decided_when_not_pending",
+            ),
+        ]  # fmt: skip
+
+    def __str__(self):
+        return f"Contact update for {self.resident_id} from {self.organisation_id} ({self.status})"
+
+
 class CrossOrganisationMatch(models.Model):
     """A possible-duplicate check by one organisation that matched a resident of another: who checked, when,
     which record and why. The owning organisation's coordinators see these (a check tells the checker that

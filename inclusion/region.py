@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.db import connection
@@ -170,7 +170,7 @@ class Region:
 def build_core(region: Region) -> dict[str, int]:
     """Organisations (the first the largest), one frontline member of staff each, residents with common
     surnames and West Midlands postcodes, and the case timeline (a 'registered' entry each, then notes)."""
-    from .models import CaseEvent, Membership, Organisation, Resident, User
+    from .models import CaseEvent, DataSharingAgreement, Membership, Organisation, Resident, User
 
     size = region.size
     orgs = Organisation.objects.bulk_create(
@@ -182,6 +182,12 @@ def build_core(region: Region) -> dict[str, int]:
         for i in range(1, size.organisations + 1)
     )  # fmt: skip
     region.organisation_ids = [org.pk for org in orgs]
+    today = timezone.localdate()  # each partner's current data-sharing agreement (inclusion.access)
+    DataSharingAgreement.objects.bulk_create(
+        DataSharingAgreement(organisation=org, reference=f"DSA-{org.slug}", starts_on=today - timedelta(days=365),
+                             ends_on=today + timedelta(days=3 * 365))
+        for org in orgs
+    )  # fmt: skip
     region.resident_counts = shares(size.residents, size.organisations, size.largest_share)
     password = make_password(REGION_PASSWORD)
     users = User.objects.bulk_create(

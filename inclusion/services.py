@@ -27,6 +27,7 @@ from .models import (
 )
 from .privacy.models import AccessAction
 from .privacy.services import access_log_record
+from .privacy.sharing import NOT_OWNER, resident_fields_not_changeable
 from .ratelimit import rate_limit_take
 from .selectors import PossibleDuplicate, possible_duplicates_shown, resident_possible_duplicates, resident_readiness
 from .validators import name_part_key, name_search_key
@@ -52,7 +53,7 @@ def _check_fields(details: dict) -> None:
         raise DomainError(f"Unknown resident fields: {', '.join(sorted(unknown))}")
 
 
-def _normalise(details: dict) -> dict:
+def resident_details_normalise(details: dict) -> dict:
     from .validators import postcode_normalise
 
     details = dict(details)
@@ -79,7 +80,9 @@ def resident_search_keys_fill(resident: Resident) -> Resident:
 def resident_register(*, actor: Actor, **details) -> Resident:
     """Register a resident owned by the actor's organisation; writes a 'registered' timeline entry."""
     _check_fields(details)
-    resident = Resident(owning_organisation=actor.organisation, registered_by=actor.user, **_normalise(details))
+    resident = Resident(
+        owning_organisation=actor.organisation, registered_by=actor.user, **resident_details_normalise(details)
+    )
     resident_search_keys_fill(resident)
     resident.full_clean()
     resident.save()
@@ -168,12 +171,18 @@ def resident_update(*, actor: Actor, resident: Resident, **changes) -> Resident:
     """Change a resident's details. The timeline names the fields changed, not their values.
 
     Locks the resident; refused as unknown (Http404) if the actor's organisation may no longer see them.
+    The owning organisation changes any field; a linked one only its skills baseline (privacy.sharing:
+    LINKED_MAY_CHANGE), anything else is refused whole (DomainError "not_owner", even when nothing would
+    change, so the answer is the same whatever the record holds).
     """
     resident = resident_check_visible(actor.organisation, resident)
     resident_check_not_restricted(resident)
     _check_fields(changes)
-    changes = _normalise(changes)
+    changes = resident_details_normalise(changes)
     changed = [field for field, value in changes.items() if getattr(resident, field) != value]
+    if resident_fields_not_changeable(organisation=actor.organisation, resident=resident, fields=changes):
+        raise DomainError(NOT_OWNER.format(owner=resident.owning_organisation, name=resident.display_name),
+                          code="not_owner")  # fmt: skip
     if not changed:
         return resident
     for field in changed:

@@ -30,6 +30,7 @@ from .forms.residents import (
 from .middleware import SESSION_KEY
 from .models import Consent
 from .privacy.models import AccessAction
+from .privacy.proposals import contact_proposals_pending
 from .privacy.services import access_log_record
 from .privacy.sharing import resident_events_shown, resident_questions_shown
 from .reports.selectors import organisation_headlines
@@ -149,12 +150,17 @@ def resident_detail(request, resident):
             "is_owner": is_owner,
             "sections": sections,
             "section_actions": actions,
+            "contact_proposals": contact_proposals_pending(resident=resident) if is_owner else [],
         },
     )
 
 
 @staff_view(load=load_resident)
 def resident_edit(request, resident):
+    """The owner's staff change the resident's details; a linked organisation proposes a contact update instead
+    (inclusion.privacy.sharing), so this page is not there for it."""
+    if resident.owning_organisation_id != request.membership.organisation_id:
+        raise Http404(NO_SUCH_RESIDENT)
     form = ResidentForm(posted(request), instance=resident)
     if request.method == "POST" and form.is_valid():
         try:

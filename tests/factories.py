@@ -7,7 +7,7 @@ import phonenumbers
 from factory.django import DjangoModelFactory
 
 from inclusion import choices
-from inclusion.models import Consent, Membership, Organisation, Resident, User
+from inclusion.models import Consent, DataSharingAgreement, Membership, Organisation, Resident, User
 
 factory.Faker._DEFAULT_LOCALE = "en_GB"
 
@@ -24,11 +24,28 @@ class OrganisationFactory(DjangoModelFactory):
     class Meta:
         model = Organisation
         django_get_or_create = ["slug"]
+        skip_postgeneration_save = True  # the agreement is its own row
 
     name = factory.Sequence(lambda n: f"Partner Organisation {n}")
     slug = factory.Sequence(lambda n: f"partner-{n}")
     kind = choices.OrganisationKind.CHARITY
     local_authority = choices.LocalAuthority.WOLVERHAMPTON
+
+    @factory.post_generation
+    def sharing_agreement(obj, create, extracted, **kwargs):
+        """A current data-sharing agreement (a year either side of today), as every partner has, so links share
+        residents as they do in the scheme; OrganisationFactory(sharing_agreement=False) has none (the access
+        rule then shares no other organisation's resident with it: tests/security/test_sharing_agreements.py)."""
+        if create and extracted is not False:
+            from datetime import timedelta
+
+            from django.utils import timezone
+
+            today = timezone.localdate()
+            DataSharingAgreement.objects.get_or_create(
+                organisation=obj, reference=f"DSA-{obj.slug}",
+                defaults={"starts_on": today - timedelta(days=365), "ends_on": today + timedelta(days=365)},
+            )  # fmt: skip
 
 
 class UserFactory(DjangoModelFactory):

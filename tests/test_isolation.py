@@ -17,6 +17,8 @@ from devices.services import kit_create, kit_loan_create, loan_agreement_publish
 from devices.vouchers.services import voucher_issue
 from inclusion.actors import Actor
 from inclusion.messaging.models import Message
+from inclusion.models import ContactProposal
+from inclusion.privacy.proposals import contact_update_propose
 from inclusion.reports.build import report_build
 from inclusion.reports.models import ReportSnapshot
 from inclusion.services import consent_record, note_add, resident_duplicate_check
@@ -148,11 +150,14 @@ def a_world(org_a, staff_a, actor_a):
     referral = referral_create(actor=actor_a, resident=resident, service=ServiceFactory(organisation=third.organisation),
                                need="skills", reason="Zebedee wants to learn email")  # fmt: skip
     referral_message_add(actor=actor_a, referral=referral, body="Zebedee prefers mornings")
+    # The third partner, linked by the referral, proposed a new address (the owner's to accept).
+    proposal = contact_update_propose(actor=third, resident=resident, address_line_2="Flat ZEB")
     return {"pk": resident.pk, "snapshot_pk": snapshot.pk, "consent_pk": consent.pk, "resident": resident, "asset_tag": device.asset_tag,
             "loan_pk": loan.pk, "voucher_pk": voucher.pk, "batch_pk": voucher.batch_id,
             "referral_pk": referral.pk, "resident_pk": resident.pk, "endpoint_pk": endpoint.pk,
-            "delivery_pk": endpoint.deliveries.get().pk, "message_pk": message.pk,
-            "version": agreement.version, "kit_loan_pk": kit_loan.pk, "reservation_pk": reservation.pk}  # fmt: skip
+            "delivery_pk": endpoint.deliveries.get().pk, "message_pk": message.pk, "proposal_pk": proposal.pk,
+            "third": third, "version": agreement.version, "kit_loan_pk": kit_loan.pk,
+            "reservation_pk": reservation.pk}  # fmt: skip
 
 
 @pytest.fixture
@@ -201,7 +206,9 @@ def test_organisation_b_gets_404_for_everything_of_organisation_a(client_b, api_
     resident = a_world["resident"]
     resident.refresh_from_db()
     assert resident.first_name == "Zebedee"
-    assert resident.events.count() == 6  # A's consent, note, loan, voucher, referral and message; nothing by B
+    # A's consent, note, loan, voucher, referral and message, the third partner's proposal; nothing by B
+    assert resident.events.count() == 7
+    assert ContactProposal.objects.get().status == "pending"
     assert resident.consents.get(purpose="sharing").is_current
     assert resident.loans.get().is_open and resident.vouchers.get().status == "issued"
     assert resident.referrals.get().status == "sent" and resident.referrals.get().messages.count() == 1
@@ -238,3 +245,37 @@ def test_b_home_page_shows_nothing_of_a(client_b, a_world):
 def test_organisation_a_does_see_its_own(client_a, a_world):
     assert "Zebedee" in client_a.get(f"/residents/{a_world['pk']}/").content.decode()
     assert "Zebedee" in client_a.get("/residents/", {"q": "zeb"}).content.decode()
+
+
+def test_a_linked_organisation_changes_none_of_the_owners_fields_anywhere(client, a_world):
+    """The third partner is linked to Zebedee (A's referral to its course): it sees him, but every page and
+    endpoint that would change the owner's fields refuses it, and nothing of his record changes."""
+    from inclusion.privacy.sharing import LINKED_MAY_CHANGE
+    from inclusion.services import RESIDENT_FIELDS
+
+    from .conftest import _api_client
+
+    third = a_world["third"]
+    resident = a_world["resident"]
+    client.force_login(third.user)
+    api = _api_client(third.organisation)
+    before = {field: getattr(resident, field) for field in RESIDENT_FIELDS}
+    assert client.get(f"/residents/{resident.pk}/").status_code == 200  # it serves him
+    for route in ("residents/<uuid:pk>/edit/", "residents/<uuid:pk>/equality/"):
+        for method in ("get", "post"):
+            assert getattr(client, method)(_fill(route, a_world)).status_code == 404, route
+    owner_fields = [field for field in RESIDENT_FIELDS if field not in LINKED_MAY_CHANGE]
+    refused = []
+    for field in owner_fields:  # its current value: refused all the same, so the answer tells nothing
+        value = getattr(resident, field)
+        value = value if isinstance(value, bool) else str(value) if value else ""
+        response = api.patch(f"/api/v1/residents/{resident.pk}/", {field: value}, format="json")
+        assert response.status_code in (400, 409), field  # 409 not_owner, or a schema error before that
+        if response.status_code == 409:
+            assert response.json()["errors"][0]["code"] == "not_owner"
+            refused.append(field)
+    assert len(refused) >= len(owner_fields) - 3, set(owner_fields) - set(refused)
+    decide = _fill("privacy/residents/<uuid:pk>/contact/<int:proposal_pk>/decide/", a_world)
+    assert client.post(decide, {"decision": "accept"}).status_code == 404
+    resident.refresh_from_db()
+    assert {field: getattr(resident, field) for field in RESIDENT_FIELDS} == before

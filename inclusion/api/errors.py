@@ -46,6 +46,8 @@ CONFLICT_CODES = frozenset({
     "held_for_reservation", "overdue_loan",
     # referrals (referrals/services.py, referrals/webhooks.py)
     "referrals_closed", "already_pending", "endpoint_inactive",
+    # the owning organisation owns the record (inclusion/privacy/sharing.py, inclusion/privacy/proposals.py)
+    "not_owner", "is_owner", "already_decided",
 })  # fmt: skip
 # Validation codes of rules no schema can express: a request failing only these is well formed (422).
 UNPROCESSABLE_CODES = frozenset({

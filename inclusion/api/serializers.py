@@ -12,7 +12,7 @@ from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
 from .. import choices
-from ..models import CaseEvent, Consent, Organisation, Resident
+from ..models import CaseEvent, Consent, ContactProposal, Organisation, Resident
 from ..privacy.sharing import NOT_SHARED, resident_fields_hidden
 from ..services import NOTE_MAX_LENGTH, RESIDENT_FIELDS
 from ..validators import date_of_birth_validate, postcode_normalise, validate_not_drama_number
@@ -309,6 +309,28 @@ class ResidentInputSerializer(StrictInputMixin, SharedChoicesMixin, serializers.
         if "phone" in attrs:
             attrs["phone"] = str(attrs["phone"]) if attrs["phone"] else ""
         return attrs
+
+
+class ContactProposalInputSerializer(ResidentInputSerializer):
+    """New contact details proposed to the resident's owner (inclusion.privacy.proposals): give those that
+    changed; blank or absent ones are not proposed."""
+
+    class Meta(ResidentInputSerializer.Meta):
+        fields = list(ContactProposal.FIELDS)
+        extra_kwargs = {}
+
+    def _lacks_date_of_birth_and_age_band(self, values: Mapping) -> bool:
+        return False  # not part of a proposal
+
+
+class ContactProposalOutputSerializer(serializers.ModelSerializer):
+    organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    changes = serializers.DictField(child=serializers.CharField(), read_only=True,
+                                    help_text="The proposed values, by field")  # fmt: skip
+
+    class Meta:
+        model = ContactProposal
+        fields = ["id", "organisation", "changes", "status", "created_at"]
 
 
 class NoteInputSerializer(InputSerializer):

@@ -20,6 +20,7 @@ from rest_framework.settings import api_settings
 from .. import selectors, services
 from ..access import resident_get_visible
 from ..models import Resident
+from ..privacy import proposals
 from ..privacy.models import AccessAction
 from ..privacy.services import access_log_record
 from ..privacy.sharing import resident_notes_shown
@@ -31,6 +32,8 @@ from .serializers import (
     POSSIBLE_DUPLICATE,
     ConsentInputSerializer,
     ConsentOutputSerializer,
+    ContactProposalInputSerializer,
+    ContactProposalOutputSerializer,
     NoteInputSerializer,
     NoteOutputSerializer,
     OrganisationSerializer,
@@ -155,7 +158,13 @@ class PartnerViewSetMixin:
 @extend_validation_errors(["required"], field_name="date_of_birth", actions=["create", "update", "partial_update"])
 class ResidentViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
     serializer_class = ResidentOutputSerializer
-    refusals = {"consents": {"purpose": ["already_current"]}}
+    refusals = {
+        "consents": {"purpose": ["already_current"]},
+        # A linked organisation changes only the skills baseline (inclusion.privacy.sharing): it proposes the rest.
+        "update": {None: ["not_owner", "restricted"]},
+        "partial_update": {None: ["not_owner", "restricted"]},
+        "contact_proposals": {None: ["is_owner", "restricted", "nothing_changed", "already_pending"]},
+    }
     # Rules the input serializer checks (a 422 on their own, else part of the 400), documented in the schema.
     input_rules = {
         "list": {"page": ["too_deep"]},  # past the first CappedPagination.MAX_RESULTS
@@ -227,6 +236,23 @@ class ResidentViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
 
     def partial_update(self, request, pk=None):
         return self.update(request, pk=pk, partial=True)
+
+    @extend_schema(
+        summary="Propose new contact details to the resident's owner",
+        description="For a resident another organisation registered (shared with yours by a loan or a referral): "
+        "their details are the owner's, so a change of phone, email, address or preferred contact is proposed "
+        "here and the owner's staff accept or reject it. Give the fields that changed. Refused to the owner "
+        "(is_owner: change the resident instead), while your earlier proposal waits (already_pending) and when "
+        "nothing differs (nothing_changed).",
+        request=ContactProposalInputSerializer, responses={201: ContactProposalOutputSerializer},
+    )  # fmt: skip
+    @action(detail=True, methods=["post"], url_path="contact-proposals", filterset_class=None)
+    def contact_proposals(self, request, pk=None):
+        resident = self.get_object()
+        serializer = ContactProposalInputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        proposal = proposals.contact_update_propose(actor=self.actor, resident=resident, **serializer.validated_data)
+        return Response(ContactProposalOutputSerializer(proposal).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         methods=["GET"], summary="A resident's case notes", responses=NoteOutputSerializer(many=True), filters=False

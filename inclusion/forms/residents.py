@@ -11,7 +11,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from phonenumber_field.formfields import PhoneNumberField
 
 from .. import choices
-from ..models import Resident
+from ..models import ContactProposal, Resident
 from ..services import NOTE_MAX_LENGTH
 from ..validators import date_of_birth_validate, postcode_normalise
 from .base import BLANK, DateField, GOVUKForm, GOVUKFormMixin, GOVUKModelForm, PhoneInput
@@ -322,3 +322,40 @@ class ConsentWithdrawForm(GOVUKForm):
             Field.text("note", label_size=Size.SMALL),
             Submit("submit", "Withdraw consent", css_class="govuk-button--warning"),
         )
+
+
+class ContactProposalForm(ResidentFieldsForm):
+    """New contact details a linked organisation proposes to the resident's owner: what differs from the record
+    is proposed, the rest left as it is (inclusion.privacy.proposals)."""
+
+    phone = PhoneNumberField(
+        label=RESIDENT_LABELS["phone"],
+        required=False,
+        region="GB",
+        widget=PhoneInput(region="GB"),
+        error_messages={"invalid": "Enter a phone number like 07911 123456, or an international number starting +"},
+    )
+
+    class Meta(ResidentFieldsForm.Meta):
+        fields = ContactProposal.FIELDS
+        error_messages = {"email": {"invalid": "Enter an email address like name@example.com"}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["postcode"].error_messages["invalid_postcode"] = "Enter a real UK postcode, like WV1 1AA"
+        self.helper.layout = Layout(
+            Field.text("phone", field_width=20), Field.text("email", field_width=30),
+            Field.text("address_line_1"), Field.text("address_line_2"), Field.text("town", field_width=20),
+            Field.text("postcode", field_width=10), Field.select("preferred_contact_method"),
+        )  # fmt: skip
+
+    def clean_postcode(self):
+        value = self.cleaned_data.get("postcode", "")
+        return postcode_normalise(value) if value else ""
+
+    def clean_email(self):
+        return (self.cleaned_data.get("email") or "").strip().lower()
+
+    @property
+    def changes(self) -> dict:
+        return {field: str(value) for field, value in self.cleaned_data.items() if value not in (None, "")}

@@ -10,12 +10,19 @@ voucher issued) stay, with what another organisation typed left out.
 
 from collections.abc import Iterable
 
-from inclusion.choices import EQUALITY_FIELDS
+from inclusion.choices import EDS_AREAS, EQUALITY_FIELDS
 from inclusion.models import CaseEvent, Organisation, Resident
 
 # Fields of a resident only the owning organisation reads.
 OWNER_ONLY_FIELDS: tuple[str, ...] = tuple(EQUALITY_FIELDS)
 NOT_SHARED = ""  # how an owner-only field reads to a linked organisation: as not asked
+# What a linked organisation may change itself: the skills baseline it assesses when it teaches them. Every
+# other field (details, contact, equality, needs) is the owner's to change; a linked organisation proposes a
+# contact update instead (inclusion.privacy.proposals).
+LINKED_MAY_CHANGE: frozenset[str] = frozenset(EDS_AREAS)
+NOT_OWNER = (
+    "{owner} registered {name} and keeps their details. Propose a contact update for their staff to check instead."
+)
 
 
 def resident_is_owner(*, organisation: Organisation, resident: Resident) -> bool:
@@ -26,6 +33,14 @@ def resident_fields_hidden(*, organisation: Organisation, resident: Resident) ->
     """The resident's fields `organisation` may not read (none for the owner)."""
     return frozenset() if resident_is_owner(organisation=organisation, resident=resident) else frozenset(
         OWNER_ONLY_FIELDS)  # fmt: skip
+
+
+def resident_fields_not_changeable(*, organisation: Organisation, resident: Resident, fields) -> list[str]:
+    """Of `fields`, those `organisation` may not change on the resident (none for the owner); the services
+    refuse a change that names any (DomainError "not_owner")."""
+    if resident_is_owner(organisation=organisation, resident=resident):
+        return []
+    return sorted(set(fields) - LINKED_MAY_CHANGE)
 
 
 def resident_events_shown(

@@ -1,4 +1,4 @@
-"""Access log pages (/privacy/)."""
+"""Privacy pages (/privacy/): the access log, restriction, proposed contact updates."""
 
 from django.urls import path
 
@@ -8,4 +8,10 @@ urlpatterns = [
     path("access-log/", views.access_log_own, name="access-log"),
     path("access-log/all/", views.access_log_all, name="access-log-all"),
     path("residents/<uuid:pk>/restriction/", views.resident_restriction, name="resident-restriction"),
+    path("residents/<uuid:pk>/contact/propose/", views.contact_propose, name="contact-propose"),
+    path(
+        "residents/<uuid:pk>/contact/<int:proposal_pk>/decide/",
+        views.contact_proposal_decide,
+        name="contact-proposal-decide",
+    ),
 ]

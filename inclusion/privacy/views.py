@@ -1,16 +1,20 @@
 """Access log pages: coordinators see who has looked at their organisation's residents; administrators
-search the whole log."""
+search the whole log. Restriction, and the contact updates linked organisations propose to the owner."""
 
 from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from inclusion import services as core_services
 from inclusion.access import NO_SUCH_RESIDENT, Capability
 from inclusion.errors import DomainError
+from inclusion.forms.residents import ContactProposalForm
+from inclusion.models import ContactProposal
 from inclusion.web import actor_for, form_refuse, load_resident, paginate, posted, staff_view
 
-from . import selectors
+from . import proposals, selectors
 from .forms import AccessLogSearchForm, RestrictionForm
 
 
@@ -58,3 +62,44 @@ def resident_restriction(request, resident):
             messages.success(request, "Their record is restricted." if restricting else "The restriction is lifted.")
             return redirect("resident-detail", pk=resident.pk)
     return render(request, "privacy/restriction.html", {"form": form, "resident": resident, "restricting": restricting})
+
+
+@staff_view(load=load_resident)
+def contact_propose(request, resident):
+    """A linked organisation proposes new contact details to the resident's owner (the owner edits them)."""
+    if resident.owning_organisation_id == request.membership.organisation_id:
+        return redirect("resident-edit", pk=resident.pk)
+    form = ContactProposalForm(posted(request), instance=resident)
+    if form.is_valid():
+        try:
+            proposals.contact_update_propose(actor=actor_for(request), resident=resident, **form.changes)
+        except DomainError as error:
+            form_refuse(form, error)
+        else:
+            messages.success(request, f"Your proposal is sent to {resident.owning_organisation}.")
+            return redirect("resident-detail", pk=resident.pk)
+    return render(request, "privacy/contact_propose.html", {"form": form, "resident": resident})
+
+
+def _load_proposal(request, pk, proposal_pk):
+    resident = load_resident(request, pk)["resident"]
+    if resident.owning_organisation_id != request.membership.organisation_id:
+        raise Http404(NO_SUCH_RESIDENT)
+    return {"resident": resident, "proposal": get_object_or_404(ContactProposal, pk=proposal_pk, resident=resident)}
+
+
+@staff_view(load=_load_proposal)
+@require_POST
+def contact_proposal_decide(request, resident, proposal):
+    """The owner's staff accept or reject a proposed contact update (the buttons on the resident's page)."""
+    accept = request.POST.get("decision") == "accept"
+    try:
+        if accept:
+            proposals.contact_proposal_accept(actor=actor_for(request), proposal=proposal)
+        else:
+            proposals.contact_proposal_reject(actor=actor_for(request), proposal=proposal)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Their contact details are updated." if accept else "The proposal is rejected.")
+    return redirect(reverse("resident-detail", kwargs={"pk": resident.pk}) + "#contact-proposals")

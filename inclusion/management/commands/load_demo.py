@@ -7,16 +7,18 @@ loan and one overdue, and a batch of data vouchers).
 """
 
 import random
+from datetime import timedelta
 
 import phonenumbers
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 from faker import Faker
 
 from inclusion import choices, registry
 from inclusion.actors import Actor
 from inclusion.locks import ordering_exempt
-from inclusion.models import Membership, Organisation, Resident, User
+from inclusion.models import DataSharingAgreement, Membership, Organisation, Resident, User
 from inclusion.services import consent_record, note_add, resident_register
 
 DEMO_PASSWORD = "demo-inclusion-2026"
@@ -74,6 +76,13 @@ class Command(BaseCommand):
                 slug=slug,
                 defaults={"name": name, "kind": kind, "local_authority": choices.LocalAuthority.WOLVERHAMPTON,
                           "is_scheme_lead": lead},
+            )  # fmt: skip
+            # Every demo partner has signed the scheme's data-sharing agreement (inclusion.access: without a
+            # current one, no loan or referral shares another partner's resident with it).
+            today = timezone.localdate()
+            DataSharingAgreement.objects.get_or_create(
+                organisation=result[slug], reference=f"DSA-DEMO-{slug.upper()}",
+                defaults={"starts_on": today - timedelta(days=90), "ends_on": today + timedelta(days=3 * 365)},
             )  # fmt: skip
         return result
 
