@@ -118,6 +118,22 @@ class Region:
     user_ids: list[int] = field(default_factory=list)  # one member of staff per organisation
     today: date = field(default_factory=timezone.localdate)
 
+    @classmethod
+    def of_database(cls, size: RegionSize, cursor) -> Region:
+        """The region the core's builder made earlier in this database (its organisations, staff and resident
+        numbering, all derived from the size), for adding an app's part to it afterwards (bench/region_extend.py)."""
+        from .models import Membership, Organisation
+
+        organisations = list(
+            Organisation.objects.filter(slug__startswith=REGION_SLUG_PREFIX).order_by("pk").values_list("pk", flat=True)
+        )
+        if len(organisations) != size.organisations:
+            raise ValueError(f"This database has {len(organisations)} region organisations, not {size.organisations}.")
+        staff = dict(Membership.objects.filter(organisation__in=organisations).values_list("organisation", "user"))
+        return cls(size=size, cursor=cursor, organisation_ids=organisations,
+                   resident_counts=shares(size.residents, size.organisations, size.largest_share),
+                   user_ids=[staff[pk] for pk in organisations])  # fmt: skip
+
     @property
     def resident_starts(self) -> list[int]:
         """The first resident number of each organisation's range (1-based)."""

@@ -142,3 +142,23 @@ def test_small_region_messages_are_history_never_sent_again(region):
     assert not MessageItem.objects.exclude(message__resident=F("resident")).exists()
     assert not Message.objects.filter(status="skipped").exclude(status_reason__gt="").exists()
     assert not Message.objects.filter(status="delivered", delivered_at__isnull=True).exists()
+
+
+def test_a_region_read_back_from_its_database_is_the_one_built(region):
+    """bench/region_extend.py adds an app's part to a region built earlier: it must see the same organisations,
+    staff and resident numbering as the builders did (resident number 1 belongs to the first organisation)."""
+    from django.db import connection
+
+    from inclusion.region import Region
+
+    with connection.cursor() as cursor:
+        read = Region.of_database(SMALL, cursor)
+        assert read.organisation_ids == list(region.order_by("pk").values_list("pk", flat=True))
+        assert [Membership.objects.get(user_id=u).organisation_id for u in read.user_ids] == read.organisation_ids
+        last_of_first = read.resident_counts[0]
+        cursor.execute(
+            f"SELECT {read.resident_id_sql(str(last_of_first))}, {read.resident_id_sql(str(last_of_first + 1))}"
+        )
+        last_first, first_second = cursor.fetchone()
+    assert Resident.objects.get(pk=last_first).owning_organisation_id == read.organisation_ids[0]
+    assert Resident.objects.get(pk=first_second).owning_organisation_id == read.organisation_ids[1]
