@@ -203,7 +203,11 @@ def prepare() -> dict:
         for name in ("random_page_cost", "jit", "work_mem", "shared_buffers", "effective_cache_size"):
             cursor.execute(f"SHOW {name}")
             settings[name] = cursor.fetchone()[0]
-    return {"key": key, "session": web.cookies["sessionid"].value, "samples": samples, "queries": queries,
+    from django.conf import settings
+
+    # The production settings name it "__Host-session" (HTTPS only in a browser; the benchmark sends it itself).
+    session = {"name": settings.SESSION_COOKIE_NAME, "value": web.cookies[settings.SESSION_COOKIE_NAME].value}
+    return {"key": key, "session": session, "samples": samples, "queries": queries,
             "postgres": version, "counts": counts, "settings": settings, "worst": worst, "plan": plan}  # fmt: skip
 
 
@@ -361,7 +365,7 @@ def main() -> int:
         port = free_port()
         server = serve(env, "inclusion.wsgi", port, artifacts / "app.log")
         headers = {"api": {"Authorization": f"Api-Key {info['key']}"},
-                   "web": {"Cookie": f"sessionid={info['session']}"}}  # fmt: skip
+                   "web": {"Cookie": f"{info['session']['name']}={info['session']['value']}"}}  # fmt: skip
         for label, path, who in PATHS:
             url = f"http://127.0.0.1:{port}{path.format(**info['samples'])}"
             results[label] = {clients: load(url, headers[who], clients, args.seconds) for clients in (1, 4)}
