@@ -203,10 +203,11 @@ def prepare() -> dict:
         for name in ("random_page_cost", "jit", "work_mem", "shared_buffers", "effective_cache_size"):
             cursor.execute(f"SHOW {name}")
             settings[name] = cursor.fetchone()[0]
-    from django.conf import settings
+    from django.conf import settings as django_settings
 
     # The production settings name it "__Host-session" (HTTPS only in a browser; the benchmark sends it itself).
-    session = {"name": settings.SESSION_COOKIE_NAME, "value": web.cookies[settings.SESSION_COOKIE_NAME].value}
+    cookie = django_settings.SESSION_COOKIE_NAME
+    session = {"name": cookie, "value": web.cookies[cookie].value}
     return {"key": key, "session": session, "samples": samples, "queries": queries,
             "postgres": version, "counts": counts, "settings": settings, "worst": worst, "plan": plan}  # fmt: skip
 
