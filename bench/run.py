@@ -183,7 +183,8 @@ def prepare() -> dict:
         version = cursor.fetchone()[0].split(" on ")[0]
         counts = {}
         for table in ("inclusion_organisation", "inclusion_resident", "inclusion_caseevent", "devices_device",
-                      "devices_loan", "devices_voucher"):  # fmt: skip
+                      "devices_loan", "devices_voucher", "referrals_referral", "referrals_outcome",
+                      "messaging_message"):  # fmt: skip
             cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608 (our own table names)
             counts[table] = cursor.fetchone()[0]
         cursor.execute("SELECT count(*) FILTER (WHERE closed_at IS NULL), count(*) FILTER (WHERE closed_at IS NULL "
@@ -195,11 +196,19 @@ def prepare() -> dict:
                        "r.id = l.resident_id WHERE l.organisation_id = %s AND l.closed_at IS NULL AND "
                        "r.owning_organisation_id <> %s", [organisation.pk, organisation.pk])  # fmt: skip
         counts["shared with it by open loans"] = cursor.fetchone()[0]
+        cursor.execute("SELECT count(DISTINCT resident_id) FROM referrals_referral WHERE to_organisation_id = %s "
+                       "AND status IN ('sent', 'accepted', 'started')", [organisation.pk])  # fmt: skip
+        counts["referred to it (open)"] = cursor.fetchone()[0]
         settings = {}
         for name in ("random_page_cost", "jit", "work_mem", "shared_buffers", "effective_cache_size"):
             cursor.execute(f"SHOW {name}")
             settings[name] = cursor.fetchone()[0]
-    return {"key": key, "session": web.cookies["sessionid"].value, "samples": samples, "queries": queries,
+    from django.conf import settings as django_settings
+
+    # The production settings name it "__Host-session" (HTTPS only in a browser; the benchmark sends it itself).
+    cookie = django_settings.SESSION_COOKIE_NAME
+    session = {"name": cookie, "value": web.cookies[cookie].value}
+    return {"key": key, "session": session, "samples": samples, "queries": queries,
             "postgres": version, "counts": counts, "settings": settings, "worst": worst, "plan": plan}  # fmt: skip
 
 
@@ -220,7 +229,8 @@ def machine() -> str:
 
 TABLE_LABELS = {"inclusion_organisation": "organisations", "inclusion_resident": "residents",
                 "inclusion_caseevent": "timeline entries", "devices_device": "devices", "devices_loan": "loans",
-                "devices_voucher": "vouchers"}  # fmt: skip
+                "devices_voucher": "vouchers", "referrals_referral": "referrals", "referrals_outcome": "outcomes",
+                "messaging_message": "reminders sent"}  # fmt: skip
 
 
 def fmt(value: float) -> str:
@@ -356,7 +366,7 @@ def main() -> int:
         port = free_port()
         server = serve(env, "inclusion.wsgi", port, artifacts / "app.log")
         headers = {"api": {"Authorization": f"Api-Key {info['key']}"},
-                   "web": {"Cookie": f"sessionid={info['session']}"}}  # fmt: skip
+                   "web": {"Cookie": f"{info['session']['name']}={info['session']['value']}"}}  # fmt: skip
         for label, path, who in PATHS:
             url = f"http://127.0.0.1:{port}{path.format(**info['samples'])}"
             results[label] = {clients: load(url, headers[who], clients, args.seconds) for clients in (1, 4)}

@@ -2,7 +2,8 @@
 largest with 150,000), built with set-based SQL (INSERT ... SELECT generate_series), never a save per row.
 
 `manage.py build_region --size small|full` runs the core's builder below, then each app's (registered in
-inclusion.registry: devices/region.py adds devices, loans and vouchers). Residents are numbered 1..N and
+inclusion.registry: devices/region.py adds devices, loans and vouchers; referrals/region.py referrals with their
+history, consents, messages and outcomes; inclusion/messaging/region.py the reminders already sent). Residents are numbered 1..N and
 each organisation owns one contiguous range of numbers; a resident's id is derived from its number
 (`Region.resident_id_sql`), so an app's builder picks residents of an organisation by number without a
 join or a lookup table.
@@ -37,15 +38,18 @@ class RegionSize:
     open_loans: int
     overdue_loans: int
     vouchers: int
+    referrals: int = 0  # at most one per resident (each with the resident's consent to sharing)
+    messages: int = 0  # reminders already sent to residents, one due item each
     shared_loan_every: int = 10  # one open loan in this many goes to another organisation's resident
 
 
 SIZES = {
     "small": RegionSize("small", organisations=6, residents=3_000, largest_share=0.3, timeline_entries=6_000,
-                        devices=300, loans=3_000, open_loans=180, overdue_loans=45, vouchers=900),
+                        devices=300, loans=3_000, open_loans=180, overdue_loans=45, vouchers=900, referrals=2_000,
+                       messages=1_500),
     "full": RegionSize("full", organisations=30, residents=1_000_000, largest_share=0.15,
                        timeline_entries=2_000_000, devices=100_000, loans=1_000_000, open_loans=60_000,
-                       overdue_loans=15_000, vouchers=300_000),
+                       overdue_loans=15_000, vouchers=300_000, referrals=1_000_000, messages=500_000),
 }  # fmt: skip
 
 # Common UK surnames first: residents take them with a skew (Smith most often), as searches meet them.
@@ -113,6 +117,22 @@ class Region:
     resident_counts: list[int] = field(default_factory=list)
     user_ids: list[int] = field(default_factory=list)  # one member of staff per organisation
     today: date = field(default_factory=timezone.localdate)
+
+    @classmethod
+    def of_database(cls, size: RegionSize, cursor) -> Region:
+        """The region the core's builder made earlier in this database (its organisations, staff and resident
+        numbering, all derived from the size), for adding an app's part to it afterwards (bench/region_extend.py)."""
+        from .models import Membership, Organisation
+
+        organisations = list(
+            Organisation.objects.filter(slug__startswith=REGION_SLUG_PREFIX).order_by("pk").values_list("pk", flat=True)
+        )
+        if len(organisations) != size.organisations:
+            raise ValueError(f"This database has {len(organisations)} region organisations, not {size.organisations}.")
+        staff = dict(Membership.objects.filter(organisation__in=organisations).values_list("organisation", "user"))
+        return cls(size=size, cursor=cursor, organisation_ids=organisations,
+                   resident_counts=shares(size.residents, size.organisations, size.largest_share),
+                   user_ids=[staff[pk] for pk in organisations])  # fmt: skip
 
     @property
     def resident_starts(self) -> list[int]:

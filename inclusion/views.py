@@ -6,6 +6,7 @@ Each view: check the form, call one service, redirect with a confirmation; reads
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -35,6 +36,8 @@ from .privacy.services import access_log_record
 from .privacy.sharing import resident_events_shown, resident_questions_shown
 from .reports.selectors import organisation_headlines
 from .web import actor_for, form_refuse, load_resident, paginate, posted, staff_view
+
+TIMELINE_PAGE_SIZE = 20
 
 
 @staff_view(capability=None)
@@ -121,6 +124,12 @@ def resident_detail(request, resident):
     """The resident's page: their details, consent and timeline, and each app's section (inclusion.registry)."""
     is_owner = resident.owning_organisation_id == request.membership.organisation_id
     access_log_record(actor=actor_for(request), action=AccessAction.RESIDENT_VIEWED, resident=resident, request=request)
+    events = selectors.resident_timeline(resident=resident)
+    if not is_owner:
+        # Leave out the notes resident_events_shown would drop, before paginating, so that pages are full.
+        events = events.exclude(Q(kind="note") & ~Q(organisation=request.membership.organisation))
+    # A resident of years has hundreds of entries: the page shows the latest TIMELINE_PAGE_SIZE (?page=N).
+    timeline = paginate(request, events, per_page=TIMELINE_PAGE_SIZE)
     sections, actions = [], []
     for section in registry.resident_sections():
         context = section.context(request, resident)
@@ -140,10 +149,11 @@ def resident_detail(request, resident):
                 groups=selectors.resident_still_to_ask(resident=resident),
             ),
             "timeline": resident_events_shown(
-                organisation=request.membership.organisation,
-                resident=resident,
-                events=selectors.resident_timeline(resident=resident),
+                organisation=request.membership.organisation, resident=resident, events=timeline.object_list
             ),
+            "timeline_page": timeline,
+            # The list counts down (<ol reversed>): the newest entry on this page is number `timeline_start`.
+            "timeline_start": timeline.paginator.count - timeline.start_index() + 1,
             "consents": selectors.resident_consents(resident=resident),
             "readiness": selectors.resident_readiness(resident=resident),
             "note_form": NoteForm(),

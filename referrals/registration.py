@@ -29,3 +29,7 @@ def register() -> None:
     ))  # fmt: skip
     registry.register_api_routes(register_api_routes)
     registry.register_demo(demo_load)
+    from .region import build_referrals
+
+    # After devices (20): the region's referrals come after its loans, as in life.
+    registry.register_region_builder(registry.RegionBuilder(name="referrals", build=build_referrals, order=30))

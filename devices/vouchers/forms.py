@@ -156,7 +156,8 @@ class VoucherBatchImportForm(GOVUKForm):
 
 class VoucherIssueForm(GOVUKForm):
     """One step from the resident's page: the kind they need and, if it matters, the provider. The choices
-    are what the organisation has in current batches (`stock`, from voucher_stock)."""
+    are what the organisation has in current batches (`stock`, from voucher_issue_choices: a row marked
+    `capped` has at least that many left)."""
 
     kind = forms.ChoiceField(
         label="What do they need?",
@@ -178,10 +179,15 @@ class VoucherIssueForm(GOVUKForm):
         kwargs.setdefault("auto_id", "id_voucher_%s")  # unique on the resident's page, beside its other forms
         super().__init__(*args, **kwargs)
         left: dict[str, int] = {}
+        capped: set[str] = set()
         for row in stock:
             left[row["kind"]] = left.get(row["kind"], 0) + row["available"]
+            if row.get("capped"):
+                capped.add(row["kind"])
         self.fields["kind"].choices = [
-            (kind, f"{label} ({left[kind]} left)") for kind, label in VoucherKind.choices if kind in left
+            (kind, f"{label} ({left[kind]}{' or more' if kind in capped else ''} left)")
+            for kind, label in VoucherKind.choices
+            if kind in left
         ]
         if len(left) == 1:
             self.fields["kind"].initial = next(iter(left))

@@ -8,7 +8,7 @@ from inclusion.access import Capability, membership_can
 
 from .forms import VoucherIssueForm
 from .models import Voucher
-from .selectors import voucher_stock, vouchers_for_resident
+from .selectors import voucher_issue_choices, vouchers_for_resident
 
 
 def vouchers_section(request, resident) -> dict | None:
@@ -18,7 +18,7 @@ def vouchers_section(request, resident) -> dict | None:
     return {
         "vouchers": vouchers_for_resident(organisation=organisation, resident=resident),
         "voucher_issue_form": VoucherIssueForm(
-            stock=voucher_stock(organisation=organisation),
+            stock=voucher_issue_choices(organisation=organisation),
             action=reverse("devices:voucher-issue", kwargs={"pk": resident.pk}),
         ),
     }

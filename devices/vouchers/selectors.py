@@ -1,6 +1,7 @@
 """Reads of voucher stock and issued vouchers, always scoped to one organisation. Codes are never
 selected whole for lists: use Voucher.masked."""
 
+from django.db import connection
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
@@ -47,6 +48,40 @@ def voucher_stock(*, organisation: Organisation) -> list[dict]:
         result.append({"provider": key[0], "kind": key[1], "available": row["available"],
                        "threshold": thresholds[key], "low": row["available"] <= thresholds[key]})  # fmt: skip
     return result
+
+
+# The issue form's figures stop counting here: "100 or more left" is all a frontline worker needs to know.
+ISSUE_COUNT_CAP = 100
+
+_ISSUE_CHOICES_SQL = """
+SELECT provider.name, batch.kind, sum(left_in_batch.available)::int
+FROM devices_voucherbatch batch
+JOIN devices_provider provider ON provider.id = batch.provider_id
+CROSS JOIN LATERAL (
+    SELECT count(*) AS available FROM (
+        SELECT 1 FROM devices_voucher voucher
+        WHERE voucher.batch_id = batch.id AND voucher.status = %(available)s
+        LIMIT %(cap)s
+    ) AS first_ones
+) AS left_in_batch
+WHERE batch.organisation_id = %(organisation)s AND batch.expires_on >= %(today)s
+GROUP BY provider.name, batch.kind
+ORDER BY provider.name, batch.kind
+"""
+
+
+def voucher_issue_choices(*, organisation: Organisation, cap: int = ISSUE_COUNT_CAP) -> list[dict]:
+    """What the organisation can give out now, per provider and kind, for the issue form on the resident's
+    page: {"provider", "kind", "available", "capped"}, `available` counted only up to `cap` (then `capped`).
+
+    Each current batch reads at most `cap` entries of the `voucher_available` index, so a resident page costs
+    the same with 300,000 vouchers in stock as with 30 (voucher_stock, for the stock pages, counts them all)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_ISSUE_CHOICES_SQL, {"available": VoucherStatus.AVAILABLE, "cap": cap,
+                                            "organisation": organisation.pk, "today": timezone.localdate()})  # fmt: skip
+        rows = cursor.fetchall()
+    return [{"provider": provider, "kind": kind, "available": min(available, cap), "capped": available >= cap}
+            for provider, kind, available in rows]  # fmt: skip
 
 
 def voucher_list(

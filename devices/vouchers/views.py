@@ -242,7 +242,10 @@ def voucher_issue_for_resident(request, pk):
     organisation = request.membership.organisation
     resident = resident_get_visible(organisation, pk)
     form = VoucherIssueForm(
-        posted(request), stock=selectors.voucher_stock(organisation=organisation), action=request.path, heading=True
+        posted(request),
+        stock=selectors.voucher_issue_choices(organisation=organisation),
+        action=request.path,
+        heading=True,
     )
     if request.method == "POST" and form.is_valid():
         kind, provider = form.cleaned_data["kind"], form.cleaned_data["provider"]

@@ -20,6 +20,9 @@ class MessagingConfig(AppConfig):
         registry.register_resident_data(registry.ResidentData(
             name="messages", title="Reminders and messages", export=selectors.resident_export_messages, order=60,
         ))  # fmt: skip
+        from .region import build_messages
+
+        registry.register_region_builder(registry.RegionBuilder(name="messages", build=build_messages, order=40))
         # The periodic schedule lives in the database: written after every migrate.
         post_migrate.connect(_install_schedule, sender=self, dispatch_uid="messaging-schedule")
 

@@ -5,7 +5,8 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from devices.models import Voucher, VoucherKind, VoucherStatus
@@ -107,6 +108,83 @@ def test_issue_takes_the_voucher_that_expires_soonest(actor_a, org_a, resident_a
     assert voucher == first_sooner and voucher.status == V.ISSUED and voucher.resident == resident_a
     event = CaseEvent.objects.get(resident=resident_a, kind="voucher_issued")
     assert voucher.code not in event.summary and voucher.code[-4:] in event.summary
+
+
+def _voucher_takes(queries) -> list[str]:
+    return [q["sql"] for q in queries if "SKIP LOCKED" in q["sql"] and 'FROM "devices_voucher"' in q["sql"]]
+
+
+def test_issue_picks_the_batch_first_then_takes_one_voucher_of_it(actor_a, org_a, resident_a):
+    """Issue 12: the queue reads one batch at a time, soonest-expiring first, never sorting every available
+    voucher of the eligible batches by their batch's expiry; an exhausted batch is passed over."""
+    provider = ProviderFactory()
+    exhausted = VoucherBatchFactory(organisation=org_a, provider=provider, expires_on=TODAY() + timedelta(days=10))
+    sooner = VoucherBatchFactory(organisation=org_a, provider=provider, expires_on=TODAY() + timedelta(days=20))
+    later = VoucherBatchFactory(organisation=org_a, provider=provider, expires_on=TODAY() + timedelta(days=200))
+    VoucherFactory(batch=later)
+    wanted = VoucherFactory(batch=sooner)
+    VoucherFactory(batch=sooner)
+    VoucherFactory(batch=exhausted, status=V.WITHDRAWN)
+    with CaptureQueriesContext(connection) as queries:
+        voucher = voucher_issue(actor=actor_a, resident=resident_a, kind=VoucherKind.DATA_CODE)
+    assert voucher == wanted
+    takes = _voucher_takes(queries)
+    assert len(takes) == 2  # the exhausted batch, then the one that served; the later batch is never read
+    for sql, batch in zip(takes, (exhausted, sooner), strict=True):
+        assert f'"devices_voucher"."batch_id" = {batch.pk}' in sql
+        assert " IN (" not in sql and "expires_on" not in sql.split("ORDER BY")[1]
+        assert sql.split("ORDER BY")[1].split("LIMIT")[0].strip() == '"devices_voucher"."id" ASC'
+
+
+def test_the_take_reads_the_voucher_available_index_without_sorting(actor_a, org_a):
+    """At scale the planner must find the first free voucher of a batch on `voucher_available`, not sort."""
+    earlier, batch = VoucherBatchFactory(organisation=org_a), VoucherBatchFactory(organisation=org_a)
+    Voucher.objects.bulk_create(
+        [Voucher(batch=earlier, provider=earlier.provider, code=f"BULK-{i:06d}") for i in range(20_000)]
+        + [Voucher(batch=batch, provider=batch.provider, code=f"LATE-{i:06d}") for i in range(100)]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute('ANALYZE "devices_voucher"')
+    take = Voucher.objects.filter(batch_id=batch.pk, status=V.AVAILABLE).order_by("id")[:1]
+    plan = take.explain()
+    assert "voucher_available" in plan and "Sort" not in plan
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_voucher_being_issued_elsewhere_is_skipped_for_the_next_batch(org_a):
+    """The soonest batch's only voucher is locked by another issue in progress: this one takes the next
+    batch's voucher at once, without waiting."""
+    provider = ProviderFactory()
+    sooner = VoucherFactory(batch=VoucherBatchFactory(organisation=org_a, provider=provider,
+                                                      expires_on=TODAY() + timedelta(days=20)))  # fmt: skip
+    later = VoucherFactory(batch=VoucherBatchFactory(organisation=org_a, provider=provider,
+                                                     expires_on=TODAY() + timedelta(days=200)))  # fmt: skip
+    resident = ResidentFactory(owning_organisation=org_a)
+    staff = MembershipFactory(organisation=org_a)
+    locked, release = threading.Event(), threading.Event()
+
+    def hold():
+        try:
+            with transaction.atomic():
+                list(Voucher.objects.filter(pk=sooner.pk).select_for_update())
+                locked.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert locked.wait(10)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '2s'")  # waiting for the held row would fail the test, not hang it
+        voucher = voucher_issue(actor=Actor.for_membership(staff), resident=resident, kind=VoucherKind.DATA_CODE)
+    finally:
+        release.set()
+        holder.join()
+    assert voucher.pk == later.pk
+    sooner.refresh_from_db()
+    assert sooner.status == V.AVAILABLE
 
 
 def test_eligibility_one_per_resident_per_six_months(actor_a, org_a, resident_a):

@@ -314,6 +314,33 @@ def test_issue_from_the_resident_page_shows_the_code_once_then_only_masked(clien
     assert voucher.code not in caplog.text
 
 
+def test_the_resident_page_reads_only_the_stock_the_issue_form_needs(client_a, resident_a, batch_a, provider):
+    """Issue 12: the resident page used to count every voucher of the organisation on each view. Now each
+    current batch is read up to ISSUE_COUNT_CAP free vouchers, and the figure says "or more" beyond it;
+    vouchers of other residents, of expired batches, or already given out are not read at all."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from devices.vouchers.selectors import ISSUE_COUNT_CAP
+
+    big = VoucherBatchFactory(organisation=batch_a.organisation, provider=provider, kind=VoucherKind.SIM_CARD)
+    Voucher.objects.bulk_create(
+        Voucher(batch=big, provider=provider, iccid=iccid(9000 + n)) for n in range(ISSUE_COUNT_CAP + 20)
+    )
+    expired = VoucherBatchFactory(organisation=batch_a.organisation, provider=provider,
+                                  expires_on=TODAY() - timedelta(days=1))  # fmt: skip
+    VoucherFactory(batch=expired)
+    with CaptureQueriesContext(connection) as queries:
+        page = _body(client_a.get(reverse("resident-detail", args=[resident_a.pk])))
+    assert "Data voucher code (3 left)" in page  # the expired batch's voucher is not offered
+    assert f"SIM card ({ISSUE_COUNT_CAP} or more left)" in page
+    stock_reads = [q["sql"] for q in queries if "devices_voucher " in q["sql"] or '"devices_voucher"' in q["sql"]]
+    for sql in stock_reads:
+        # Either this resident's own vouchers, or a bounded read of the free ones.
+        assert f"'{resident_a.pk.hex}'" in sql.replace("-", "") or "LIMIT 100" in sql, sql
+    assert not any("COUNT(" in sql.upper() and "LIMIT" not in sql for sql in stock_reads)
+
+
 def test_issue_refusals_show_the_services_message_on_the_form(client_a, resident_a, batch_a, actor_a):
     _issued(actor_a, resident_a, batch_a)
     response = client_a.post(
