@@ -13,7 +13,7 @@ def register() -> None:
 
     from . import resident_sections
     from .api.urls import register as register_api_routes
-    from .demo import demo_load
+    from .demo import demo_load, history_load
     from .events import ReferralEventKind
     from .selectors import resident_ids_with_open_referrals
 
@@ -29,3 +29,4 @@ def register() -> None:
     ))  # fmt: skip
     registry.register_api_routes(register_api_routes)
     registry.register_demo(demo_load)
+    registry.register_demo(history_load)  # a year of referrals and outcomes for the impact report
