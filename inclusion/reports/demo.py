@@ -23,7 +23,13 @@ from .definitions import add_months, month_start
 
 HISTORY_DOMAIN = "history.demo.example"  # the year's residents' (made-up) email addresses
 MONTHS = 12
-PER_MONTH = 12
+# Residents a month: a scheme that grows (40 a year ago, 62 last month), enough that most breakdowns of the
+# whole scheme show numbers rather than "<5".
+PER_MONTH = 40
+# Where they live: mostly the scheme's own borough, some its neighbours', a few further; "" not recorded.
+AUTHORITIES = ["wolverhampton"] * 8 + ["dudley"] * 3 + ["walsall"] * 3 + ["sandwell"] * 2 + [
+    "birmingham", "solihull", "coventry", ""]  # fmt: skip
+AGES = [17, 21, 21, 29, 29, 29, 38, 38, 47, 47, 58, 58, 68, 68, 79, 86]  # weighted towards working age
 FIRST_NAMES = ["Amara", "Ben", "Chloe", "Dev", "Ella", "Farid", "Grace", "Harpreet", "Isaac", "Jas", "Kerry",
                "Liam", "Maya", "Nasir", "Olivia", "Piotr", "Rukhsana", "Simon", "Tanya", "Uzma"]  # fmt: skip
 LAST_NAMES = ["Adeyemi", "Bennett", "Chauhan", "Dhillon", "Evans", "Fletcher", "Gill", "Hughes", "Iqbal",
@@ -61,28 +67,27 @@ def demo_load(organisations: dict) -> None:
     for organisation in partners:
         membership = Membership.objects.filter(organisation=organisation).order_by("role").select_related("user")
         actors[organisation.pk] = Actor(organisation=organisation, user=membership.first().user)
-    authorities = choices.LocalAuthority.values
-    ages = [17, 21, 29, 38, 47, 58, 68, 79, 86]  # one for each age band the report shows
+    authorities = [value for value in AUTHORITIES if not value or value in choices.LocalAuthority.values]
     number = 0
     for offset in range(MONTHS, 0, -1):
         first = history_month(offset, today)
-        for index in range(PER_MONTH + (6 if offset == 1 else 0)):
+        for index in range(PER_MONTH + 2 * (MONTHS - offset)):
             organisation = partners[number % len(partners)]
             registered = first + dt.timedelta(days=(index * 3) % 27)
             gave_birth_date = number % 9 != 4
             resident = resident_search_keys_fill(Resident(
                 owning_organisation=organisation,
                 first_name=FIRST_NAMES[number % len(FIRST_NAMES)], last_name=LAST_NAMES[number % len(LAST_NAMES)],
-                date_of_birth=registered.replace(day=1, year=registered.year - ages[number % len(ages)])
+                date_of_birth=registered.replace(day=1, year=registered.year - rng.choice(AGES))
                 if gave_birth_date else None,
                 age_band="" if gave_birth_date else _choice(rng, "age_band"),
                 email=f"resident{number:03d}@{HISTORY_DOMAIN}", town="Wolverhampton",
                 address_line_1=f"{number + 1} Demo Street", postcode=f"WV{number % 14 + 1} {number % 9 + 1}AB",
-                local_authority=authorities[number % len(authorities)] if number % 11 else "",
-                gender=_choice(rng, "gender"), ethnicity=_choice(rng, "ethnicity"),
+                local_authority=rng.choice(authorities),
+                gender=rng.choice(["woman", "woman", "man", "man", "non_binary", ""]), ethnicity=_choice(rng, "ethnicity"),
                 disability=_choice(rng, "disability"), employment_status=_choice(rng, "employment_status"),
                 low_income=_choice(rng, "low_income"), needs_device=number % 2 == 0,
-                needs_connectivity=number % 3 == 0, needs_skills=True,
+                needs_connectivity=number % 3 != 0, needs_skills=True,
                 **{f"eds_{area}": _choice(rng, f"eds_{area}") for area in (
                     "foundation", "communicating", "handling_information", "transacting", "problem_solving",
                     "being_safe")},
