@@ -68,8 +68,9 @@ def test_the_scheme_leads_key_sees_another_organisation_suppressed(world):
         ({}, 400, "required", "month"),
         ({"month": "2026-13"}, 400, "invalid", "month"),
         ({"month": "March"}, 400, "invalid", "month"),
-        ({"month": "2999-01"}, 422, "in_the_future", "month"),
-        ({"month": "1999-01"}, 422, "too_far_back", "month"),
+        ({"month": "0000-01"}, 400, "invalid", "month"),  # schemathesis found year 0 a 500
+        ({"month": "2099-01"}, 422, "in_the_future", "month"),
+        ({"month": "2001-01"}, 422, "too_far_back", "month"),
         ({"month": "2026-03", "local_authority": "atlantis"}, 400, "invalid_choice", "local_authority"),
         ({"month": "2026-03", "organisation": "beta", "local_authority": "dudley"}, 422, "one_scope_only",
          "local_authority"),

@@ -12,14 +12,15 @@ from ...choices import LocalAuthority
 from ..definitions import month_start
 from ..models import ReportSnapshot
 
-MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+MONTH_PATTERN = r"^20[0-9]{2}-(0[1-9]|1[0-2])$"  # 2000 to 2099: the schema refuses year 0 and the like
 OLDEST_MONTHS = 120  # ten years: older months have nothing to report, and a trend reaching back further
 
 
 class MonthlyReportQuerySerializer(serializers.Serializer):
     month = serializers.RegexField(
         MONTH_PATTERN, max_length=7,
-        help_text="The month, as YYYY-MM: this month (so far) or one of the 120 before it.",
+        help_text="The month, as YYYY-MM: this month (so far) or one of the 120 before it (a later one is a 422, "
+        "as is an earlier one).",
     )  # fmt: skip
     organisation = serializers.SlugField(
         required=False, max_length=50,
@@ -33,16 +34,16 @@ class MonthlyReportQuerySerializer(serializers.Serializer):
     )  # fmt: skip
 
     def validate_month(self, value: str) -> dt.date:
-        first = dt.date.fromisoformat(value + "-01")
+        year, month = (int(part) for part in value.split("-"))
         this_month = month_start(timezone.localdate())
-        if first > this_month:
+        months_back = (this_month.year - year) * 12 + this_month.month - month  # before making a date of it
+        if months_back < 0:
             raise serializers.ValidationError("The month has not started yet.", code="in_the_future")
-        months_back = (this_month.year - first.year) * 12 + this_month.month - first.month
         if months_back > OLDEST_MONTHS:
             raise serializers.ValidationError(
                 f"Reports go back {OLDEST_MONTHS} months: choose a later month.", code="too_far_back"
             )
-        return first
+        return dt.date(year, month, 1)
 
     def validate(self, data):
         if data.get("organisation") and data.get("local_authority"):
