@@ -1,7 +1,7 @@
 """The reports' part of the demo (manage.py load_demo): a year of residents behind the monthly impact report.
 
 The core's demo registers its 200 residents today, all in Wolverhampton; a report is about months past. This
-adds 12 residents a month for the 12 months before this one (more in the last), across the West Midlands'
+adds residents for each of the 12 months before this one (40 a year ago, growing to 62 last month), across the West Midlands'
 local authorities, age bands, genders, ethnicities, disability, employment and income, with their real
 registration dates and consent to sharing. The apps' demo modules give them their year of loans, vouchers
 and referrals (`history_residents` finds them). It runs before the apps' loaders (inclusion.reports is
