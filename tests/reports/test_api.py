@@ -68,7 +68,8 @@ def test_the_scheme_leads_key_sees_another_organisation_suppressed(world):
         ({}, 400, "required", "month"),
         ({"month": "2026-13"}, 400, "invalid", "month"),
         ({"month": "March"}, 400, "invalid", "month"),
-        ({"month": "0000-01"}, 400, "invalid", "month"),  # schemathesis found year 0 a 500
+        ({"month": "0000-01"}, 400, "invalid", "month"),
+        ({"month": ""}, 422, "blank", "month"),  # schemathesis found year 0 a 500
         ({"month": "2099-01"}, 422, "in_the_future", "month"),
         ({"month": "2001-01"}, 422, "too_far_back", "month"),
         ({"month": "2026-03", "local_authority": "atlantis"}, 400, "invalid_choice", "local_authority"),
@@ -118,6 +119,8 @@ def test_the_schema_documents_every_answer_of_the_reports_api(client):
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     monthly = schema["paths"]["/api/v1/reports/monthly/"]["get"]
     assert {"200", "400", "401", "404", "422", "429", "500"} <= set(monthly["responses"])
+    one = monthly["responses"]["200"]["content"]["application/json"]["schema"]
+    assert one == {"$ref": "#/components/schemas/Report"}  # one report, not a list of them
     assert {p["name"] for p in monthly["parameters"]} == {"month", "organisation", "local_authority"}
     pdf = schema["paths"]["/api/v1/reports/snapshots/{id}/pdf/"]["get"]["responses"]
     assert "application/pdf" in pdf["200"]["content"] and "404" in pdf
