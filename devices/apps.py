@@ -31,6 +31,7 @@ class DevicesConfig(AppConfig):
             name="reservations", title="Device waiting lists", export=resident_sections.reservations_export, order=21,
         ))  # fmt: skip
         registry.register_demo(demo.demo_load)
+        registry.register_demo(demo.history_load)  # a year of loans for the impact report (after the stock)
         registry.register_region_builder(registry.RegionBuilder(name="devices", build=region.build_devices, order=20))
         registry.register_event_kinds(LoanEventKind)
         register_vouchers()

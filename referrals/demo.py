@@ -3,16 +3,18 @@ through the real services so their histories, timelines and outcomes look real. 
 (referrals/apps.py registers it first) and uses its services; where a partner has none it adds one of its own."""
 
 from datetime import timedelta
+from functools import partial
 
 from django.utils import timezone
 
 from inclusion.actors import Actor
 from inclusion.choices import ConsentChannel, ConsentPurpose, Role
 from inclusion.models import Consent, Membership, Resident
+from inclusion.reports.demo import HISTORY_DOMAIN
 from inclusion.services import consent_record
 
 from . import services
-from .models import Referral, Service, ServiceKind, SkillArea
+from .models import Outcome, Referral, Service, ServiceKind, SkillArea
 
 # (receiving partner, kind, name, skill areas) used when the directory demo gave that partner no such service.
 FALLBACK_SERVICES = [
@@ -68,7 +70,9 @@ def demo_load(organisations: dict) -> None:
     by_slug = {slug: _service(organisations[slug], kind, name, areas)
                for slug, kind, name, areas in FALLBACK_SERVICES if slug in organisations}  # fmt: skip
     residents = list(
-        Resident.objects.filter(owning_organisation=council).order_by("last_name", "first_name")[: len(STORIES)]
+        Resident.objects.filter(owning_organisation=council)
+        .exclude(email__endswith="@" + HISTORY_DOMAIN)  # the impact report's year of residents: history_load's
+        .order_by("last_name", "first_name")[: len(STORIES)]
     )
     for resident, (slug, steps) in zip(residents, STORIES, strict=False):
         if slug not in by_slug:
@@ -106,3 +110,84 @@ def demo_load(organisations: dict) -> None:
                 services.referral_not_complete(actor=receiver, referral=referral, reason="health")
             elif step == "withdraw":
                 services.referral_withdraw(actor=referrer, referral=referral, note="They have been given a laptop.")
+
+
+# A year of referrals for the impact report: one story per resident, in turn; recent ones stay open.
+HISTORY_STORIES = ["completed", "declined", "completed", "not_completed", "withdrawn", "completed", "declined",
+                   "accepted", "no_response", "completed", "started"]  # fmt: skip
+SKILL_UP = {"": "with_help", "cannot": "with_help", "with_help": "independent", "independent": "independent"}
+EDS = ("eds_foundation", "eds_communicating", "eds_handling_information", "eds_transacting", "eds_problem_solving",
+       "eds_being_safe")  # fmt: skip
+
+
+def _history_day(sent, today, n: int):
+    """`n` days after `sent`, at 10am, but never today or later (the demo shows what has happened)."""
+    from inclusion.reports.demo import at
+
+    return at(min(sent + timedelta(days=n), today - timedelta(days=1)))
+
+
+def history_load(organisations: dict) -> None:
+    """A year of referrals for the monthly impact report's demo (inclusion/reports/demo.py's residents): each
+    sent by the resident's organisation to another partner's course a few days after they registered, and
+    moved along TRANSITIONS to every status (declined for each reason, not completed, withdrawn, no response),
+    with completion outcomes (skills after, confidence, outcome flags) and follow-ups for the older ones.
+    Rows are written as they stand after the fact. Added once: a referral of one of those residents marks it."""
+    from inclusion.reports.demo import at, history_residents
+
+    residents = list(history_residents().select_related("owning_organisation"))
+    if not residents or Referral.objects.filter(resident__in=residents[:1]).exists():
+        return
+    courses = [_service(organisations[slug], kind, name, areas)
+               for slug, kind, name, areas in FALLBACK_SERVICES if slug in organisations]  # fmt: skip
+    if not courses:
+        return
+    today = timezone.localdate()
+    declines = [value for value, _ in Referral._meta.get_field("decline_reason").choices]
+    not_done = [value for value, _ in Referral._meta.get_field("not_completed_reason").choices]
+    for number, resident in enumerate(residents):
+        sender = resident.owning_organisation
+        service = next((s for s in courses[number % len(courses) :] + courses if s.organisation_id != sender.pk), None)
+        if service is None:
+            continue
+        sent = timezone.localdate(resident.created_at) + timedelta(days=3)
+        if sent >= today:
+            continue
+        story = HISTORY_STORIES[number % len(HISTORY_STORIES)]
+        if sent + timedelta(days=30) > today and story in ("completed", "not_completed"):
+            story = "started"
+        days = partial(_history_day, sent, today)
+        referral = Referral.objects.create(
+            resident=resident, from_organisation=sender, to_organisation=service.organisation, service=service,
+            need="device" if service.kind == ServiceKind.LENDING_POINT else "skills",
+            reason="Wants to get online to keep in touch with family and manage bills.",
+            sharing_consent=Consent.objects.current().get(resident=resident, purpose=ConsentPurpose.SHARING),
+            sent_at=at(sent), response_due_on=sent + timedelta(days=7), confidence_before=1 + number % 3,
+        )  # fmt: skip
+        steps = {
+            "no_response": [], "declined": ["declined"], "withdrawn": ["withdrawn"], "accepted": ["accepted"],
+            "started": ["accepted", "started"], "completed": ["accepted", "started", "completed"],
+            "not_completed": ["accepted", "started", "not_completed"],
+        }[story]  # fmt: skip
+        fields = {
+            "accepted": {"responded_at": days(1 + number % 4), "accepted_at": days(1 + number % 4)},
+            "declined": {"responded_at": days(2), "declined_at": days(2), "decline_reason": declines[number % len(declines)]},
+            "withdrawn": {"withdrawn_at": days(5), "finished_at": days(5)},
+            "started": {"started_at": days(8)},
+            "completed": {"finished_at": days(29), "follow_up_due_on": sent + timedelta(days=29 + 56)},
+            "not_completed": {"finished_at": days(20), "not_completed_reason": not_done[number % len(not_done)]},
+        }  # fmt: skip
+        for step in steps:
+            Referral.objects.filter(pk=referral.pk).update(status=step, **fields[step])
+        if story != "completed":
+            continue
+        after = {field: SKILL_UP[getattr(resident, field)] for field in EDS}
+        flags = {"got_online_independently": number % 2 == 0, "uses_online_public_services": number % 3 == 0,
+                 "applied_for_work_or_training": number % 4 == 0, "found_work": number % 8 == 0,
+                 "feels_less_isolated": number % 2 == 1, "saves_money_online": number % 5 == 0}  # fmt: skip
+        Outcome.objects.create(referral=referral, stage="completion", organisation=service.organisation,
+                               recorded_at=days(29), confidence=min(5, 2 + number % 4), **after, **flags)  # fmt: skip
+        if sent + timedelta(days=29 + 56) < today:
+            Outcome.objects.create(referral=referral, stage="follow_up", organisation=service.organisation,
+                                   recorded_at=at(sent + timedelta(days=29 + 56)), confidence=min(5, 3 + number % 3),
+                                   **after, **{**flags, "found_work": number % 4 == 0})  # fmt: skip

@@ -13,7 +13,7 @@ def register() -> None:
 
     from . import resident_sections
     from .api.urls import register as register_api_routes
-    from .demo import demo_load
+    from .demo import demo_load, history_load
     from .events import ReferralEventKind
     from .selectors import resident_ids_with_open_referrals
 
@@ -33,3 +33,4 @@ def register() -> None:
 
     # After devices (20): the region's referrals come after its loans, as in life.
     registry.register_region_builder(registry.RegionBuilder(name="referrals", build=build_referrals, order=30))
+    registry.register_demo(history_load)  # a year of referrals and outcomes for the impact report

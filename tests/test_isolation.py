@@ -59,6 +59,7 @@ LISTS = {
     # Reports: aggregates only (tests/reports/ checks that none lists a person).
     "reports/": {}, "reports/download.csv": {}, "reports/download.xlsx": {}, "reports/download.pdf": {},
     "reports/issued/": {}, "reports/issued/issue/": {},
+    "api/v1/reports/monthly/": {"month": timezone.localdate().strftime("%Y-%m")}, "api/v1/reports/snapshots/": {},
     "directory/": {"q": "Zeb"}, "directory/ours/": {}, "directory/add/": {}, "directory/import/": {},
     "directory/import/template.csv": {},
     "openreferral/services": {}, "openreferral/services/": {"search": "Zeb"}, "api/v1/services/": {"q": "Zeb"},
@@ -75,7 +76,8 @@ POST_ONLY = {"devices/import/confirm/", "devices/vouchers/import/confirm/", "api
              "api/v1/kit-loans/"}  # fmt: skip
 # Which of A's objects fills a route's parameter, where the name alone does not say.
 PK_BY_PREFIX = {"api/v1/loans/": "loan_pk", "api/v1/vouchers/": "voucher_pk", "api/v1/voucher-batches/": "batch_pk",
-                "reports/issued/": "snapshot_pk", "referrals/": "referral_pk", "api/v1/referrals/": "referral_pk",
+                "reports/issued/": "snapshot_pk",
+                "api/v1/reports/snapshots/": "snapshot_pk", "referrals/": "referral_pk", "api/v1/referrals/": "referral_pk",
                 "referrals/residents/": "resident_pk", "api/v1/webhook-endpoints/": "endpoint_pk",
                 "api/v1/webhook-deliveries/": "delivery_pk", "messages/outbox/": "message_pk",
                 "api/v1/kit-loans/": "kit_loan_pk", "api/v1/reservations/": "reservation_pk"}  # fmt: skip

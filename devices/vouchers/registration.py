@@ -21,3 +21,4 @@ def register() -> None:
     registry.register_api_routes(register_api_routes)
     registry.register_event_kinds(VoucherEventKind)
     registry.register_demo(demo.demo_load)
+    registry.register_demo(demo.history_load)  # a year of vouchers for the impact report

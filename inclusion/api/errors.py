@@ -58,6 +58,8 @@ UNPROCESSABLE_CODES = frozenset({
     # A page past the first 10,000 results (pagination.CappedPagination): page times page_size, which no
     # schema of the two parameters can state.
     "too_deep",
+    # Two query parameters that each name a scope, where one is taken (reports/api: organisation, local_authority).
+    "one_scope_only",
 })  # fmt: skip
 
 

@@ -11,7 +11,11 @@ class ReportsConfig(AppConfig):
         """The core's own section (reach), then each app's: every installed app's `reports.py` registers its
         sections with inclusion/registry.py when imported here (as the admin finds `admin.py`)."""
         from .. import registry
+        from . import demo
+        from .api.urls import register as register_api_routes
         from .reach import SECTION
 
         registry.register_report_section(SECTION)
+        registry.register_api_routes(register_api_routes)
+        registry.register_demo(demo.demo_load)  # the year's residents: before the apps' loaders, which use them
         autodiscover_modules("reports")

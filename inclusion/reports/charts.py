@@ -19,7 +19,7 @@ from django.core.cache import cache  # noqa: E402
 from matplotlib import pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-CHART_STYLE = 3  # bump when the drawing changes, so cached charts are drawn again
+CHART_STYLE = 4  # bump when the drawing changes, so cached charts are drawn again
 
 # GOV.UK colours: blue for figures, dark grey for text; text kept as text (smaller, selectable, any font).
 BLUE, DARK, GREY = "#1d70b8", "#0b0c0c", "#b1b4b6"
@@ -39,6 +39,7 @@ def _svg(figure: Figure, key: str, title: str) -> str:
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg") :]
     svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.DOTALL)
+    svg = _without_inline_styles(svg)
     # Several charts share a page: give each its own ids.
     svg = re.sub(r'id="([^"]+)"', rf'id="{key}-\1"', svg)
     svg = re.sub(r"url\(#([^)]+)\)", rf"url(#{key}-\1)", svg)
@@ -46,6 +47,33 @@ def _svg(figure: Figure, key: str, title: str) -> str:
     svg = svg.replace("<svg ", f'<svg role="img" aria-labelledby="{key}-title" class="app-chart" ', 1)
     title_tag = f'<title id="{key}-title">{_escape(title)}</title>'
     return re.sub(r"(<svg[^>]*>)", lambda m: m.group(1) + title_tag, svg, count=1)
+
+
+STYLE_ATTRIBUTE = re.compile(r'\sstyle="([^"]*)"')
+SVG_PROPERTIES = frozenset({
+    "fill", "fill-opacity", "stroke", "stroke-width", "stroke-linecap", "stroke-linejoin", "stroke-opacity",
+    "stroke-dasharray", "stroke-dashoffset", "stroke-miterlimit", "opacity", "font-size", "font-family",
+    "font-weight", "font-style", "text-anchor", "clip-path",
+})  # fmt: skip
+
+
+def _without_inline_styles(svg: str) -> str:
+    """matplotlib's style="..." attributes and <style> element as SVG presentation attributes: the page's
+    Content Security Policy (style-src without 'unsafe-inline') refuses inline styles, which left the charts'
+    text in the browser's default serif font and filled the console with errors. Presentation attributes are
+    not styles, and WeasyPrint reads them as well."""
+    svg = re.sub(r"\s*<defs>\s*<style[^>]*>.*?</style>\s*</defs>", "", svg, flags=re.DOTALL)
+    svg = svg.replace("<svg ", '<svg stroke-linejoin="round" stroke-linecap="butt" ', 1)
+
+    def attributes(match: re.Match) -> str:
+        pairs = []
+        for declaration in match.group(1).split(";"):
+            name, _, value = (part.strip() for part in declaration.partition(":"))
+            if name in SVG_PROPERTIES and value:
+                pairs.append(f' {name}="{value}"')
+        return "".join(pairs)
+
+    return STYLE_ATTRIBUTE.sub(attributes, svg)
 
 
 def _escape(text: str) -> str:

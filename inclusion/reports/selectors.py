@@ -25,7 +25,11 @@ SCHEME = "scheme"
 
 
 def report_scopes(membership: Membership) -> list[tuple[str, str]]:
-    own = membership.organisation
+    return organisation_scopes(membership.organisation)
+
+
+def organisation_scopes(own: Organisation) -> list[tuple[str, str]]:
+    """The scopes anyone of `own` may choose (on the page, or with the organisation's API key)."""
     scopes = [(OWN, f"{own.name} (your organisation)"), (SCHEME, "The whole scheme")]
     scopes += [(f"la:{value}", f"{label} (local authority)") for value, label in LocalAuthority.choices]
     if own.is_scheme_lead:
@@ -45,6 +49,25 @@ def scope_resolve(membership: Membership, scope: str) -> tuple[Organisation | No
     if scope.startswith("org:"):
         return Organisation.objects.get(slug=scope.removeprefix("org:")), ""
     return None, ""
+
+
+def api_scope(own: Organisation, organisation: str | None, local_authority: str | None):
+    """(organisation, local authority) a partner's API key asks for, by the page's rule (organisation_scopes):
+    neither is the whole scheme. Another organisation's slug it may not choose is Http404, exactly as a slug
+    that does not exist: the answer never confirms that an organisation exists."""
+    if organisation:
+        scope = OWN if organisation == own.slug else f"org:{organisation}"
+    elif local_authority:
+        scope = f"la:{local_authority}"
+    else:
+        scope = SCHEME
+    if scope not in dict(organisation_scopes(own)):
+        raise Http404
+    if scope == OWN:
+        return own, ""
+    if scope.startswith("org:"):
+        return Organisation.objects.get(slug=organisation, active=True), ""
+    return None, local_authority or ""
 
 
 def report_for(membership: Membership, scope: str, start: dt.date, end: dt.date) -> dict:
