@@ -215,7 +215,7 @@ def build_core(region: Region) -> dict[str, int]:
     )
     region.user_ids = [user.pk for user in users]
     Membership.objects.bulk_create(
-        Membership(user=user, organisation=org, role=choices.Role.COORDINATOR)
+        Membership(user=user, organisation=org, role=choices.Role.FRONTLINE)
         for user, org in zip(users, orgs, strict=True)
     )
 
