@@ -172,6 +172,7 @@ class ResidentViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
         "update": {"date_of_birth": ["in_the_future", "out_of_range"], "phone": ["invalid_phone_number"]},
         "partial_update": {"date_of_birth": ["in_the_future", "out_of_range", "date_of_birth_or_age_band"],
                            "phone": ["invalid_phone_number"]},
+        "contact_proposals": {"phone": ["invalid_phone_number"]},  # a proposed number is checked like any other
     }  # fmt: skip
     filterset_class = ResidentFilter
     # Any case, as in bodies and filters (a UUID's hex digits are case-insensitive).

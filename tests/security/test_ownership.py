@@ -245,3 +245,16 @@ def test_the_api_takes_a_linked_organisations_proposal_and_refuses_the_owners(sh
     own = api_a.post(url, {"town": "Tipton"}, format="json")
     assert own.status_code == 409 and own.json()["errors"][0]["code"] == "is_owner"
     assert api_b.post(url, {"first_name": "Hacked"}, format="json").status_code == 400
+
+
+def test_a_proposed_phone_that_is_not_real_is_a_documented_422(shared, api_b):
+    from drf_spectacular.generators import SchemaGenerator
+
+    url = f"/api/v1/residents/{shared.pk}/contact-proposals/"
+    response = api_b.post(url, {"phone": "07700 900123"}, format="json")  # a drama number libphonenumber accepts
+    assert response.status_code == 422
+    assert [(e["attr"], e["code"]) for e in response.json()["errors"]] == [("phone", "invalid_phone_number")]
+    # ... and the schema says so (schemathesis found it answered but undocumented).
+    components = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
+    phone_error = components["V1ResidentsContactProposalsCreate422PhoneErrorComponent"]
+    assert "invalid_phone_number" in phone_error["properties"]["code"]["enum"]
