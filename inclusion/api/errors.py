@@ -8,7 +8,8 @@ The statuses, and what each means to a partner's system:
 - 401: no valid key; 404: nothing here that this key may see (never 403: we do not confirm existence);
 - 409: a rule refused it because of how things stand now (CONFLICT_CODES: the device is not ready, the
   loan is closed, none left in stock...); the same request may succeed later;
-- 413: the body is larger than the endpoint accepts; 422: well formed, but a rule the schema cannot
+- 413: the body is larger than the endpoint accepts; 414: the address (path and query) is longer than
+  settings.MAX_URL_LENGTH characters; 422: well formed, but a rule the schema cannot
   express refused it (a referenced id that does not exist, a date relative to today, a policy limit) or an
   Idempotency-Key was reused with another request; 429: too many requests (Retry-After says when to retry);
 - 500: our fault. The body carries a correlation id, also written to the log with the traceback.
@@ -135,6 +136,16 @@ def is_api_request(request) -> bool:
 
 def api_not_found() -> JsonResponse:
     return _api_error(404, "not_found", "Not found.")
+
+
+URI_TOO_LONG_CODE = "uri_too_long"
+
+
+def api_uri_too_long() -> JsonResponse:
+    from django.conf import settings
+
+    detail = f"The address is longer than {settings.MAX_URL_LENGTH} characters: send fewer or shorter parameters."
+    return _api_error(414, URI_TOO_LONG_CODE, detail)
 
 
 def not_found(request, exception=None):

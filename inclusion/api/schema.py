@@ -2,7 +2,7 @@
 
 Besides what those libraries generate, every operation documents what it can really answer (see
 inclusion/api/errors.py): 409 and 422 with the codes its rules return (from the ViewSet's `refusals`, and
-the codes of its fields that are 422s on their own), 413 for bodies, 429 with Retry-After, 500 with a
+the codes of its fields that are 422s on their own), 413 for bodies, 414 for over-long addresses, 429 with Retry-After, 500 with a
 correlation id, and the Idempotency-Key header on every POST. postprocess() then makes request bodies
 refuse unknown properties and lets error lists name array items (vouchers.3.code) and unknown fields.
 """
@@ -205,6 +205,7 @@ def postprocess(result, generator, request, public):
             {"required": ["age_band"], "properties": {"age_band": {"$ref": "#/components/schemas/AgeBandEnum"}}},
         ]
     schemas["UnexpectedInputErrorResponse"] = UNEXPECTED_INPUT_RESPONSE
+    schemas["ErrorResponse414"] = URI_TOO_LONG_RESPONSE
     for name, schema in schemas.items():
         if name.endswith("Request"):
             _refuse_nul_in_text(schema)
@@ -215,6 +216,9 @@ def postprocess(result, generator, request, public):
             responses = operation.get("responses", {})
             if "429" in responses:
                 responses["429"]["headers"] = RETRY_AFTER
+            responses["414"] = {"content": {"application/json": {"schema": {
+                "$ref": "#/components/schemas/ErrorResponse414"}}},
+                "description": "The address (path and query string) is too long."}  # fmt: skip
             if "400" not in responses:  # any request may carry a parameter it does not take
                 responses["400"] = {"content": {"application/json": {"schema": {
                     "$ref": "#/components/schemas/UnexpectedInputErrorResponse"}}}, "description": ""}  # fmt: skip
@@ -228,6 +232,14 @@ UNEXPECTED_INPUT_RESPONSE = {
     "type": "object",
     "properties": {"type": {"type": "string", "enum": ["validation_error"]},
                    "errors": {"type": "array", "items": UNEXPECTED_INPUT_REF}},
+    "required": ["type", "errors"],
+}  # fmt: skip
+URI_TOO_LONG_RESPONSE = {
+    "type": "object",
+    "properties": {"type": {"type": "string", "enum": ["client_error"]},
+                   "errors": {"type": "array", "items": {"type": "object", "properties": {
+                       "code": {"type": "string", "enum": ["uri_too_long"]}, "detail": {"type": "string"},
+                       "attr": {"type": "null"}}, "required": ["code", "detail", "attr"]}}},
     "required": ["type", "errors"],
 }  # fmt: skip
 NO_NUL = "^[^\\u0000]*$"  # PostgreSQL text cannot hold NUL: such text is refused (null_characters_not_allowed)

@@ -199,6 +199,9 @@ PERMISSIONS_POLICY = (
 # Request bodies on the staff web (not /api/, which has API_MAX_BODY_BYTES): the imports take files of up
 # to 5 MB (devices.imports.MAX_BYTES); a larger body is refused with a 413 before Django reads it.
 WEB_MAX_BODY_BYTES = env.int("WEB_MAX_BODY_BYTES", default=6 * 1024 * 1024)
+# The longest address (path and query string) answered; a longer one is a 414 (in the API's error format
+# under /api/). gunicorn lets longer request lines through to us so that the answer is ours.
+MAX_URL_LENGTH = env.int("MAX_URL_LENGTH", default=8192)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 DATA_UPLOAD_MAX_NUMBER_FILES = 5
 

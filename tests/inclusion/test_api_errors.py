@@ -146,6 +146,39 @@ def test_a_body_over_djangos_own_limit_is_413_not_an_html_400(api_a, settings):
     assert response.json()["errors"][0]["code"] == "request_too_large"
 
 
+# --- Address lengths ---------------------------------------------------------------------------------------
+
+
+def test_an_address_over_the_limit_is_414_in_the_error_format_even_without_a_key(client, settings):
+    settings.MAX_URL_LENGTH = 200
+    response = client.get("/api/v1/vouchers/?" + "&".join(f"page_size={n}" for n in range(40)))
+    assert response.status_code == 414, response.content
+    assert response.json() == {"type": "client_error", "errors": [
+        {"code": "uri_too_long", "detail": response.json()["errors"][0]["detail"], "attr": None}]}
+    assert "200 characters" in response.json()["errors"][0]["detail"]
+    assert response["Cache-Control"] == "no-store"
+
+
+def test_an_address_within_the_limit_is_answered_as_usual(client, settings):
+    settings.MAX_URL_LENGTH = 200
+    assert client.get("/api/v1/vouchers/?page_size=5").status_code == 401
+
+
+def test_a_staff_page_address_over_the_limit_is_a_plain_414(client, settings):
+    settings.MAX_URL_LENGTH = 50
+    response = client.get("/residents/?q=" + "x" * 60)
+    assert response.status_code == 414
+    assert "too long" in response.content.decode()
+
+
+def test_gunicorn_passes_long_request_lines_on_so_the_414_is_ours():
+    import runpy
+    from pathlib import Path
+
+    config = runpy.run_path(str(Path(__file__).resolve().parents[2] / "gunicorn.conf.py"))
+    assert config["limit_request_line"] == 0
+
+
 def test_the_voucher_import_takes_a_body_of_3_mb(api_a, org_a):
     """The README promises 100,000 codes in one import: more than Django's 2.5 MB default allows."""
     provider = ProviderFactory(slug="vodafone")

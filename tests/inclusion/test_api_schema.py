@@ -27,10 +27,12 @@ def components(schema):
     return schema["components"]["schemas"]
 
 
-def test_every_operation_documents_401_404_429_and_500_and_bodies_413(schema):
+def test_every_operation_documents_401_404_414_429_and_500_and_bodies_413(schema):
     for path, method, operation in operations(schema):
         responses = operation["responses"]
-        assert {"401", "429", "500"} <= set(responses), (method, path)
+        assert {"401", "414", "429", "500"} <= set(responses), (method, path)
+        assert responses["414"]["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/ErrorResponse414"}
         assert ("413" in responses) == (method in ("post", "put", "patch")), (method, path)
         if "{" in path:
             assert "404" in responses, (method, path)
