@@ -153,8 +153,10 @@ def test_an_address_over_the_limit_is_414_in_the_error_format_even_without_a_key
     settings.MAX_URL_LENGTH = 200
     response = client.get("/api/v1/vouchers/?" + "&".join(f"page_size={n}" for n in range(40)))
     assert response.status_code == 414, response.content
-    assert response.json() == {"type": "client_error", "errors": [
-        {"code": "uri_too_long", "detail": response.json()["errors"][0]["detail"], "attr": None}]}
+    assert response.json() == {
+        "type": "client_error",
+        "errors": [{"code": "uri_too_long", "detail": response.json()["errors"][0]["detail"], "attr": None}],
+    }
     assert "200 characters" in response.json()["errors"][0]["detail"]
     assert response["Cache-Control"] == "no-store"
 

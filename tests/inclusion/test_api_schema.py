@@ -32,7 +32,8 @@ def test_every_operation_documents_401_404_414_429_and_500_and_bodies_413(schema
         responses = operation["responses"]
         assert {"401", "414", "429", "500"} <= set(responses), (method, path)
         assert responses["414"]["content"]["application/json"]["schema"] == {
-            "$ref": "#/components/schemas/ErrorResponse414"}
+            "$ref": "#/components/schemas/ErrorResponse414"
+        }
         assert ("413" in responses) == (method in ("post", "put", "patch")), (method, path)
         if "{" in path:
             assert "404" in responses, (method, path)
