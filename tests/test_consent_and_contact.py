@@ -233,6 +233,16 @@ def test_a_partner_system_records_consent_and_then_can_lend(api_a, org_a):
     assert lent.status_code == 201, lent.content
 
 
+def test_a_wording_version_that_is_not_text_is_a_400_and_records_nothing(api_a, org_a):
+    resident = ResidentFactory(owning_organisation=org_a, unconsented=True)
+    url = f"/api/v1/residents/{resident.pk}/consents/"
+    body = {"purpose": "sharing", "answer": "given", "channel": "phone", "wording_version": 2}
+    response = api_a.post(url, body, format="json")
+    assert response.status_code == 400, response.content
+    assert response.json()["errors"][0]["attr"] == "wording_version"
+    assert not resident.consents.exists()
+
+
 def test_another_organisations_resident_consents_are_404(api_b, resident_a):
     url = f"/api/v1/residents/{resident_a.pk}/consents/"
     assert api_b.get(url).status_code == 404

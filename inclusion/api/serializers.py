@@ -334,7 +334,7 @@ class ContactProposalOutputSerializer(serializers.ModelSerializer):
 
 
 class NoteInputSerializer(InputSerializer):
-    body = serializers.CharField(max_length=NOTE_MAX_LENGTH)
+    body = InputCharField(max_length=NOTE_MAX_LENGTH)
 
 
 class NoteOutputSerializer(serializers.ModelSerializer):
@@ -352,7 +352,7 @@ class ConsentInputSerializer(serializers.Serializer):
         choices.ConsentAnswer.choices, help_text="refused is kept as their answer, but is never a current consent."
     )
     channel = serializers.ChoiceField(choices.ConsentChannel.choices)
-    wording_version = serializers.CharField(
+    wording_version = InputCharField(
         max_length=20, required=False, help_text="The consent wording read to them; defaults to the current one."
     )
 

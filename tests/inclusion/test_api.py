@@ -589,8 +589,8 @@ def test_post_note_is_201_and_recorded_against_the_key(key_a, resident_a, org_a)
 @pytest.mark.parametrize(
     "data, status",
     [({}, 400), ({"body": ""}, 422), ({"body": "   \n  "}, 422), ({"body": None}, 400), ({"body": "x" * 5001}, 400),
-     ({"body": "a\x00b"}, 400)],
-    ids=["missing", "empty", "whitespace", "null", "too long", "NUL"],
+     ({"body": "a\x00b"}, 400), ({"body": -59311}, 400), ({"body": ["x"]}, 400)],
+    ids=["missing", "empty", "whitespace", "null", "too long", "NUL", "a number", "a list"],
 )  # fmt: skip
 def test_bad_note_is_refused_naming_body_and_saves_nothing(key_a, resident_a, data, status):
     _, api = key_a
