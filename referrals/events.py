@@ -19,6 +19,7 @@ class ReferralEventKind(models.TextChoices):
     REFERRAL_NOT_COMPLETED = "referral_not_completed", "Referral not completed"
     REFERRAL_WITHDRAWN = "referral_withdrawn", "Referral withdrawn"
     REFERRAL_MESSAGE = "referral_message", "Message about a referral"
+    REFERRAL_FOLLOW_UP = "referral_follow_up", "Referral follow-up outcome"
 
 
 TIMELINE_KIND = {
@@ -34,10 +35,11 @@ TIMELINE_KIND = {
 
 def referral_event_record(
     *, referral: Referral, actor: Actor, action: str, from_status: str = "", to_status: str = "", reason: str = "",
-    note: str = "", summary: str,
+    note: str = "", summary: str, kind: str | None = None,
 ) -> ReferralEvent:  # fmt: skip
     """Number and record one change of a locked referral: its history row and the resident's timeline entry.
 
+    The timeline entry's kind is the new status's (TIMELINE_KIND), or `kind` for a record that moves nothing.
     Precondition: the referral row is locked by the caller (the sequence is read and bumped on it)."""
     referral.last_sequence += 1
     Referral.objects.filter(pk=referral.pk).update(last_sequence=referral.last_sequence)
@@ -46,6 +48,6 @@ def referral_event_record(
         to_status=to_status, organisation=actor.organisation, actor=actor.user, api_key=actor.api_key, reason=reason,
         note=note,
     )  # fmt: skip
-    case_event_record(resident=referral.resident, actor=actor, kind=TIMELINE_KIND[to_status], summary=summary,
+    case_event_record(resident=referral.resident, actor=actor, kind=kind or TIMELINE_KIND[to_status], summary=summary,
                       body=note, data={"referral": str(referral.pk), "sequence": event.sequence})  # fmt: skip
     return event

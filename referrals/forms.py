@@ -104,19 +104,28 @@ class OutcomeForm(GOVUKForm):
                                       help_text="Tick all that the resident says apply")  # fmt: skip
     note = _note()
 
-    def __init__(self, *args, resident=None, confidence_before=None, **kwargs):
+    def __init__(self, *args, resident=None, confidence_before=None, at_completion=None, submit="Record completion",
+                 **kwargs):  # fmt: skip
+        """At completion each hint gives the resident's answer at registration; at follow-up (`at_completion`, the
+        outcome recorded then) the answer at completion."""
         super().__init__(*args, **kwargs)
         levels = dict(SkillLevel.choices)
         area_fields = []
         for name in EDS_FIELDS:
-            baseline = levels.get(getattr(resident, name, ""), "") if resident is not None else ""
+            if at_completion is not None:
+                before, when = getattr(at_completion, name, ""), "at completion"
+            else:
+                before, when = (getattr(resident, name, "") if resident is not None else ""), "at registration"
+            baseline = levels.get(before, "")
             self.fields[name] = forms.ChoiceField(
                 label=EDS_AREAS[name], choices=[("", "Not asked"), *SkillLevel.choices], required=False,
                 widget=forms.RadioSelect,
-                help_text=f"At registration: {baseline.lower()}" if baseline else "Not assessed at registration",
+                help_text=f"{when.capitalize()}: {baseline.lower()}" if baseline else f"Not assessed {when}",
             )  # fmt: skip
             area_fields.append(Field.radios(name, legend_size=Size.SMALL))
-        if confidence_before:
+        if at_completion is not None and at_completion.confidence:
+            self.fields["confidence"].help_text = f"At completion: {at_completion.confidence}"
+        elif confidence_before:
             self.fields["confidence"].help_text = f"When referred: {confidence_before}"
         self.helper = FormHelper()
         self.helper.label_size = Size.SMALL
@@ -124,7 +133,7 @@ class OutcomeForm(GOVUKForm):
         self.helper.layout = Layout(
             Fieldset(*area_fields, legend="Essential Digital Skills: what can they do now?", legend_size=Size.MEDIUM),
             Field.radios("confidence", inline=True), Field.checkboxes("flags"), Field.textarea("note"),
-            Submit("submit", "Record completion"),
+            Submit("submit", submit),
         )  # fmt: skip
         choices_without_blank(self.fields["confidence"])
 

@@ -211,13 +211,19 @@ def referral_create(
 
 
 def _lock(
-    actor: Actor, referral: Referral | object, *, to_status: str | None = None, consent: bool = False
+    actor: Actor,
+    referral: Referral | object,
+    *,
+    to_status: str | None = None,
+    consent: bool = False,
+    resident_visible: bool = True,
 ) -> Referral:
     """Lock the referral's resident, their current sharing consent, then the referral (inclusion/locks.py's order),
     and check, in this order: the actor's organisation sent or received it (else Http404, as for an unknown one);
     the move to `to_status` is open to it now (else a DomainError saying what is possible: a colleague may have
     answered a moment ago); it may still see the resident (else Http404: the referral ended, or consent to sharing
-    was withdrawn); with `consent`, that consent is current (else DomainError)."""
+    was withdrawn), unless `resident_visible` is False for a record about the referral that needs no sight of the
+    resident (the follow-up outcome); with `consent`, that consent is current (else DomainError)."""
     pk = getattr(referral, "pk", referral)
     resident_id = (
         getattr(referral, "resident_id", None)
@@ -232,7 +238,8 @@ def _lock(
         raise Http404(NO_SUCH_RESIDENT)
     if to_status is not None and to_status not in referral_moves(referral, actor.organisation):
         raise _refuse(referral, to_status, actor.organisation)
-    resident_check_visible(actor.organisation, resident_id)  # a row lock already held: only the check
+    if resident_visible:
+        resident_check_visible(actor.organisation, resident_id)  # a row lock already held: only the check
     if consent and not sharing:
         _check_sharing_consent(resident)
     return referral
@@ -297,13 +304,8 @@ def referral_start(*, actor: Actor, referral: Referral, note: str = "") -> Refer
                  summary=f"Started at {_target(referral)}")  # fmt: skip
 
 
-@transaction.atomic
-def referral_complete(*, actor: Actor, referral: Referral, outcome: dict | None = None, note: str = "") -> Referral:
-    """The resident finished: the referral closes with its outcome at completion (the Essential Digital Skills
-    self-assessment per area, confidence 1 to 5, the outcome flags), and a follow-up is due in eight weeks. The
-    resident is no longer shared with the receiving organisation; the outcome stays with the referral."""
-    referral = _lock(actor, referral, to_status=S.COMPLETED)
-    note = _text(note, field="note", limit=NOTE_MAX)
+def _outcome(actor: Actor, referral: Referral, stage: str, outcome: dict | None) -> Outcome:
+    """An outcome record for `referral` at `stage`, checked (the known fields, confidence 1 to 5), not yet saved."""
     outcome = dict(outcome or {})
     unknown = set(outcome) - set(EDS_FIELDS) - set(OUTCOME_FLAGS) - {"confidence"}
     if unknown:
@@ -311,14 +313,59 @@ def referral_complete(*, actor: Actor, referral: Referral, outcome: dict | None 
     confidence = outcome.get("confidence")
     if confidence is not None and not 1 <= int(confidence) <= 5:
         raise DomainError("Confidence must be between 1 and 5", field="confidence", code="out_of_range")
+    record = Outcome(referral=referral, stage=stage, organisation=actor.organisation, recorded_by=actor.user,
+                     **{k: v for k, v in outcome.items() if v is not None})  # fmt: skip
+    record.full_clean(exclude=["referral"], validate_constraints=False)
+    return record
+
+
+@transaction.atomic
+def referral_complete(*, actor: Actor, referral: Referral, outcome: dict | None = None, note: str = "") -> Referral:
+    """The resident finished: the referral closes with its outcome at completion (the Essential Digital Skills
+    self-assessment per area, confidence 1 to 5, the outcome flags), and a follow-up is due in eight weeks. The
+    resident is no longer shared with the receiving organisation; the outcome stays with the referral."""
+    referral = _lock(actor, referral, to_status=S.COMPLETED)
+    note = _text(note, field="note", limit=NOTE_MAX)
+    record = _outcome(actor, referral, OutcomeStage.COMPLETION, outcome)
     if S.COMPLETED not in referral_moves(referral, actor.organisation):
         raise _refuse(referral, S.COMPLETED, actor.organisation)
-    record = Outcome(referral=referral, stage=OutcomeStage.COMPLETION, organisation=actor.organisation,
-                     recorded_by=actor.user, **{k: v for k, v in outcome.items() if v is not None})  # fmt: skip
-    record.full_clean(exclude=["referral"], validate_constraints=False)
     _move(actor, referral, S.COMPLETED, note=note, summary=f"Completed at {_target(referral)}",
           follow_up_due_on=timezone.localdate() + FOLLOW_UP_AFTER)  # fmt: skip
     record.save()
+    return referral
+
+
+def follow_up_open(referral: Referral) -> bool:
+    """Whether the outcome at follow-up may be recorded now: the referral was completed and no follow-up outcome
+    is recorded yet (by either organisation). It may be recorded early or late: the reminder asks for it from
+    `follow_up_due_on` (referrals/reminders.py)."""
+    return referral.status == S.COMPLETED and not referral.outcomes.filter(stage=OutcomeStage.FOLLOW_UP).exists()
+
+
+@transaction.atomic
+def referral_follow_up_record(*, actor: Actor, referral: Referral, outcome: dict | None = None,
+                              note: str = "") -> Referral:  # fmt: skip
+    """The outcome check 6 to 12 weeks after completion: the same self-assessment, confidence and outcome flags,
+    recorded once per referral by either of its two organisations (the course's provider usually asks; the first
+    one recorded counts, a second is refused with `already_recorded`).
+
+    The resident is no longer shared with the receiving organisation after completion, and this needs no sight of
+    them: the check is that the actor's organisation sent or received the referral (inside this transaction, with
+    the referral locked) and that it was completed. It stops the follow-up reminder (its sweep skips referrals
+    with a follow-up outcome)."""
+    referral = _lock(actor, referral, resident_visible=False)
+    note = _text(note, field="note", limit=NOTE_MAX)
+    record = _outcome(actor, referral, OutcomeStage.FOLLOW_UP, outcome)
+    if referral.status != S.COMPLETED:
+        current = ReferralStatus(referral.status).label.lower()
+        raise DomainError(f"This referral is {current}: a follow-up outcome is recorded only after completion.",
+                          code="illegal_transition")  # fmt: skip
+    if not follow_up_open(referral):
+        raise DomainError("The follow-up outcome has been recorded already.", code="already_recorded")
+    record.save()
+    referral_event_record(referral=referral, actor=actor, action="follow-up recorded", note=note,
+                          summary=f"Follow-up outcome recorded for {_target(referral)}",
+                          kind=ReferralEventKind.REFERRAL_FOLLOW_UP)  # fmt: skip
     return referral
 
 

@@ -26,7 +26,7 @@ from .forms import (
     ReferralForm,
     WebhookEndpointForm,
 )
-from .models import ReferralStatus, Service, ServiceKind, WebhookDelivery, WebhookEndpoint
+from .models import OutcomeStage, ReferralStatus, Service, ServiceKind, WebhookDelivery, WebhookEndpoint
 
 S = ReferralStatus
 
@@ -144,7 +144,7 @@ def referral_detail(request, referral):
     return render(request, "referrals/referral_detail.html", {
         "referral": referral, "history": selectors.referral_history(referral),
         "moves": services.referral_moves(referral, organisation), "outcomes": referral.outcomes.all(),
-        "received": referral.to_organisation_id == organisation.pk,
+        "received": referral.to_organisation_id == organisation.pk, "follow_up_open": services.follow_up_open(referral),
         "message_form": _message_form(referral) if referral.resident_shared else None,
     })  # fmt: skip
 
@@ -182,6 +182,8 @@ ACTIONS = {
     "complete": (S.COMPLETED, "Record completion and outcomes", "Completed: outcomes recorded."),
     "not-completed": (S.NOT_COMPLETED, "Record as not completed", "Recorded as not completed."),
     "withdraw": (S.WITHDRAWN, "Withdraw the referral", "Referral withdrawn: the other organisation has been told."),
+    # Not a move: the outcome check after completion (services.referral_follow_up_record), open while none is kept.
+    "follow-up": (None, "Record the outcome at follow-up", "Follow-up outcome recorded."),
 }
 
 
@@ -193,6 +195,10 @@ def _form(action: str, referral, data):
     if action == "complete":
         resident = referral.resident if referral.resident_shared else None
         return OutcomeForm(data, resident=resident, confidence_before=referral.confidence_before)
+    if action == "follow-up":
+        at_completion = next((o for o in referral.outcomes.all() if o.stage == OutcomeStage.COMPLETION), None)
+        return OutcomeForm(data, at_completion=at_completion, confidence_before=referral.confidence_before,
+                           submit="Record the follow-up")  # fmt: skip
     return NoteForm(data, submit=ACTIONS[action][1].replace(" the referral", ""), warning=action == "withdraw")
 
 
@@ -208,6 +214,9 @@ def _call(action: str, actor, referral, form):
         return services.referral_complete(actor=actor, referral=referral, outcome=form.outcome(), note=data["note"])
     if action == "not-completed":
         return services.referral_not_complete(actor=actor, referral=referral, reason=data["reason"], note=data["note"])
+    if action == "follow-up":
+        return services.referral_follow_up_record(actor=actor, referral=referral, outcome=form.outcome(),
+                                                  note=data["note"])  # fmt: skip
     return services.referral_withdraw(actor=actor, referral=referral, note=data["note"])
 
 
@@ -217,7 +226,10 @@ def referral_answer(request, referral, action):
         raise Http404("No such action")
     to_status, title, done = ACTIONS[action]
     form = _form(action, referral, posted(request))
-    allowed = to_status in services.referral_moves(referral, request.membership.organisation)
+    if action == "follow-up":
+        allowed = services.follow_up_open(referral)
+    else:
+        allowed = to_status in services.referral_moves(referral, request.membership.organisation)
     if allowed and request.method == "POST" and form.is_valid():
         try:
             _call(action, actor_for(request), referral, form)

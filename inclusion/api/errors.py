@@ -46,7 +46,7 @@ CONFLICT_CODES = frozenset({
     "consent_refused", "no_contact_route", "voucher_changed", "already_current", "restricted",
     "held_for_reservation", "overdue_loan",
     # referrals (referrals/services.py, referrals/webhooks.py)
-    "referrals_closed", "already_pending", "endpoint_inactive",
+    "referrals_closed", "already_pending", "endpoint_inactive", "already_recorded",
     # the owning organisation owns the record (inclusion/privacy/sharing.py, inclusion/privacy/proposals.py)
     "not_owner", "is_owner", "already_decided",
 })  # fmt: skip

@@ -63,6 +63,10 @@ def _move_schema(summary: str, request, description: str = ""):
                           "The Essential Digital Skills self-assessment again, confidence 1 to 5 and the outcome flags."),
     not_completed=_move_schema("Record that the resident did not complete, with a reason", NotCompletedInputSerializer),
     withdraw=_move_schema("Withdraw a referral you sent (at any open stage)", ReferralNoteInputSerializer),
+    follow_up=_move_schema("Record the outcome at follow-up, after completion", CompleteInputSerializer,
+                           "The same questions as at completion, asked again 6 to 12 weeks later. Either organisation "
+                           "may record it, once: a second is 409 already_recorded; before completion 409 "
+                           "illegal_transition. The resident need not be shared with you now."),
 )  # fmt: skip
 class ReferralViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
     serializer_class = ReferralOutputSerializer
@@ -78,6 +82,7 @@ class ReferralViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
         "start": MOVE, "complete": MOVE, "withdraw": MOVE,
         "not_completed": {None: ["illegal_transition"], "note": ["required"]},
         "messages": {"body": ["required"]},
+        "follow_up": {None: ["illegal_transition", "already_recorded"]},
     }  # fmt: skip
     input_rules = {
         "create": {"resident": ["does_not_exist"], "service": ["does_not_exist"],
@@ -148,6 +153,11 @@ class ReferralViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
     def not_completed(self, request, pk=None):
         return self._answer(NotCompletedInputSerializer, lambda r, s: services.referral_not_complete(
             actor=self.actor, referral=r, reason=s.validated_data["reason"], note=s.validated_data["note"]))  # fmt: skip
+
+    @action(detail=True, methods=["post"], url_path="follow-up", url_name="follow-up")
+    def follow_up(self, request, pk=None):
+        return self._answer(CompleteInputSerializer, lambda r, s: services.referral_follow_up_record(
+            actor=self.actor, referral=r, outcome=s.outcome(), note=s.validated_data["note"]))  # fmt: skip
 
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
