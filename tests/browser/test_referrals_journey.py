@@ -135,6 +135,23 @@ def test_refer_then_the_receiver_accepts_starts_and_completes_with_outcomes(page
     page.goto(f"/residents/{margaret.pk}/")
     expect(page.locator("#referrals").locator("xpath=following-sibling::table[1]")).to_contain_text("Completed")
     checks("60-11-resident-page-referrals")
+
+    # Eight weeks on, Alpha asks Margaret again and records the outcome at follow-up, once.
+    page.goto(f"/referrals/{referral.pk}/")
+    page.get_by_role("link", name="Record the outcome at follow-up").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Record the outcome at follow-up")
+    foundation = page.get_by_role("group", name=re.compile("^Foundation skills"))
+    expect(foundation).to_contain_text("At completion: can do this on their own")
+    checks("60-12-follow-up-form")
+    foundation.get_by_label("Can do this on their own").check()
+    page.get_by_role("group", name=re.compile("^How confident")).get_by_label("5: very confident").check()
+    page.get_by_label("Applied for work or training").check()
+    page.get_by_role("button", name="Record the follow-up").click()
+    expect(page.get_by_text("Follow-up outcome recorded.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Outcome at follow-up (6 to 12 weeks later)")).to_be_visible()
+    expect(page.get_by_role("link", name="Record the outcome at follow-up")).to_have_count(0)
+    checks("60-13-follow-up-recorded")
+    assert Outcome.objects.get(referral=referral, stage="follow_up").applied_for_work_or_training
     checks.assert_all_clean()
 
 
