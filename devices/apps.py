@@ -23,6 +23,10 @@ class DevicesConfig(AppConfig):
             key="loans", title="Device loans", template="devices/includes/resident_loans.html",
             context=resident_sections.loans_section, actions=resident_sections.lend_action, order=20,
         ))  # fmt: skip
+        registry.register_referral_panel(registry.ReferralPanel(
+            key="waiting list", template="devices/reservations/referral_panel.html",
+            context=resident_sections.referral_waiting_list_panel, order=20,
+        ))  # fmt: skip
         registry.register_api_routes(register_api_routes)
         registry.register_resident_data(
             registry.ResidentData(name="loans", title="Device loans", export=resident_sections.loans_export, order=20)

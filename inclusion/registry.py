@@ -6,6 +6,8 @@ What an app can register:
 - a **resident link**: residents an organisation may see because the app links them (an open loan, an open
   referral). inclusion/access.py builds the one access rule from these.
 - a **resident section**: its part of the resident page (devices, vouchers, referrals...), in order.
+- a **referral panel**: its part of a referral's page (devices: the waiting list, for a referral asking for a
+  device), so the referrals app offers another app's next step without importing it.
 - **API routes**: its viewsets on the partner API's one router (/api/v1/).
 - **timeline event kinds**: the kinds of case timeline entry it writes, with their labels. CaseEvent.kind
   has no database choices, so an app adds a kind without a migration of the core.
@@ -93,6 +95,34 @@ def register_resident_section(section: ResidentSection) -> None:
 
 def resident_sections() -> list[ResidentSection]:
     return sorted(_resident_sections.values(), key=lambda section: (section.order, section.key))
+
+
+# Panels on a referral's page
+
+
+@dataclass(frozen=True)
+class ReferralPanel:
+    """One app's part of a referral's page (referrals/views.py referral_detail), below its details.
+
+    `context(request, referral)` returns the template's context, or None to leave the panel out (a referral it
+    has nothing to do with, a role that may not act). The template gets that context, `referral` and what every
+    page has."""
+
+    key: str
+    template: str
+    context: Callable[[HttpRequest, Any], dict[str, Any] | None]
+    order: int = 50
+
+
+_referral_panels: dict[str, ReferralPanel] = {}
+
+
+def register_referral_panel(panel: ReferralPanel) -> None:
+    _referral_panels[panel.key] = panel
+
+
+def referral_panels() -> list[ReferralPanel]:
+    return sorted(_referral_panels.values(), key=lambda panel: (panel.order, panel.key))
 
 
 # Partner API routes

@@ -290,18 +290,33 @@ class ReservationOutputSerializer(serializers.Serializer):
     hold_until = serializers.DateField(read_only=True, allow_null=True)
     closed_at = serializers.DateTimeField(read_only=True, allow_null=True)
     closed_reason = serializers.CharField(read_only=True, help_text="Why it lapsed or was cancelled.")
+    referral = serializers.UUIDField(source="referral_id", read_only=True, allow_null=True,
+                                     help_text="The referral it was made from, if any.")  # fmt: skip
 
 
 class ReservationCreateInputSerializer(InputSerializer):
     resident = serializers.UUIDField(help_text="The id of a resident you may see.")
     kind = DeviceKindField()
     note = InputCharField(required=False, allow_blank=True, max_length=300)
+    referral = serializers.UUIDField(required=False, allow_null=True, default=None,
+                                     help_text="A referral you received for this resident, asking for a device (to "
+                                               "your lending point, or for a device): the reservation keeps the link.")  # fmt: skip
 
     def validate_resident(self, value):
         try:
             return resident_get_visible(self.context["organisation"], value)
         except Http404:
             raise serializers.ValidationError("No such resident.", code="does_not_exist") from None
+
+    def validate_referral(self, value):
+        from ..reservations.selectors import referral_received_get
+
+        if value is None:
+            return None
+        referral = referral_received_get(organisation=self.context["organisation"], pk=value)
+        if referral is None:
+            raise serializers.ValidationError("No such referral.", code="does_not_exist")
+        return referral
 
 
 class ReservationCancelInputSerializer(InputSerializer):

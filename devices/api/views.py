@@ -332,9 +332,9 @@ RESERVATION_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description=
 class ReservationViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
     serializer_class = ReservationOutputSerializer
     lookup_value_regex = "[0-9]+"
-    refusals = {"create": {"kind": ["duplicate"]},
+    refusals = {"create": {"kind": ["duplicate"], "referral": ["not_for_lending", "referral_closed"]},
                 "cancel": {None: ["illegal_transition", "changed"], "reason": ["required"]}}  # fmt: skip
-    input_rules = {"create": {"resident": ["does_not_exist"]}}
+    input_rules = {"create": {"resident": ["does_not_exist"], "referral": ["does_not_exist"]}}
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
