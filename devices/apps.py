@@ -36,6 +36,8 @@ class DevicesConfig(AppConfig):
         ))  # fmt: skip
         registry.register_demo(demo.demo_load)
         registry.register_demo(demo.history_load)  # a year of loans for the impact report (after the stock)
+        # Agreements, kits, open-ended loans and the waiting list: after the vouchers' and referrals' demo, used here.
+        registry.register_demo(demo.lending_load, order=80)
         registry.register_region_builder(registry.RegionBuilder(name="devices", build=region.build_devices, order=20))
         registry.register_event_kinds(LoanEventKind)
         register_vouchers()
