@@ -498,6 +498,13 @@ def loan_renewal_long_overdue_days() -> int:
     return getattr(settings, "LOAN_RENEWAL_LONG_OVERDUE_DAYS", 28)
 
 
+def loan_renewal_days_late(loan: Loan) -> int | None:
+    """How many days past its renewal date an open-ended loan is, if more than loan_renewal_long_overdue_days():
+    then it can no longer be renewed and must come back (None while it still can be)."""
+    late = (timezone.localdate() - loan.due_on).days
+    return late if late > loan_renewal_long_overdue_days() else None
+
+
 @transaction.atomic
 def loan_renew(*, actor: Actor, loan: Loan, note: str = "") -> Loan:
     """The resident is still using it: an open-ended loan's renewal date moves on by the policy's loan length
@@ -506,8 +513,8 @@ def loan_renew(*, actor: Actor, loan: Loan, note: str = "") -> Loan:
     loan, device = _lock_loan(loan, actor)
     if not loan.open_ended:
         raise DomainError("This loan has a due date: extend it instead.", code="not_open_ended")
-    late = (timezone.localdate() - loan.due_on).days
-    if late > loan_renewal_long_overdue_days():
+    late = loan_renewal_days_late(loan)
+    if late is not None:
         raise DomainError(f"The renewal is {late} days overdue, more than the {loan_renewal_long_overdue_days()} "
                           "allowed: the device must come back.", code="long_overdue")  # fmt: skip
     policy = loan_policy_for(actor.organisation)

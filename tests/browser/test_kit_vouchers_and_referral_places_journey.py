@@ -131,3 +131,22 @@ def test_the_receiving_partner_queues_a_resident_from_a_referral(page, checks, w
     both_widths(page, checks, "46-14-waiting-list-with-a-referral")
     assert Reservation.objects.get().referral_id == referral.pk
     checks.assert_all_clean()
+
+
+def test_a_renewal_too_late_is_not_offered_on_the_loan_page(page, checks, world):
+    from devices import services
+    from devices.models import Loan
+
+    loan = services.loan_create(actor=Actor.for_membership(world["frontline"]),
+                                device=DeviceFactory(owning_organisation=world["alpha"], asset_tag="LAP-555"),
+                                resident=world["margaret"], agreement_method="signed_paper", open_ended=True)  # fmt: skip
+    today = datetime.date.today()
+    Loan.objects.filter(pk=loan.pk).update(due_on=today - datetime.timedelta(days=40),
+                                           started_on=today - datetime.timedelta(days=68))  # fmt: skip
+    sign_in(page, world["frontline"].user)
+    page.goto(f"/devices/loans/{loan.pk}/")
+    expect(page.get_by_text("The renewal is 40 days late, more than the 28 allowed")).to_be_visible()
+    expect(page.get_by_role("button", name="Renew the loan")).to_have_count(0)
+    expect(page.get_by_role("button", name="Record a return")).to_be_visible()
+    both_widths(page, checks, "46-20-loan-renewal-too-late")
+    checks.assert_all_clean()
