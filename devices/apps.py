@@ -23,6 +23,10 @@ class DevicesConfig(AppConfig):
             key="loans", title="Device loans", template="devices/includes/resident_loans.html",
             context=resident_sections.loans_section, actions=resident_sections.lend_action, order=20,
         ))  # fmt: skip
+        registry.register_referral_panel(registry.ReferralPanel(
+            key="waiting list", template="devices/reservations/referral_panel.html",
+            context=resident_sections.referral_waiting_list_panel, order=20,
+        ))  # fmt: skip
         registry.register_api_routes(register_api_routes)
         registry.register_resident_data(
             registry.ResidentData(name="loans", title="Device loans", export=resident_sections.loans_export, order=20)
@@ -32,6 +36,8 @@ class DevicesConfig(AppConfig):
         ))  # fmt: skip
         registry.register_demo(demo.demo_load)
         registry.register_demo(demo.history_load)  # a year of loans for the impact report (after the stock)
+        # Agreements, kits, open-ended loans and the waiting list: after the vouchers' and referrals' demo, used here.
+        registry.register_demo(demo.lending_load, order=80)
         registry.register_region_builder(registry.RegionBuilder(name="devices", build=region.build_devices, order=20))
         registry.register_event_kinds(LoanEventKind)
         register_vouchers()

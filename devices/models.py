@@ -322,6 +322,11 @@ def agreement_text_sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+# What a kit's voucher line may be: a SIM card, a data code or a Wi-Fi voucher (a social tariff referral is not
+# something handed over with a device).
+KIT_VOUCHER_KINDS = (VoucherKind.SIM_CARD, VoucherKind.DATA_CODE, VoucherKind.WIFI)
+
+
 class Kit(models.Model):
     """A kit template of an organisation's ("Chromebook starter kit"): the kinds of device lent together, one of
     each, and the accessories that go with them. Lending one makes a KitLoan."""
@@ -330,6 +335,9 @@ class Kit(models.Model):
     name = models.CharField(max_length=100)
     kinds = ArrayField(models.CharField(max_length=20, choices=DeviceKind.choices))
     accessories = ArrayField(models.CharField(max_length=30), default=list, blank=True)
+    # A SIM card or data voucher issued with each loan of the kit (devices.vouchers.services.voucher_issue): blank
+    # for none. One of KIT_VOUCHER_KINDS.
+    voucher_kind = models.CharField(max_length=20, blank=True, choices=VoucherKind.choices)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -338,6 +346,7 @@ class Kit(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["organisation", "name"], name="kit_name_unique_per_organisation"),
             models.CheckConstraint(condition=Q(kinds__len__gte=1), name="kit_has_a_device"),
+            models.CheckConstraint(condition=Q(voucher_kind__in=["", *KIT_VOUCHER_KINDS]), name="kit_voucher_kind"),
         ]
 
     def __str__(self):
@@ -346,6 +355,11 @@ class Kit(models.Model):
     @property
     def kind_labels(self) -> list[str]:
         return [DeviceKind(kind).label for kind in self.kinds]
+
+    @property
+    def item_labels(self) -> list[str]:
+        """Everything a kit lends: its devices, then its voucher line."""
+        return self.kind_labels + ([self.get_voucher_kind_display()] if self.voucher_kind else [])
 
 
 class KitLoan(models.Model):
@@ -358,6 +372,10 @@ class KitLoan(models.Model):
     kit = models.ForeignKey(Kit, null=True, blank=True, on_delete=models.SET_NULL, related_name="loans")
     kit_name = models.CharField(max_length=100)  # as it was called when lent
     accessories = ArrayField(models.CharField(max_length=30), default=list, blank=True)
+    # The kit's SIM or data voucher, issued with it through the voucher service (its eligibility, stock, history
+    # and code rules apply); it is the resident's to use, so it never keeps the kit loan open. Its own statuses
+    # close it: activated, not working (replaced) or withdrawn (handed back unused).
+    voucher = models.OneToOneField(Voucher, null=True, blank=True, on_delete=models.PROTECT, related_name="kit_loan")
     lent_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -25,6 +25,8 @@ def receipt_context(*, organisation: Organisation, loan: Loan) -> dict:
     return {
         "loan": loan, "device": loan.device, "organisation": organisation, "agreement": agreement,
         "kit_loan": loan.kit_loan,
+        # The kit's SIM or data voucher: named, masked (the code is on its slip, printed as a reveal).
+        "voucher": loan.kit_loan.voucher if loan.kit_loan_id else None,
         "resident_name": loan.resident.display_name if loan.resident_visible else "The borrower",
         "lent_by": (loan.lent_by.get_full_name() or str(loan.lent_by)) if loan.lent_by else "the partner API",
         "accessories_lent": accessories_in_sentence(accessories),

@@ -5,7 +5,10 @@ imported (devices/apps.py imports it in ready()).
 - loan reminders: each open loan at each stage in force for its organisation (messaging stages: 7 and 1 days
   before the due date, on the day, 1, 7 and 14 days after by default), to the resident; stages that escalate
   also tell the lending organisation's coordinators. The key holds the due date, so an extension starts again.
-- long loans: a "still using it?" check every LOAN_CHECK_IN_DAYS (90) since the loan started.
+- long loans: a "still using it?" check every LOAN_CHECK_IN_DAYS (90) since the loan started (fixed-term loans).
+- open-ended loans: the renewal's "still using it?" ask, once per renewal date, for the loans the loans' own
+  selector says are due (devices.selectors.loans_renewal_due: within 7 days of the date, or late but not long
+  late). They get no "due back" reminders before that date; unrenewed, the overdue stages follow as for any loan.
 - returns awaiting a check (or a wipe) for more than RETURN_CHECK_FLAG_DAYS: flagged to coordinators.
 - lost or stolen devices not found after LOST_WRITE_OFF_DAYS: proposed to coordinators for write-off.
 - voucher batches expiring within VOUCHER_EXPIRY_WARNING_DAYS with codes left: coordinators warned once.
@@ -69,10 +72,15 @@ def _latest_stage_sql(kind: str, suffix: str, channel: str, condition: str) -> s
     """
 
 
+# An open-ended loan's date is a renewal date: before it, the renewal ask (loan_renewal_due_sweep) replaces the
+# "due back on" stages; from the day after, an unanswered renewal is overdue and the overdue stages apply.
+NOT_BEFORE_A_RENEWAL = "(NOT l.open_ended OR s.offset_days > 0)"
+
+
 def loan_reminders_sweep(*, today: date, now, cursor) -> int:
     """The resident's reminder at each stage (one query for every loan and stage)."""
     earliest, latest = _loan_window(today)
-    sql = _latest_stage_sql("loan_reminder", "", "s.channel", "s.channel <> 'none'")
+    sql = _latest_stage_sql("loan_reminder", "", "s.channel", f"s.channel <> 'none' AND {NOT_BEFORE_A_RENEWAL}")
     return sources.items_insert(cursor, sql, {"earliest": earliest, "latest": latest})
 
 
@@ -85,7 +93,8 @@ def loan_escalations_sweep(*, today: date, now, cursor) -> int:
 
 def loan_still_using_sweep(*, today: date, now, cursor) -> int:
     """Long loans (every LOAN_CHECK_IN_DAYS since they started, 90 by default; 0 turns it off) get a "still using
-    it?" check, whatever their due date: loans extended again and again, or lent for a long time."""
+    it?" check, whatever their due date: loans extended again and again, or lent for a long time. Open-ended loans
+    are asked at each renewal instead (loan_renewal_due_sweep)."""
     every = settings.LOAN_CHECK_IN_DAYS
     if not every:
         return 0
@@ -99,10 +108,32 @@ def loan_still_using_sweep(*, today: date, now, cursor) -> int:
                    || to_char(l.started_on, 'FMDD FMMonth YYYY') || ')', 'asset_tag', d.asset_tag, 'kind', d.kind,
                    'loan', l.id, 'started_on', l.started_on, 'due_on', l.due_on)
         FROM devices_loan l JOIN devices_device d ON d.id = l.device_id
-        WHERE l.closed_at IS NULL AND l.started_on <= %(today)s - %(every)s
+        WHERE l.closed_at IS NULL AND NOT l.open_ended AND l.started_on <= %(today)s - %(every)s
           AND (%(today)s - l.started_on) %% %(every)s <= %(catch_up)s
         """,
         {"today": today, "every": every, "catch_up": settings.MESSAGE_CATCH_UP_DAYS},
+    )
+
+
+def loan_renewal_due_sweep(*, today: date, now, cursor) -> int:
+    """Open-ended loans whose renewal is due (the loans' own rule: devices.selectors.loans_renewal_due, run as a
+    subquery) get a "still using it? renew it with us" ask, once per renewal date: the key holds the date, so a
+    renewal starts again and a second sweep adds nothing. One query."""
+    from .selectors import loans_renewal_due
+
+    due_sql, due_params = loans_renewal_due(organisation=None, on=today).order_by().values("pk").query.sql_with_params()
+    return sources.items_insert(
+        cursor,
+        f"""
+        SELECT 'loan:' || l.id || ':renewal:' || l.due_on, 'loan_renewal', 'resident', l.organisation_id,
+               l.resident_id, NULL::bigint, 'loan_renewal', 'preferred', l.due_on, 'loan', l.id::text,
+               jsonb_build_object('summary', 'Renewal of device ' || d.asset_tag || ' due on '
+                   || to_char(l.due_on, 'FMDD FMMonth YYYY'), 'asset_tag', d.asset_tag, 'kind', d.kind,
+                   'loan', l.id, 'started_on', l.started_on, 'due_on', l.due_on)
+        FROM devices_loan l JOIN devices_device d ON d.id = l.device_id
+        WHERE l.id IN ({due_sql})
+        """,
+        due_params,
     )
 
 
@@ -251,6 +282,7 @@ sources.register_still_due("loan", loan_items_still_due)
 sources.register_sweep("loan reminders", loan_reminders_sweep, order=10)
 sources.register_sweep("loan escalations", loan_escalations_sweep, order=11)
 sources.register_sweep("loans still in use", loan_still_using_sweep, order=12)
+sources.register_sweep("open-ended loans to renew", loan_renewal_due_sweep, order=13)
 sources.register_sweep("returns unchecked", returns_unchecked_sweep, order=20)
 sources.register_sweep("lost devices", lost_write_off_sweep, order=21)
 sources.register_sweep("voucher batches expiring", voucher_batches_expiring_sweep, order=30)

@@ -28,6 +28,21 @@ def lend_action(request, resident) -> list[tuple[str, str]]:
     return actions
 
 
+def referral_waiting_list_panel(request, referral) -> dict | None:
+    """On the page of a referral asking the organisation for a device (to a lending point, or for a device): its
+    staff who lend may put the resident on the waiting list from here; places made from it are listed."""
+    from .reservations.selectors import referral_for_reservation, reservations_for_referral
+
+    organisation = request.membership.organisation
+    if referral.to_organisation_id != organisation.pk or not membership_can(request.membership, Capability.LEND):
+        return None
+    reservations = reservations_for_referral(organisation=organisation, referral=referral)
+    can_queue = referral_for_reservation(organisation=organisation, pk=referral.pk) is not None
+    if not reservations and not can_queue:
+        return None
+    return {"reservations": reservations, "can_queue": can_queue}
+
+
 def loans_export(resident) -> list[dict]:
     from .models import Loan
 
@@ -47,7 +62,8 @@ def reservations_export(resident) -> list[dict]:
 
     return [
         {"kind": reservation.kind, "organisation": reservation.organisation.name, "status": reservation.status,
-         "note": reservation.note, "created_at": reservation.created_at.isoformat(),
+         "note": reservation.note, "referral": str(reservation.referral_id) if reservation.referral_id else None,
+         "created_at": reservation.created_at.isoformat(),
          "hold_until": reservation.hold_until.isoformat() if reservation.hold_until else None,
          "closed_reason": reservation.closed_reason}
         for reservation in Reservation.objects.filter(resident=resident).select_related("organisation").order_by("id")

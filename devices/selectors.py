@@ -277,7 +277,8 @@ def kit_get(*, organisation: Organisation, pk) -> Kit | None:
 
 def kit_loan_get(*, organisation: Organisation, pk) -> KitLoan | None:
     """The organisation's kit loan with its items (each marked with `overdue` and `resident_visible`)."""
-    kit_loan = KitLoan.objects.filter(organisation=organisation, pk=pk).select_related("resident", "lent_by").first()
+    kit_loan = (KitLoan.objects.filter(organisation=organisation, pk=pk)
+                .select_related("resident", "lent_by", "voucher__batch__provider").first())  # fmt: skip
     if kit_loan is not None:
         items = with_overdue(kit_loan.items.all()).select_related("device", "resident").order_by("pk")
         kit_loan.item_list = loans_mark_resident_visible(organisation=organisation, loans=list(items))

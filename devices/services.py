@@ -27,6 +27,7 @@ from inclusion.services import resident_check_ready
 from .events import LoanEventKind, device_event_record
 from .models import (
     DEVICE_FIELDS,
+    KIT_VOUCHER_KINDS,
     AgreementMethod,
     Condition,
     Device,
@@ -408,24 +409,31 @@ def loan_create(
 
 
 @transaction.atomic
-def kit_create(*, actor: Actor, name: str, kinds: list[str], accessories: list[str] | None = None) -> Kit:
-    """A kit template for the actor's organisation: the kinds of device lent together and their accessories."""
+def kit_create(
+    *, actor: Actor, name: str, kinds: list[str], accessories: list[str] | None = None, voucher_kind: str = ""
+) -> Kit:  # fmt: skip
+    """A kit template for the actor's organisation: the kinds of device lent together, their accessories and,
+    optionally, a SIM card or data voucher issued with each loan of it (`voucher_kind`, one of KIT_VOUCHER_KINDS)."""
     name = " ".join(name.split())
     if not name:
         raise DomainError("Enter the kit's name", field="name", code="required")
     if not kinds or set(kinds) - set(DeviceKind.values):
         raise DomainError("Choose the kinds of device in the kit", field="kinds", code="required")
+    if voucher_kind and voucher_kind not in KIT_VOUCHER_KINDS:
+        raise DomainError("Choose a SIM card, a data voucher code or a Wi-Fi voucher, or none", field="voucher_kind",
+                          code="invalid")  # fmt: skip
     if Kit.objects.filter(organisation=actor.organisation, name__iexact=name).exists():
         raise DomainError(f"You already have a kit called {name}.", field="name", code="duplicate")
     kit = Kit(organisation=actor.organisation, name=name, kinds=sorted(set(kinds), key=DeviceKind.values.index),
-              accessories=list(accessories or []))  # fmt: skip
+              accessories=list(accessories or []), voucher_kind=voucher_kind)  # fmt: skip
     kit.full_clean(validate_constraints=False)
     try:
         with transaction.atomic():
             kit.save()
     except IntegrityError:
         raise DomainError(f"You already have a kit called {name}.", field="name", code="duplicate") from None
-    audit_record(actor=actor, action="kit.create", obj=kit, after={"kinds": kit.kinds, "accessories": kit.accessories})
+    audit_record(actor=actor, action="kit.create", obj=kit,
+                 after={"kinds": kit.kinds, "accessories": kit.accessories, "voucher_kind": kit.voucher_kind})  # fmt: skip
     return kit
 
 
@@ -433,12 +441,19 @@ def kit_create(*, actor: Actor, name: str, kinds: list[str], accessories: list[s
 def kit_loan_create(
     *, actor: Actor, kit: Kit, resident: Resident, devices: list[Device], agreement_method: str,
     agreement_accepted: bool = True, witness_name: str = "", accepted_name: str = "", open_ended: bool = False,
-    overdue_override_reason: str = "", notes: str = "",
+    overdue_override_reason: str = "", notes: str = "", issue_voucher: bool = True,
 ) -> KitLoan:  # fmt: skip
     """Lend a kit: one device of each of the kit's kinds, under one agreement, with one receipt. Each device
     becomes its own Loan (loan_create: every rule of a loan applies to each item, and the one-open-loan-per-device
     index holds for each) tied to one KitLoan; the kit counts as one loan against the policy's limit. All or
-    nothing. Locks the resident, then every device in primary-key order, before the first item is lent."""
+    nothing. Locks the resident, then every device in primary-key order, before the first item is lent.
+
+    A kit with a voucher line (`kit.voucher_kind`) also issues the resident a voucher of that kind through
+    voucher_issue (eligibility, the soonest-expiring batch, its history and timeline entry), after the devices, as
+    the lock order has it (... loan → voucher). If none can be issued, nothing is lent and the reason is on the
+    `issue_voucher` field; staff may lend the kit without it (`issue_voucher=False`)."""
+    from .vouchers.services import voucher_issue
+
     if kit.organisation_id != actor.organisation.pk or not kit.active:
         raise DomainError("Choose one of your kits.", field="kit", code="does_not_exist")
     resident = resident_check_visible(actor.organisation, resident)
@@ -457,6 +472,14 @@ def kit_loan_create(
                     agreement_accepted=agreement_accepted, witness_name=witness_name, accepted_name=accepted_name,
                     open_ended=open_ended, overdue_override_reason=overdue_override_reason, notes=notes,
                     kit_loan=kit_loan)  # fmt: skip
+    if kit.voucher_kind and issue_voucher:
+        try:
+            kit_loan.voucher = voucher_issue(actor=actor, resident=resident, kind=kit.voucher_kind)
+        except DomainError as refused:
+            raise DomainError(f"The kit's {kit.get_voucher_kind_display()} cannot be issued: {refused.message} "
+                              "Lend the kit without it, or lend the devices on their own.", field="issue_voucher",
+                              code=refused.code) from None  # fmt: skip
+        kit_loan.save(update_fields=["voucher"])
     return kit_loan
 
 
@@ -475,6 +498,13 @@ def loan_renewal_long_overdue_days() -> int:
     return getattr(settings, "LOAN_RENEWAL_LONG_OVERDUE_DAYS", 28)
 
 
+def loan_renewal_days_late(loan: Loan) -> int | None:
+    """How many days past its renewal date an open-ended loan is, if more than loan_renewal_long_overdue_days():
+    then it can no longer be renewed and must come back (None while it still can be)."""
+    late = (timezone.localdate() - loan.due_on).days
+    return late if late > loan_renewal_long_overdue_days() else None
+
+
 @transaction.atomic
 def loan_renew(*, actor: Actor, loan: Loan, note: str = "") -> Loan:
     """The resident is still using it: an open-ended loan's renewal date moves on by the policy's loan length
@@ -483,8 +513,8 @@ def loan_renew(*, actor: Actor, loan: Loan, note: str = "") -> Loan:
     loan, device = _lock_loan(loan, actor)
     if not loan.open_ended:
         raise DomainError("This loan has a due date: extend it instead.", code="not_open_ended")
-    late = (timezone.localdate() - loan.due_on).days
-    if late > loan_renewal_long_overdue_days():
+    late = loan_renewal_days_late(loan)
+    if late is not None:
         raise DomainError(f"The renewal is {late} days overdue, more than the {loan_renewal_long_overdue_days()} "
                           "allowed: the device must come back.", code="long_overdue")  # fmt: skip
     policy = loan_policy_for(actor.organisation)

@@ -6,6 +6,8 @@ What an app can register:
 - a **resident link**: residents an organisation may see because the app links them (an open loan, an open
   referral). inclusion/access.py builds the one access rule from these.
 - a **resident section**: its part of the resident page (devices, vouchers, referrals...), in order.
+- a **referral panel**: its part of a referral's page (devices: the waiting list, for a referral asking for a
+  device), so the referrals app offers another app's next step without importing it.
 - **API routes**: its viewsets on the partner API's one router (/api/v1/).
 - **timeline event kinds**: the kinds of case timeline entry it writes, with their labels. CaseEvent.kind
   has no database choices, so an app adds a kind without a migration of the core.
@@ -95,6 +97,34 @@ def resident_sections() -> list[ResidentSection]:
     return sorted(_resident_sections.values(), key=lambda section: (section.order, section.key))
 
 
+# Panels on a referral's page
+
+
+@dataclass(frozen=True)
+class ReferralPanel:
+    """One app's part of a referral's page (referrals/views.py referral_detail), below its details.
+
+    `context(request, referral)` returns the template's context, or None to leave the panel out (a referral it
+    has nothing to do with, a role that may not act). The template gets that context, `referral` and what every
+    page has."""
+
+    key: str
+    template: str
+    context: Callable[[HttpRequest, Any], dict[str, Any] | None]
+    order: int = 50
+
+
+_referral_panels: dict[str, ReferralPanel] = {}
+
+
+def register_referral_panel(panel: ReferralPanel) -> None:
+    _referral_panels[panel.key] = panel
+
+
+def referral_panels() -> list[ReferralPanel]:
+    return sorted(_referral_panels.values(), key=lambda panel: (panel.order, panel.key))
+
+
 # Partner API routes
 
 _api_route_registrars: list[Callable[[Any], None]] = []
@@ -165,18 +195,19 @@ def resident_data_providers() -> list[ResidentData]:
 
 # Demo data (manage.py load_demo)
 
-_demo_loaders: list[Callable[[dict], None]] = []
+_demo_loaders: list[tuple[int, Callable[[dict], None]]] = []
 
 
-def register_demo(loader: Callable[[dict], None]) -> None:
+def register_demo(loader: Callable[[dict], None], *, order: int = 50) -> None:
     """`loader(organisations)` adds the app's demo data for the demo partners (a dict by slug). It runs in the
-    command's transaction after the core's, and again on every run: it must top up, never duplicate."""
-    if loader not in _demo_loaders:
-        _demo_loaders.append(loader)
+    command's transaction after the core's, and again on every run: it must top up, never duplicate. Loaders run
+    by `order`, then as registered; one that uses another app's demo data runs later (a higher order)."""
+    if loader not in [registered for _, registered in _demo_loaders]:
+        _demo_loaders.append((order, loader))
 
 
 def demo_loaders() -> list[Callable[[dict], None]]:
-    return list(_demo_loaders)
+    return [loader for _, loader in sorted(_demo_loaders, key=lambda entry: entry[0])]  # a stable sort
 
 
 # Region-scale data (manage.py build_region)

@@ -8,9 +8,11 @@ service → redirect; a service's refusal goes on the form (form_refuse)."""
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from inclusion import registry
 from inclusion.access import Capability, membership_can
 from inclusion.errors import DomainError
 from inclusion.web import actor_for, form_refuse, load_resident, paginate, posted, staff_view
@@ -141,8 +143,13 @@ def _uuid(value: str) -> bool:
 @staff_view(load=load_referral)
 def referral_detail(request, referral):
     organisation = request.membership.organisation
+    panels = []  # other apps' next steps (inclusion/registry.py: the waiting list for a device...)
+    for panel in registry.referral_panels():
+        context = panel.context(request, referral)
+        if context is not None:
+            panels.append(render_to_string(panel.template, {**context, "referral": referral}, request=request))
     return render(request, "referrals/referral_detail.html", {
-        "referral": referral, "history": selectors.referral_history(referral),
+        "referral": referral, "history": selectors.referral_history(referral), "panels": panels,
         "moves": services.referral_moves(referral, organisation), "outcomes": referral.outcomes.all(),
         "received": referral.to_organisation_id == organisation.pk, "follow_up_open": services.follow_up_open(referral),
         "message_form": _message_form(referral) if referral.resident_shared else None,

@@ -230,8 +230,20 @@ class KitOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Kit
-        fields = ["id", "name", "kinds", "accessories", "active"]
+        fields = ["id", "name", "kinds", "accessories", "voucher_kind", "active"]
         read_only_fields = fields
+        extra_kwargs = {"voucher_kind": {"help_text": "A SIM card, data code or Wi-Fi voucher issued with each loan of "
+                                                      "the kit (sim_card, data_code, wifi), or blank for none."}}  # fmt: skip
+
+
+class KitVoucherSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    provider = serializers.CharField(source="batch.provider.name", read_only=True)
+    kind = serializers.CharField(source="batch.kind", read_only=True, help_text="sim_card, data_code or wifi.")
+    code = serializers.CharField(source="masked", read_only=True,
+                                 help_text="Masked: the code is returned whole only by the voucher's reveal.")  # fmt: skip
+    status = serializers.CharField(read_only=True,
+                                   help_text="issued, activated, failed or withdrawn (its own lifecycle).")  # fmt: skip
 
 
 class KitLoanOutputSerializer(serializers.Serializer):
@@ -242,6 +254,8 @@ class KitLoanOutputSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField(read_only=True)
     items = LoanOutputSerializer(source="item_list", many=True, read_only=True,
                                  help_text="One loan per device: each comes back on its own (POST /loans/{id}/return/).")  # fmt: skip
+    voucher = KitVoucherSerializer(read_only=True, allow_null=True,
+                                   help_text="The kit's SIM or data voucher, issued with it (null: none).")  # fmt: skip
 
 
 class KitLoanCreateInputSerializer(InputSerializer):
@@ -255,6 +269,8 @@ class KitLoanCreateInputSerializer(InputSerializer):
     agreement_accepted = StrictBooleanField(help_text="Must be true: the resident accepted the loan agreement.")
     witness_name = InputCharField(required=False, allow_blank=True, max_length=150, validators=[validate_name])
     accepted_name = InputCharField(required=False, allow_blank=True, max_length=150, validators=[validate_name])
+    issue_voucher = StrictBooleanField(required=False, default=True,
+                                       help_text="For a kit with a voucher line: false lends it without the voucher.")  # fmt: skip
 
     def validate_kit(self, value):
         kit = selectors.kit_get(organisation=self.context["organisation"], pk=value)
@@ -290,18 +306,33 @@ class ReservationOutputSerializer(serializers.Serializer):
     hold_until = serializers.DateField(read_only=True, allow_null=True)
     closed_at = serializers.DateTimeField(read_only=True, allow_null=True)
     closed_reason = serializers.CharField(read_only=True, help_text="Why it lapsed or was cancelled.")
+    referral = serializers.UUIDField(source="referral_id", read_only=True, allow_null=True,
+                                     help_text="The referral it was made from, if any.")  # fmt: skip
 
 
 class ReservationCreateInputSerializer(InputSerializer):
     resident = serializers.UUIDField(help_text="The id of a resident you may see.")
     kind = DeviceKindField()
     note = InputCharField(required=False, allow_blank=True, max_length=300)
+    referral = serializers.UUIDField(required=False, allow_null=True, default=None,
+                                     help_text="A referral you received for this resident, asking for a device (to "
+                                               "your lending point, or for a device): the reservation keeps the link.")  # fmt: skip
 
     def validate_resident(self, value):
         try:
             return resident_get_visible(self.context["organisation"], value)
         except Http404:
             raise serializers.ValidationError("No such resident.", code="does_not_exist") from None
+
+    def validate_referral(self, value):
+        from ..reservations.selectors import referral_received_get
+
+        if value is None:
+            return None
+        referral = referral_received_get(organisation=self.context["organisation"], pk=value)
+        if referral is None:
+            raise serializers.ValidationError("No such referral.", code="does_not_exist")
+        return referral
 
 
 class ReservationCancelInputSerializer(InputSerializer):

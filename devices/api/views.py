@@ -292,6 +292,8 @@ class KitLoanViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
             "devices": ["kit_mismatch", "duplicate"],
             "resident": ["too_many_loans", "overdue_loan", "consent_missing", "consent_refused", "no_contact_route"],
             "agreement_accepted": ["not_accepted"], "witness_name": ["required"], "accepted_name": ["required"],
+            # the kit's voucher line (voucher_issue's refusals): nothing is lent
+            "issue_voucher": ["not_eligible", "out_of_stock", "consent_missing", "consent_refused", "no_contact_route"],
         },
     }  # fmt: skip
     input_rules = {"create": {"kit": ["does_not_exist"], "resident": ["does_not_exist"], "devices": ["does_not_exist"]}}
@@ -332,9 +334,9 @@ RESERVATION_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description=
 class ReservationViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
     serializer_class = ReservationOutputSerializer
     lookup_value_regex = "[0-9]+"
-    refusals = {"create": {"kind": ["duplicate"]},
+    refusals = {"create": {"kind": ["duplicate"], "referral": ["not_for_lending", "referral_closed"]},
                 "cancel": {None: ["illegal_transition", "changed"], "reason": ["required"]}}  # fmt: skip
-    input_rules = {"create": {"resident": ["does_not_exist"]}}
+    input_rules = {"create": {"resident": ["does_not_exist"], "referral": ["does_not_exist"]}}
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

@@ -10,7 +10,7 @@ from django import forms
 
 from inclusion.forms.base import GOVUKForm
 
-from ..models import AgreementMethod, DeviceKind, Kit, LoanAgreement
+from ..models import KIT_VOUCHER_KINDS, AgreementMethod, DeviceKind, Kit, LoanAgreement
 from .stock import ACCESSORY_CHOICES, TAG_INPUT
 
 
@@ -25,6 +25,13 @@ class KitForm(GOVUKForm):
         label="Accessories that go with it (optional)", choices=ACCESSORY_CHOICES, required=False,
         widget=forms.CheckboxSelectMultiple, error_messages={"invalid_choice": "Choose accessories from the list"},
     )  # fmt: skip
+    voucher_kind = forms.ChoiceField(
+        label="A SIM or data voucher issued with it?", required=False, widget=forms.RadioSelect, initial="",
+        choices=[("", "None"), *[(kind.value, kind.label) for kind in KIT_VOUCHER_KINDS]],
+        help_text="Issued from your voucher stock when the kit is lent, under the batch's rules (one per resident "
+                  "every six months by default), and listed on the receipt.",
+        error_messages={"invalid_choice": "Choose a SIM card, a data voucher code or a Wi-Fi voucher, or none"},
+    )  # fmt: skip
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -34,6 +41,7 @@ class KitForm(GOVUKForm):
             Field.text("name", field_width=20),
             Field.checkboxes("kinds", legend_size=Size.SMALL, small=True),
             Field.checkboxes("accessories", legend_size=Size.SMALL, small=True),
+            Field.radios("voucher_kind", legend_size=Size.SMALL, small=True),
             Submit("submit", "Add the kit"),
         )
 
@@ -62,11 +70,19 @@ class KitLendForm(GOVUKForm):
     agreement_accepted = forms.BooleanField(
         error_messages={"required": "Confirm that they have accepted the loan agreement"},
     )
+    # Shown only when one of the kits has a voucher line: unticked, the kit is lent without it.
+    issue_voucher = forms.BooleanField(label="Issue the kit's SIM or data voucher with it", required=False,
+                                       initial=True,
+                                       help_text="Untick to lend the devices without it (they may have had one "
+                                                 "recently, or already have data).")  # fmt: skip
 
     def __init__(self, *args, kits, agreement: LoanAgreement | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kit"].queryset = kits
-        self.fields["kit"].label_from_instance = lambda kit: f"{kit.name}: {', '.join(kit.kind_labels)}"
+        self.fields["kit"].label_from_instance = lambda kit: f"{kit.name}: {', '.join(kit.item_labels)}"
+        with_vouchers = kits.exclude(voucher_kind="").exists()
+        if not with_vouchers:
+            del self.fields["issue_voucher"]
         version = f"version {agreement.version}" if agreement else "the current terms"
         self.fields["agreement_accepted"].label = f"They have accepted the loan agreement ({version}) for every item"
         self.helper = FormHelper()
@@ -80,6 +96,7 @@ class KitLendForm(GOVUKForm):
             Field.text("witness_name", field_width=20),
             *([Field.text("accepted_name", field_width=20)] if agreement else []),
             Field.checkbox("agreement_accepted"),
+            *([Field.checkbox("issue_voucher")] if with_vouchers else []),
             Submit("submit", "Lend the kit"),
         )
 

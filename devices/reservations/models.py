@@ -26,6 +26,10 @@ class Reservation(models.Model):
     kind = models.CharField(max_length=20)  # a DeviceKind value (devices.models), checked by the service
     status = models.CharField(max_length=20, choices=ReservationStatus.choices, default=ReservationStatus.WAITING)
     note = models.CharField(max_length=300, blank=True)
+    # Queued from a referral to the organisation's device lending (devices.reservations.services.reservation_create):
+    # kept so the waiting list and the referral page show where the place came from.
+    referral = models.ForeignKey("referrals.Referral", null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="reservations")  # fmt: skip
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # While offered: the device held for them, and until when.

@@ -27,7 +27,8 @@ def waiting_list(*, organisation: Organisation) -> list[tuple[str, list[Reservat
     from ..models import DeviceKind
 
     reservations = _mark_visible(organisation, Reservation.objects.filter(organisation=organisation, status__in=ACTIVE)
-                                 .select_related("resident", "device").order_by("kind", "created_at", "pk"))  # fmt: skip
+                                 .select_related("resident", "device", "referral__from_organisation")
+                                 .order_by("kind", "created_at", "pk"))  # fmt: skip
     queues: dict[str, list[Reservation]] = {}
     for reservation in reservations:
         queue = queues.setdefault(reservation.kind, [])
@@ -58,3 +59,50 @@ def reservations_for_resident(*, organisation: Organisation, resident: Resident)
 def reservation_held(*, device) -> Reservation | None:
     """The reservation the device is held for, if any."""
     return Reservation.objects.filter(device=device, status=ReservationStatus.OFFERED).first()
+
+
+def referral_received_get(*, organisation: Organisation, pk):
+    """A referral the organisation received, in any status, or None (another's, or a malformed id): for the API,
+    which then lets reservation_create say why it may not queue from it."""
+    from django.core.exceptions import ValidationError
+
+    from referrals.models import Referral
+
+    try:
+        return Referral.objects.filter(pk=pk, to_organisation=organisation).select_related("service").first()
+    except (ValueError, TypeError, ValidationError):
+        return None
+
+
+def referral_for_reservation(*, organisation: Organisation, pk):
+    """A referral the organisation received that may queue its resident (open, for a device, the resident shared),
+    or None (also for another organisation's referral or a malformed id: the page is then 404, saying nothing)."""
+    from django.core.exceptions import ValidationError
+
+    from referrals.models import OPEN_STATUSES, Referral
+
+    from .services import referral_is_for_lending
+
+    try:
+        referral = (Referral.objects.filter(pk=pk, to_organisation=organisation, status__in=OPEN_STATUSES)
+                    .select_related("service", "from_organisation", "resident").first())  # fmt: skip
+    except (ValueError, TypeError, ValidationError):
+        return None
+    if referral is None or not referral_is_for_lending(referral):
+        return None
+    from inclusion.access import residents_visible_to
+
+    return referral if residents_visible_to(organisation).filter(pk=referral.resident_id).exists() else None
+
+
+def reservations_for_referral(*, organisation: Organisation, referral) -> list[Reservation]:
+    """The organisation's reservations made from a referral, the active first (for the referral page)."""
+    found = (Reservation.objects.filter(organisation=organisation, referral=referral).select_related("device")
+             .order_by("-created_at", "-pk"))  # fmt: skip
+    reservations = list(found)
+    for reservation in reservations:
+        if reservation.is_active:
+            ahead = Reservation.objects.filter(organisation=organisation, kind=reservation.kind, status__in=ACTIVE,
+                                               created_at__lt=reservation.created_at).count()  # fmt: skip
+            reservation.position = ahead + 1
+    return reservations

@@ -49,30 +49,65 @@ def _move(reservation: Reservation, to_status: str, **fields) -> Reservation:
     return reservation
 
 
+def referral_is_for_lending(referral) -> bool:
+    """Whether a referral asks the receiving organisation for a device: to one of its device lending points, or
+    for a device with no particular service. Only these may queue the resident (reservation_create)."""
+    from referrals.models import ReferralNeed, ServiceKind
+
+    if referral.service_id is not None:
+        return referral.service.kind == ServiceKind.LENDING_POINT
+    return referral.need == ReferralNeed.DEVICE
+
+
+def _check_referral(*, actor: Actor, resident: Resident, referral):
+    """The referral read afresh: one the actor's organisation received, still open, for this resident and for a
+    device. Refused in words that say nothing of a referral the organisation did not receive."""
+    from referrals.models import Referral
+
+    fresh = (
+        Referral.objects.filter(pk=referral.pk, to_organisation=actor.organisation).select_related("service").first()
+    )
+    if fresh is None or fresh.resident_id != resident.pk or not referral_is_for_lending(fresh):
+        raise DomainError("Choose an open referral for a device that your organisation received for them.",
+                          field="referral", code="not_for_lending")  # fmt: skip
+    if not fresh.is_open:
+        raise DomainError(f"The referral is {fresh.get_status_display().lower()}: only an open referral can add them "
+                          "to the waiting list.", field="referral", code="referral_closed")  # fmt: skip
+    return fresh
+
+
 @transaction.atomic
-def reservation_create(*, actor: Actor, resident: Resident, kind: str, note: str = "") -> Reservation:
+def reservation_create(
+    *, actor: Actor, resident: Resident, kind: str, note: str = "", referral=None
+) -> Reservation:  # fmt: skip
     """Put a resident the organisation may see on its waiting list for a kind of device. Refused if they are
     already waiting for that kind there. If a device of that kind is ready and free now, staff should lend it:
-    this says so rather than queue them."""
+    this says so rather than queue them.
+
+    From a referral (`referral`: one the organisation received for this resident, open, to a lending point or
+    for a device), the reservation keeps the link and the timeline says so."""
     from ..models import DeviceKind
 
     if kind not in DeviceKind.values:
         raise DomainError("Choose the kind of device they need", field="kind", code="invalid")
     resident = resident_check_visible(actor.organisation, resident)
+    if referral is not None:
+        referral = _check_referral(actor=actor, resident=resident, referral=referral)
     if Reservation.objects.filter(organisation=actor.organisation, resident=resident, kind=kind,
                                   status__in=[R.WAITING, R.OFFERED]).exists():  # fmt: skip
         raise DomainError(f"{resident.display_name} is already on the waiting list for a {DeviceKind(kind).label.lower()}.",
                           field="kind", code="duplicate")  # fmt: skip
     reservation = Reservation(organisation=actor.organisation, resident=resident, kind=kind, note=note.strip(),
-                              created_by=actor.user)  # fmt: skip
+                              created_by=actor.user, referral=referral)  # fmt: skip
     try:
         with transaction.atomic():
             reservation.save()
     except IntegrityError:
         raise DomainError("They are already on the waiting list for this.", field="kind", code="duplicate") from None
+    source = f" (referred by {referral.from_organisation})" if referral is not None else ""
     case_event_record(resident=resident, actor=actor, kind=LoanEventKind.RESERVATION_MADE,
-                      summary=f"Added to the waiting list for a {DeviceKind(kind).label.lower()}", body=note,
-                      data={"reservation": reservation.pk})  # fmt: skip
+                      summary=f"Added to the waiting list for a {DeviceKind(kind).label.lower()}{source}", body=note,
+                      data={"reservation": reservation.pk, **({"referral": str(referral.pk)} if referral else {})})  # fmt: skip
     return reservation
 
 

@@ -28,17 +28,29 @@ def waiting_list(request):
 
 @staff_view(Capability.LEND, load=load_resident)
 def reservation_create(request, resident):
+    """Join the waiting list from the resident's page or, with ?referral=<id>, from a referral the organisation
+    received asking for a device (the reservation keeps the link; any other referral id is 404)."""
+    referral = None
+    if request.GET.get("referral"):
+        referral = selectors.referral_for_reservation(organisation=request.membership.organisation,
+                                                      pk=request.GET["referral"])  # fmt: skip
+        if referral is None or referral.resident_id != resident.pk:
+            raise Http404("No such referral")
     form = ReserveForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            reservation = services.reservation_create(actor=actor_for(request), resident=resident, **form.cleaned_data)
+            reservation = services.reservation_create(actor=actor_for(request), resident=resident, referral=referral,
+                                                      **form.cleaned_data)  # fmt: skip
         except (DomainError, ValidationError) as error:
             form_refuse(form, error)
         else:
             messages.success(request, f"{resident.display_name} is on the waiting list for a "
                                       f"{reservation.get_kind_display_lower()}.")  # fmt: skip
+            if referral is not None:
+                return redirect(reverse("referrals:referral-detail", kwargs={"pk": referral.pk}) + "#waiting-list")
             return redirect(reverse("resident-detail", kwargs={"pk": resident.pk}) + "#reservations")
-    return render(request, "devices/reservations/reserve.html", {"form": form, "resident": resident})
+    return render(request, "devices/reservations/reserve.html", {"form": form, "resident": resident,
+                                                                 "referral": referral})  # fmt: skip
 
 
 @staff_view(Capability.LEND)

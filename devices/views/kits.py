@@ -53,6 +53,7 @@ def kit_lend(request, resident):
                     actor=actor_for(request), kit=data["kit"], resident=resident, devices=devices,
                     agreement_method=data["agreement_method"], agreement_accepted=data["agreement_accepted"],
                     witness_name=data["witness_name"], accepted_name=data.get("accepted_name", ""),
+                    issue_voucher=data.get("issue_voucher", True),  # the box is shown when a kit has a voucher line
                 )  # fmt: skip
             except (DomainError, ValidationError) as error:
                 form_refuse(form, error, {"devices": "tags", "device": "tags", "resident": None})

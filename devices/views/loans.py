@@ -142,6 +142,9 @@ def loan_detail(request, loan):
             "policy": policy,
             "extensions": selectors.loan_extensions(loan=loan),
             "notes": selectors.loan_notes(loan=loan),
+            # An open-ended loan too late to renew: the page says so rather than offer a renewal it would refuse.
+            "renewal_days_late": services.loan_renewal_days_late(loan) if loan.open_ended and loan.is_open else None,
+            "renewal_limit": services.loan_renewal_long_overdue_days(),
             "accessories_lent": accessories_in_sentence(loan.accessories_lent),
             "accessories_returned": accessories_in_sentence(loan.accessories_returned),
             "accessories_missing": accessories_in_sentence(loan.accessories_missing),

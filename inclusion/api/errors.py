@@ -44,7 +44,7 @@ CONFLICT_CODES = frozenset({
     "illegal_transition", "already_on_loan", "too_many_loans", "loan_closed", "extension_limit",
     "not_eligible", "out_of_stock", "not_issued", "duplicate", "wipe_required", "consent_missing",
     "consent_refused", "no_contact_route", "voucher_changed", "already_current", "restricted",
-    "held_for_reservation", "overdue_loan",
+    "held_for_reservation", "overdue_loan", "referral_closed",
     # referrals (referrals/services.py, referrals/webhooks.py)
     "referrals_closed", "already_pending", "endpoint_inactive", "already_recorded",
     # the owning organisation owns the record (inclusion/privacy/sharing.py, inclusion/privacy/proposals.py)

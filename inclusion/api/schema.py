@@ -239,7 +239,9 @@ URI_TOO_LONG_RESPONSE = {
     "properties": {"type": {"type": "string", "enum": ["client_error"]},
                    "errors": {"type": "array", "items": {"type": "object", "properties": {
                        "code": {"type": "string", "enum": ["uri_too_long"]}, "detail": {"type": "string"},
-                       "attr": {"type": "string", "nullable": True}}, "required": ["code", "detail", "attr"]}}},
+                       # Always null. OpenAPI 3.0 has no "null" type: a nullable string whose only value is null.
+                       "attr": {"type": "string", "nullable": True, "enum": [None]}},
+                       "required": ["code", "detail", "attr"]}}},
     "required": ["type", "errors"],
 }  # fmt: skip
 NO_NUL = "^[^\\u0000]*$"  # PostgreSQL text cannot hold NUL: such text is refused (null_characters_not_allowed)

@@ -27,6 +27,8 @@ def item_line(item) -> str:
         "us if something has happened to it.",
         "loan_still_using": f"Are you still using the {device} you borrowed? If you no longer need it, please bring "
         "it back so someone else can use it.",
+        "loan_renewal": f"Are you still using the {device} you borrowed? Please tell us by {due} to keep it for "
+        "longer. If you no longer need it, please bring it back so someone else can use it.",
     }
     line = lines.get(item.template, data.get("summary", ""))
     if data.get("extension_offer"):

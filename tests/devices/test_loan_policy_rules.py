@@ -172,3 +172,20 @@ def test_renew_page_and_lend_form_override_field(client, org_a, actor_a, residen
     assert response.status_code == 302
     loan.refresh_from_db()
     assert loan.renewals == 1
+
+
+def test_the_loan_page_says_a_long_overdue_renewal_cannot_be_renewed(client_a, actor_a, org_a, resident_a, settings):
+    settings.LOAN_RENEWAL_LONG_OVERDUE_DAYS = 28
+    loan = services.loan_create(actor=actor_a, device=DeviceFactory(owning_organisation=org_a), resident=resident_a,
+                                agreement_method="signed_paper", open_ended=True)  # fmt: skip
+    url = reverse("devices:loan-detail", args=[loan.pk])
+    Loan.objects.filter(pk=loan.pk).update(due_on=TODAY() - timedelta(days=28), started_on=TODAY() - timedelta(days=56))
+    page = client_a.get(url).content.decode()
+    assert "Renew the loan" in page and "can no longer be renewed" not in page  # 28 days late: still renewable
+    Loan.objects.filter(pk=loan.pk).update(due_on=TODAY() - timedelta(days=29))
+    page = client_a.get(url).content.decode()
+    assert "Renew the loan" not in page
+    assert "The renewal is 29 days late, more than the 28 allowed: it can no longer be renewed." in page
+    response = client_a.post(reverse("devices:loan-renew", args=[loan.pk]), {"note": "Still using it"})
+    assert "more than the 28 allowed: the device must come back" in response.content.decode()
+    assert Loan.objects.get(pk=loan.pk).renewals == 0

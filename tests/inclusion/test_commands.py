@@ -49,15 +49,44 @@ def test_load_demo_is_idempotent(db):
     assert counts == (4, 7, 7, 200)
     assert Organisation.objects.filter(is_scheme_lead=True).count() == 1
     assert {m.role for m in Membership.objects.all()} == {"frontline", "coordinator", "viewer", "administrator"}
-    assert devices.count() == 48 and loans.filter(closed_at__isnull=True).count() == 12
-    assert loans.filter(due_on__lt=timezone.localdate(), closed_at__isnull=True).count() == 4
-    assert vouchers.count() == 200 and vouchers.filter(status="issued").count() == 8
+    # A dozen devices per partner, three lent (one overdue); then lending as schemes run it (devices/demo.py
+    # lending_load): a MiFi and a tablet more each, a kit of two devices and a data voucher, three open-ended loans.
+    assert devices.count() == 48 + 8 and loans.filter(closed_at__isnull=True).count() == 12 + 4 * 5
+    assert loans.filter(due_on__lt=timezone.localdate(), closed_at__isnull=True).count() == 4 + 4
+    assert vouchers.count() == 200 and vouchers.filter(status="issued").count() == 8 + 4
+    _assert_lending_demo()
     out = StringIO()
     call_command("load_demo", stdout=out)
     assert "0 new residents" in out.getvalue()
     assert (Organisation.objects.count(), User.objects.count(), Membership.objects.count(),
             residents.count()) == counts  # fmt: skip
-    assert devices.count() == 48 and vouchers.count() == 200
+    assert devices.count() == 48 + 8 and vouchers.count() == 200
+    _assert_lending_demo()
+
+
+def _assert_lending_demo():
+    """What `make run` shows of issue 13: agreements (the council's in two versions), kits with a voucher line,
+    open-ended loans (renewal due this week, renewed, overdue), a waiting list with a lapse, a hold and a place, and
+    a place queued from the council's lending referral."""
+    from devices.models import Kit, KitLoan, LoanAgreement, Reservation
+    from devices.selectors import loans_renewal_due
+
+    today = timezone.localdate()
+    assert LoanAgreement.objects.count() == 5 and LoanAgreement.objects.filter(version=2).count() == 1
+    assert Kit.objects.count() == 8 and Kit.objects.exclude(voucher_kind="").count() == 4
+    assert KitLoan.objects.count() == 4 and not KitLoan.objects.filter(voucher__isnull=True).exists()
+    assert all(kit_loan.items.count() == 2 for kit_loan in KitLoan.objects.all())
+    open_ended = Loan.objects.filter(open_ended=True, closed_at__isnull=True)
+    assert open_ended.count() == 12 and open_ended.filter(renewals=1).count() == 4
+    assert open_ended.filter(due_on__lt=today).count() == 4
+    assert loans_renewal_due(organisation=None).count() == 8  # due this week, or unanswered but not long
+    tablets = Reservation.objects.filter(kind="tablet")
+    assert sorted(tablets.values_list("status", flat=True)) == ["lapsed"] * 4 + ["offered"] * 4 + ["waiting"] * 4
+    assert set(tablets.filter(status="lapsed").values_list("closed_reason", flat=True)) == {
+        "Not collected within 3 days"
+    }
+    from_referral = Reservation.objects.get(referral__isnull=False)
+    assert from_referral.organisation == from_referral.referral.to_organisation and from_referral.status == "waiting"
 
 
 @pytest.mark.parametrize(

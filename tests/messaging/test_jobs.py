@@ -211,3 +211,56 @@ def test_a_long_loan_gets_a_still_using_it_check_every_90_days(org_a, lend, sett
     assert "Are you still using the laptop" in render.item_line(MessageItem.objects.get())
     sweeps.sweep_run(now=uk(TODAY() + timedelta(days=180)))
     assert kinds() == ["loan_still_using", "loan_still_using"]
+
+
+def _open_ended(actor, resident, **dates):
+    from devices.models import Loan
+    from devices.services import loan_create
+    from tests.devices.factories import DeviceFactory
+
+    loan = loan_create(actor=actor, device=DeviceFactory(owning_organisation=actor.organisation), resident=resident,
+                       agreement_method="signed_paper", open_ended=True)  # fmt: skip
+    if dates:
+        Loan.objects.filter(pk=loan.pk).update(**dates)
+        loan.refresh_from_db()
+    return loan
+
+
+def test_an_open_ended_loan_is_asked_to_renew_instead_of_told_it_is_due_back_and_unrenewed_is_overdue(org_a, actor_a):
+    from inclusion.messaging import render
+
+    loan = _open_ended(actor_a, texting_resident(org_a))
+    sweeps.sweep_run(now=uk(loan.due_on - timedelta(days=8)))
+    assert kinds() == []
+    for before in (7, 6, 1, 0):  # the loans' renewal-due selector lists it from 7 days before
+        sweeps.sweep_run(now=uk(loan.due_on - timedelta(days=before)))
+    assert kinds() == ["loan_renewal"]  # once per renewal date, and no "due back on" reminders
+    line = render.item_line(MessageItem.objects.get())
+    assert line.startswith("Are you still using the laptop") and f"Please tell us by {loan.due_on.day} " in line
+    sweeps.sweep_run(now=uk(loan.due_on + timedelta(days=1)))
+    assert kinds(audience="resident") == ["loan_reminder", "loan_renewal"]  # unanswered: overdue
+    assert MessageItem.objects.get(kind="loan_reminder").template == "loan_overdue"
+
+
+def test_a_renewal_drops_the_pending_ask_and_the_next_renewal_date_is_asked_again(org_a, actor_a):
+    from devices.services import loan_renew
+    from inclusion.messaging.sources import items_still_due
+
+    loan = _open_ended(actor_a, texting_resident(org_a), due_on=TODAY() + timedelta(days=3),
+                       started_on=TODAY() - timedelta(days=25))  # fmt: skip
+    sweeps.sweep_run(now=uk(TODAY()), dispatch=False)
+    ask = MessageItem.objects.get()
+    assert ask.kind == "loan_renewal" and ask.due_on == loan.due_on
+    renewed = loan_renew(actor=actor_a, loan=loan, note="Still on the course")
+    assert items_still_due([ask]) == []  # renewed before the message went: it is not sent
+    sweeps.sweep_run(now=uk(renewed.due_on - timedelta(days=7)), dispatch=False)
+    assert sorted(MessageItem.objects.values_list("due_on", flat=True)) == [loan.due_on, renewed.due_on]
+
+
+def test_a_long_overdue_renewal_is_not_asked_again_and_open_ended_loans_get_no_90_day_check(org_a, actor_a, settings):
+    settings.LOAN_CHECK_IN_DAYS = 90
+    settings.LOAN_RENEWAL_LONG_OVERDUE_DAYS = 28
+    _open_ended(actor_a, texting_resident(org_a), due_on=TODAY() - timedelta(days=29),
+                started_on=TODAY() - timedelta(days=90))  # fmt: skip
+    sweeps.sweep_run(now=uk(TODAY()), dispatch=False)
+    assert kinds(kind__in=["loan_renewal", "loan_still_using"]) == []
