@@ -160,8 +160,11 @@ def loans_for_resident(*, organisation: Organisation, resident: Resident) -> Que
 
 
 def resident_open_loan_ids(organisation: Organisation) -> QuerySet:
-    """The access rule's link: residents with an open loan from `organisation`."""
-    return Loan.objects.filter(organisation=organisation, closed_at__isnull=True).values("resident_id")
+    """The access rule's link: other organisations' residents with an open loan from `organisation` (its own
+    residents it sees anyway), from the open_shared_loan_org_resident index."""
+    return Loan.objects.filter(organisation=organisation, closed_at__isnull=True, shares_resident=True).values(
+        "resident_id"
+    )
 
 
 # --- Added for the staff web (devices/views/) ------------------------------------------------------

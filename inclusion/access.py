@@ -12,6 +12,9 @@ reaches no other organisation's resident, whatever links it.
 """
 
 import enum
+import functools
+import operator
+from collections.abc import Sequence
 
 from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import connection
@@ -124,7 +127,8 @@ class VisibleResidents:
     is filtered, ordered, limited and counted on its own indexes, then the few rows left are combined: never
     the whole rule built first (150,000 ids for a large council) and filtered afterwards.
 
-    `refine(queryset)` (a search, a FilterSet's filter_queryset) is applied to each part. The linked ids come
+    `refine(queryset)` (a FilterSet's filter_queryset) is applied to each part; a search is given apart
+    (`search`, see page()), so that the own part can read it from indexes alone. The linked ids come
     from a MATERIALIZED CTE, read once, so the planner cannot walk every resident in name order looking for
     the few that are linked (the plan issue 12 found behind the staff search's LIMIT 50).
     """
@@ -174,45 +178,49 @@ class VisibleResidents:
         except EmptyResultSet:
             return None
 
-    def _run(self, refine, *, offset: int, limit: int, cap: int | None, search: bool):
+    def _search_rows(self, refine, search: Sequence[Q]):
+        """The own part of a search: the UNION of its alternatives (selectors.resident_search_alternatives), each
+        read from its covering (organisation, key) index alone (INCLUDE the order's columns), refined."""
+        parts = [self.own().filter(alternative) for alternative in search]
+        parts = [(refine(part) if refine else part).values_list(*RESIDENT_ORDER) for part in parts]
+        return self._compiled(parts[0].union(*parts[1:]))
+
+    def _run(self, refine, *, offset: int, limit: int, cap: int | None, search: Sequence[Q] | None):
         """(total or None, ids of the page) in one statement. The linked part is worked out once (a CTE of its
-        rows, refined), then counted and paged; the own part is paged on its index and counted up to cap + 1
-        (for a search, read whole from the search's prefix indexes: see page())."""
+        rows, refined), then counted and paged; the own part is paged on its index and counted up to cap + 1,
+        or for a search read whole from the search's covering indexes, then counted and sorted (see page())."""
+        if search is not None and not search:
+            return (0 if cap is not None else None), []
         own = refine(self.own()) if refine else self.own()
         linked = refine(self.linked()) if refine else self.linked()
-        order = (
-            [RawSQL(f"{Resident._meta.db_table}.last_name || ''", ()), *RESIDENT_ORDER[1:]]
-            if search
-            else RESIDENT_ORDER
+        if search is not None:
+            linked = linked.filter(functools.reduce(operator.or_, search))
+        own_page = (
+            self._compiled(own.order_by(*RESIDENT_ORDER).values_list(*RESIDENT_ORDER)[: offset + limit])
+            if search is None
+            else None
         )
-        own_page = self._compiled(own.order_by(*order).values_list(*RESIDENT_ORDER)[: offset + limit])
-        own_count = self._compiled(own.values("pk") if search else own.values("pk")[: (cap or 0) + 1])
+        own_count = self._compiled(own.values("pk")[: (cap or 0) + 1]) if search is None else None
+        own_rows = self._search_rows(refine, search) if search is not None else None
         linked_rows = self._compiled(linked.values_list(*RESIDENT_ORDER))
         with_sql, params = self._links_sql()
         columns = ", ".join(RESIDENT_ORDER)
         ctes, pages, counts = [with_sql], [], []
         page_params, count_params = [], []
-        if linked_rows:
-            ctes.append(f", linked_rows AS MATERIALIZED ({linked_rows[0]}) ")
-            params.extend(linked_rows[1])
-            pages.append(f"(SELECT {columns} FROM linked_rows ORDER BY {columns} LIMIT %s)")
-            page_params.append(offset + limit)
-            counts.append("(SELECT count(*) FROM linked_rows)")
-        # A search counted and paged: its matches (bounded by its prefix) are read once, then counted and sorted.
-        own_rows = self._compiled(own.values_list(*RESIDENT_ORDER)) if search and cap is not None else None
-        if own_rows:
-            ctes.append(f", own_rows AS MATERIALIZED ({own_rows[0]}) ")
-            params.extend(own_rows[1])
-            pages.insert(0, f"(SELECT {columns} FROM own_rows ORDER BY {columns} LIMIT %s)")
-            page_params.insert(0, offset + limit)
-            counts.insert(0, "(SELECT count(*) FROM own_rows)")
-        else:
-            if own_page:  # none for a page of 0 rows (count()) or a search that cannot match
-                pages.insert(0, f"({own_page[0]})")
-                page_params[:0] = own_page[1]
-            if own_count:
-                counts.insert(0, f"(SELECT count(*) FROM ({own_count[0]}) own_part)")
-                count_params.extend(own_count[1])
+        # A search's own matches (bounded by its prefix) are read once from the indexes, then counted and sorted.
+        for name, rows in (("own_rows", own_rows), ("linked_rows", linked_rows)):
+            if rows:
+                ctes.append(f", {name} AS MATERIALIZED ({rows[0]}) ")
+                params.extend(rows[1])
+                pages.append(f"(SELECT {columns} FROM {name} ORDER BY {columns} LIMIT %s)")
+                page_params.append(offset + limit)
+                counts.append(f"(SELECT count(*) FROM {name})")
+        if own_page:  # none for a page of 0 rows (count()) or a search
+            pages.insert(0, f"({own_page[0]})")
+            page_params[:0] = own_page[1]
+        if own_count:
+            counts.insert(0, f"(SELECT count(*) FROM ({own_count[0]}) own_part)")
+            count_params.extend(own_count[1])
         if not counts:
             return (0 if cap is not None else None), []
         page_sql = (
@@ -240,7 +248,7 @@ class VisibleResidents:
         return list(Resident.objects.filter(pk__in=ids).select_related("owning_organisation").order_by(*RESIDENT_ORDER))
 
     def count_and_page(
-        self, refine=None, *, cap: int, offset: int = 0, limit: int = 50, search: bool = False
+        self, refine=None, *, cap: int, offset: int = 0, limit: int = 50, search: Sequence[Q] | None = None
     ) -> tuple[int, bool, list[Resident]]:
         """(how many, exact, the page): how many exact up to `cap`, else (cap, False); the page as page() gives
         it. Two queries: the count and the page's ids in one statement, then the page's rows."""
@@ -248,18 +256,22 @@ class VisibleResidents:
         exact = total <= cap
         return (total if exact else cap), exact, self._residents(ids)
 
-    def count(self, refine=None, *, cap: int, search: bool = False) -> tuple[int, bool]:
+    def count(self, refine=None, *, cap: int, search: Sequence[Q] | None = None) -> tuple[int, bool]:
         total, exact, _ = self.count_and_page(refine, cap=cap, limit=0, search=search)
         return total, exact
 
-    def page(self, refine=None, *, offset: int = 0, limit: int = 50, search: bool = False) -> list[Resident]:
+    def page(
+        self, refine=None, *, offset: int = 0, limit: int = 50, search: Sequence[Q] | None = None
+    ) -> list[Resident]:
         """Residents offset to offset + limit in name order (RESIDENT_ORDER), with their organisation: each
         part gives its first offset + limit, and only those are merged.
 
         Unfiltered, the organisation's own part walks the (organisation, last name, first name) index and stops
-        after offset + limit. For a `search`, walking that index would read every name before the ones that
-        match (102,000 rows to find 50 Smiths in a large council): the part is sorted on an expression no
-        index gives, so the search's own prefix indexes find the matches first, then those few are sorted."""
+        after offset + limit. A `search` (selectors.resident_search_alternatives: conditions whose OR is the
+        search, each served by one index) is not walked along that index, which would read every name before
+        the ones that match (102,000 rows to find 50 Smiths in a large council): each alternative's matches
+        come from its covering (organisation, key) index, which holds the order's columns too, so they are
+        merged, counted and sorted without reading the table. [] matches nothing."""
         _, ids = self._run(refine, offset=offset, limit=limit, cap=None, search=search)
         return self._residents(ids)
 

@@ -214,18 +214,17 @@ class Resident(models.Model):
             ),
         ]
         # Searches are always within what one organisation may see: the organisation comes first, so
-        # a prefix search reads only that organisation's matching rows (bench/search.py measures it).
+        # a prefix search reads only that organisation's matching rows (bench/search.py measures it). Each
+        # includes the list's order (last name, first name, id), so a search's matches are counted and sorted
+        # from the index alone (access.VisibleResidents, selectors.resident_search_alternatives).
         indexes = [
-            models.Index(fields=["owning_organisation", "last_name_key"], name="resident_org_last_name",
-                         opclasses=["int8_ops", "text_pattern_ops"]),
-            models.Index(fields=["owning_organisation", "last_name_part_key"], name="resident_org_last_name_part",
-                         opclasses=["int8_ops", "text_pattern_ops"]),
-            models.Index(fields=["owning_organisation", "first_name_key"], name="resident_org_first_name",
-                         opclasses=["int8_ops", "text_pattern_ops"]),
-            models.Index(fields=["owning_organisation", "preferred_name_key"], name="resident_org_pref_name",
-                         opclasses=["int8_ops", "text_pattern_ops"]),
-            models.Index(fields=["owning_organisation", "postcode_key"], name="resident_org_postcode",
-                         opclasses=["int8_ops", "text_pattern_ops"]),
+            *(models.Index(fields=["owning_organisation", key], name=name, opclasses=["int8_ops", "text_pattern_ops"],
+                           include=["last_name", "first_name", "id"])
+              for key, name in (("last_name_key", "resident_last_name_cover"),
+                                ("last_name_part_key", "resident_name_part_cover"),
+                                ("first_name_key", "resident_first_name_cover"),
+                                ("preferred_name_key", "resident_pref_name_cover"),
+                                ("postcode_key", "resident_postcode_cover"))),
             models.Index(fields=["phone"], name="resident_phone_prefix", opclasses=["varchar_pattern_ops"]),
             # The residents list's order within one organisation (access.VisibleResidents): its first page
             # and its count read the index alone, however large the organisation.

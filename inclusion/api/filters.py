@@ -4,11 +4,12 @@ from datetime import UTC
 
 import django_filters
 from django import forms
+from django.db.models import Q
 from django_filters.fields import IsoDateTimeField
 
 from .. import choices
 from ..models import Resident
-from ..selectors import resident_postcode_condition, resident_search_condition
+from ..selectors import resident_postcode_condition, resident_search_alternatives, resident_search_condition
 
 
 class UTCIsoDateTimeField(IsoDateTimeField):
@@ -63,6 +64,8 @@ class ResidentFilter(django_filters.FilterSet):
         model = Resident
         fields = []
 
+    SEARCH = ("q", "postcode")
+
     def filter_q(self, queryset, name, value):
         condition = resident_search_condition(value)
         return queryset.none() if condition is None else queryset.filter(condition)
@@ -70,3 +73,22 @@ class ResidentFilter(django_filters.FilterSet):
     def filter_postcode(self, queryset, name, value):
         condition = resident_postcode_condition(value)
         return queryset.none() if condition is None else queryset.filter(condition)
+
+    def search(self) -> list[Q] | None:
+        """The valid filters' q and postcode as a search (selectors.resident_search_alternatives: conditions
+        whose OR is what filter_q and filter_postcode apply), None without either; [] when one cannot match."""
+        q, postcode = (self.form.cleaned_data.get(name) for name in self.SEARCH)
+        if not (q or postcode):
+            return None
+        alternatives = resident_search_alternatives(q) if q else [Q()]
+        postcode_condition = resident_postcode_condition(postcode) if postcode else Q()
+        if alternatives is None or postcode_condition is None:
+            return []
+        return [alternative & postcode_condition for alternative in alternatives]
+
+    def filter_queryset_besides_search(self, queryset):
+        """filter_queryset without q and postcode (given to access.VisibleResidents apart: search())."""
+        for name, value in self.form.cleaned_data.items():
+            if name not in self.SEARCH:
+                queryset = self.filters[name].filter(queryset, value)
+        return queryset

@@ -56,9 +56,9 @@ class CappedPagination(StandardPagination):
         "registered_after, updated_after...) rather than paging further."
     )
 
-    def paginate_visible(self, visible, refine, request, *, search: bool = False) -> list:
+    def paginate_visible(self, visible, refine, request, *, search=None) -> list:
         """This request's page of `visible` (an access.VisibleResidents), each part refined by `refine` (`search`:
-        a name, postcode or phone search, read from its own indexes: see VisibleResidents.page)."""
+        a name, postcode or phone search as alternatives, read from their own indexes: see VisibleResidents.page)."""
         self.request = request
         self.page_size = self.get_page_size(request)
         self.page_number = positive_int(request, self.page_query_param) or 1

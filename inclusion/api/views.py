@@ -199,9 +199,10 @@ class ResidentViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
         if not filterset.is_valid():
             raise translate_validation(filterset.errors)
         visible = selectors.resident_list(organisation=self.organisation)
-        search = bool(filterset.form.cleaned_data.get("q") or filterset.form.cleaned_data.get("postcode"))
         shown_to = {"organisation": self.organisation}  # equality answers: the owner's only
-        page = self.paginator.paginate_visible(visible, filterset.filter_queryset, request, search=search)
+        page = self.paginator.paginate_visible(
+            visible, filterset.filter_queryset_besides_search, request, search=filterset.search()
+        )
         return self.paginator.get_paginated_response(ResidentOutputSerializer(page, many=True, context=shown_to).data)
 
     def retrieve(self, request, pk=None):

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from devices import services
@@ -22,6 +23,9 @@ from .factories import DeviceFactory
 
 S = DeviceStatus
 pytestmark = pytest.mark.django_db
+# Lending, as the test below counts it (savepoints included): 25 until full_clean stopped looking up the four rows
+# the service already holds (issue 12).
+LEND_QUERIES = 21
 
 
 @pytest.fixture
@@ -120,6 +124,19 @@ def test_loan_links_resident_to_lending_organisation_while_open(actor_b, org_b, 
     assert access.residents_visible_to(org_b).filter(pk=resident_a.pk).exists()
     services.loan_return(actor=actor_b, loan=loan, condition="good")
     assert not access.residents_visible_to(org_b).filter(pk=resident_a.pk).exists()
+
+
+def test_lending_takes_a_fixed_number_of_queries_and_none_rechecks_a_held_row(
+    actor_a, device, resident_a, django_assert_num_queries
+):
+    """The rows the service holds (the resident and device it locked, the actor's organisation and user) are not
+    looked up again by full_clean's foreign-key checks: the database checks them on insert."""
+    with CaptureQueriesContext(connection) as captured, django_assert_num_queries(LEND_QUERIES):
+        loan = lend(actor_a, device, resident_a)
+    for table in ("devices_device", "inclusion_resident", "inclusion_user", "inclusion_organisation"):
+        looked_up = f'SELECT 1 AS "a" FROM "{table}" WHERE "{table}"."id" = '  # a foreign key's existence check
+        assert not [q["sql"] for q in captured if q["sql"].startswith(looked_up)], table
+    assert Loan.objects.get(pk=loan.pk).device_id == device.pk
 
 
 def test_loan_uses_policy_length_and_records_agreement_and_timeline(actor_a, device, resident_a):

@@ -148,3 +148,32 @@ def test_postcode_filter_by_area(districts, api_a):
     results = api_a.get(RESIDENTS, {"postcode": "wv"}).json()["results"]
     assert {row["postcode"] for row in results} == {"WV1 1AA", "WV11 1AA", "WV10 6QH"}
     assert Resident.objects.filter(postcode_key="B12 3AB").count() == 1  # the key keeps the space
+
+
+def test_a_search_is_the_same_as_its_alternatives_or_ed_and_combines_with_the_other_filters(named, org_a, api_a):
+    """The API gives q and postcode to the access rule as alternatives (each read from its own index) and its other
+    filters inside each; together they answer as the one condition applied to the plain rule would."""
+    from inclusion.selectors import resident_search_alternatives, resident_search_condition
+
+    Resident.objects.update(postcode="DY1 1AA", needs_device=False)
+    Resident.objects.filter(pk=named["smith"].pk).update(postcode="WV1 1AA", needs_device=True)
+    Resident.objects.filter(pk=named["smithjones"].pk).update(postcode="B12 3AB")
+    for query in ("smith", "grace smith", "o brien", "WV1", "07700 900"):
+        alternatives = resident_search_alternatives(query)
+        either = Resident.objects.none()
+        for alternative in alternatives:
+            either |= Resident.objects.filter(alternative)
+        assert set(either) == set(Resident.objects.filter(resident_search_condition(query))), query
+    cases = [
+        ({"q": "smith"}, {"smith", "smithjones"}),
+        ({"q": "smith", "needs_device": "true"}, {"smith"}),
+        ({"q": "smith", "postcode": "B12"}, {"smithjones"}),
+        ({"q": "smith", "postcode": "WV10"}, set()),
+        ({"q": "s"}, set()),  # too short to search: nothing, as before
+        ({"postcode": "WV1", "needs_device": "false"}, set()),
+        ({"postcode": "DY1", "needs_device": "false"}, {"obrien", "jose", "carter"}),
+    ]
+    for params, expected in cases:
+        body = api_a.get(RESIDENTS, params).json()
+        assert {row["id"] for row in body["results"]} == {str(named[key].pk) for key in expected}, params
+        assert body["count"] == len(expected) and body["count_is_exact"] is True, params
