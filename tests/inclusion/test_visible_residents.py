@@ -130,7 +130,7 @@ def test_the_loans_link_reads_only_open_loans_that_share_a_resident(varied, org_
 
 
 def test_the_migration_flags_existing_loans_in_one_update(varied):
-    backfill = importlib.import_module("devices.migrations.0016_loan_shares_resident").BACKFILL
+    backfill = importlib.import_module("devices.migrations.0018_loan_shares_resident").BACKFILL
     with connection.cursor() as cursor:  # loans as they were before the flag (rolled back with the test)
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the deferred checks of the loans made, before ALTER TABLE
         cursor.execute("ALTER TABLE devices_loan DISABLE TRIGGER loan_shares_resident_set")

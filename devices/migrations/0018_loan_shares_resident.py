@@ -58,7 +58,7 @@ UPDATE devices_loan AS loan SET shares_resident = true
 
 class Migration(migrations.Migration):
     atomic = False
-    dependencies = [("devices", "0015_loan_agreements_renewals_kits_reservations"), ("inclusion", "0001_initial")]
+    dependencies = [("devices", "0017_kit_voucher_line"), ("inclusion", "0001_initial")]
     operations = [
         migrations.AddField(
             model_name="loan",
