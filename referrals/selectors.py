@@ -87,11 +87,13 @@ def referral_list(
 
 
 def referral_counts(*, organisation: Organisation) -> dict:
-    """Numbers for the home page and the inbox's tabs (numbers only)."""
+    """Numbers for the home page and the inbox's tabs (numbers only). Every figure is of open referrals, so only
+    those are read, from the two inbox indexes (a partner's closed referrals are most of its history: at region
+    scale reading them all made the home page 450 ms of SQL)."""
     today = timezone.localdate()
     received = Q(to_organisation=organisation)
     sent = Q(from_organisation=organisation)
-    return Referral.objects.filter(received | sent).aggregate(
+    return Referral.objects.filter(received | sent, status__in=OPEN_STATUSES).aggregate(
         received_awaiting=Count("pk", filter=received & Q(status=S.SENT)),
         received_overdue=Count("pk", filter=received & Q(status=S.SENT, response_due_on__lt=today)),
         received_in_progress=Count("pk", filter=received & Q(status__in=[S.ACCEPTED, S.STARTED])),

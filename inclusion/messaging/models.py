@@ -127,7 +127,9 @@ class Message(models.Model):
             models.Index(fields=["send_after"], condition=Q(status="pending"), name="message_pending_idx"),
             models.Index(fields=["claimed_at"], condition=Q(status="sending"), name="message_sending_idx"),
             models.Index(fields=["organisation", "-created_at"], name="message_org_created_idx"),
-        ]
+            models.Index(fields=["organisation"], condition=Q(status__in=["pending", "sending"]),
+                         name="message_org_unsent_idx"),
+        ]  # fmt: skip
         constraints = [
             models.CheckConstraint(
                 condition=Q(audience="staff", resident__isnull=True) | Q(audience="resident", resident__isnull=False),

@@ -72,3 +72,21 @@ def test_subject_access_includes_the_messages(swept):
     texter, _ = swept
     exported = resident_subject_access(resident=texter)["messages"]
     assert len(exported) == 1 and "due back tomorrow" in exported[0]["text"] and exported[0]["to"] == str(texter.phone)
+
+
+def test_the_home_figures_count_what_is_to_send_and_the_last_30_days_only(org_a, org_b, staff_a):
+    from inclusion.messaging.templatetags.messaging import message_figures
+
+    resident = ResidentFactory(owning_organisation=org_a)
+    old = timezone.now() - timedelta(days=31)
+    rows = [("letter", "pending", None), ("letter", "pending", old), ("sms", "pending", None), ("email", "sending", old),
+            ("letter", "sent", None), ("sms", "failed", None), ("sms", "failed", old), ("email", "skipped", None),
+            ("sms", "delivered", None)]  # fmt: skip
+    for n, (channel, status, created) in enumerate(rows):
+        Message.objects.create(natural_key=f"a{n}", kind="digest", audience="resident", organisation=org_a,
+                               resident=resident, channel=channel, status=status,
+                               created_at=created or timezone.now())  # fmt: skip
+    Message.objects.create(natural_key="b", kind="digest", audience="resident", organisation=org_b,
+                           resident=ResidentFactory(owning_organisation=org_b), channel="letter", status="pending")  # fmt: skip
+    figures = message_figures(staff_a)["figures"]
+    assert figures == {"letters": 2, "waiting": 2, "failed": 1, "not_sent": 1}
