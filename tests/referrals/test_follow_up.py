@@ -151,7 +151,9 @@ def test_the_referral_page_offers_the_follow_up_and_its_form_shows_the_answers_a
     assert "Record the outcome at follow-up" in page and "Margaret" not in page
     url = reverse("referrals:referral-answer", args=[completed.pk, "follow-up"])
     form = client_b2.get(url).content.decode()
-    assert "At completion: can do this with help" in form and "At completion: 3" in form and "Record the follow-up" in form
+    assert (
+        "At completion: can do this with help" in form and "At completion: 3" in form and "Record the follow-up" in form
+    )
     bad = client_b2.post(url, {"confidence": "9"})
     assert bad.status_code == 200 and "govuk-error-summary" in bad.content.decode()
     assert not Outcome.objects.filter(referral=completed, stage="follow_up").exists()
