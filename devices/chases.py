@@ -69,9 +69,12 @@ def worklist(organisation, loans) -> list[Loan]:
     loans = list(loans)
     ids = [loan.pk for loan in loans]
     chases: dict[int, CaseEvent] = {}
-    for event in CaseEvent.objects.filter(organisation=organisation, kind=CHASE, data__loan__in=ids).order_by(
-        "-occurred_at"
-    ):
+    # Looked up by the loans' residents (the timeline's index), then by loan: by loan alone it read every entry of
+    # the organisation's timeline (350 ms for the largest partner at region scale).
+    residents = {loan.resident_id for loan in loans}
+    chases_of_loans = CaseEvent.objects.filter(resident__in=residents, organisation=organisation, kind=CHASE,
+                                               data__loan__in=ids)  # fmt: skip
+    for event in chases_of_loans.order_by("-occurred_at"):
         chases.setdefault(event.data["loan"], event)
     reminders = items_for_source("loan", ids)
     for loan in loans:
