@@ -12,7 +12,7 @@ levels. So a past month's report adds up to the same figures after an erasure as
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from inclusion.access import resident_check_visible
@@ -53,10 +53,19 @@ def age_band_on(date_of_birth: dt.date, on: dt.date) -> str:
     return AgeBand.AGE_75_PLUS
 
 
+# Timeline entries that are about keeping the record, not about helping the resident: not activity.
+NOT_ACTIVITY = (EventKind.RETENTION_CONFIRMED, EventKind.RETENTION_KEPT, EventKind.ANONYMISED)
+
+
+def activity_entries() -> QuerySet[CaseEvent]:
+    """What counts as activity for retention: every timeline entry (every app writes one for each loan,
+    voucher, referral, message and change) except the retention review's own."""
+    return CaseEvent.objects.exclude(kind__in=NOT_ACTIVITY)
+
+
 def resident_last_activity(resident: Resident) -> dt.datetime:
-    """When anything last happened to the resident: their newest timeline entry (every app writes one for each
-    loan, voucher, referral and change), else when they were registered."""
-    latest = CaseEvent.objects.filter(resident=resident).aggregate(at=Max("occurred_at"))["at"]
+    """When anything last happened to the resident: their newest activity entry, else when they were registered."""
+    latest = activity_entries().filter(resident=resident).aggregate(at=Max("occurred_at"))["at"]
     return max(latest, resident.created_at) if latest else resident.created_at
 
 

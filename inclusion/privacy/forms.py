@@ -47,3 +47,34 @@ class RestrictionForm(GOVUKForm):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.layout = Layout(Field.textarea("reason", label_size=Size.SMALL), Submit("submit", button))
+
+
+class RetentionDecisionForm(GOVUKForm):
+    """A coordinator's decision at retention review (inclusion/privacy/retention.py)."""
+
+    decision = forms.ChoiceField(
+        label="What should happen to their record?", widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether to anonymise their record or keep it",
+                        "invalid_choice": "Choose whether to anonymise their record or keep it"},
+    )  # fmt: skip
+    reason = forms.CharField(
+        label="Why are you keeping it? (needed to keep it)", max_length=500, required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example: they still have one of our laptops, or a complaint is open. Do not name them.",
+    )  # fmt: skip
+
+    def __init__(self, *args, confirmed: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .retention import CONFIRM, KEEP
+
+        keep = (KEEP, "Keep their record (they will be listed again in a year)")
+        self.fields["decision"].choices = (
+            [keep] if confirmed else [(CONFIRM, "Anonymise their record: remove their name, contact details and "
+                                                "notes, keeping only what reports count"), keep]
+        )  # fmt: skip
+        self.helper = FormHelper()
+        self.helper.label_size = Size.SMALL
+        self.helper.legend_size = Size.SMALL
+        self.helper.layout = Layout(
+            Field.radios("decision"), Field.textarea("reason"), Submit("submit", "Save decision")
+        )

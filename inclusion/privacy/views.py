@@ -1,6 +1,8 @@
 """Access log pages: coordinators see who has looked at their organisation's residents; administrators
-search the whole log. Restriction, and the contact updates linked organisations propose to the owner."""
+search the whole log. Restriction, the contact updates linked organisations propose to the owner, and the
+retention review."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,8 +16,8 @@ from inclusion.forms.residents import ContactProposalForm
 from inclusion.models import ContactProposal
 from inclusion.web import actor_for, form_refuse, load_resident, paginate, posted, staff_view
 
-from . import proposals, selectors
-from .forms import AccessLogSearchForm, RestrictionForm
+from . import proposals, retention, selectors
+from .forms import AccessLogSearchForm, RestrictionForm, RetentionDecisionForm
 
 
 @staff_view(Capability.OVERSEE)
@@ -103,3 +105,45 @@ def contact_proposal_decide(request, resident, proposal):
     else:
         messages.success(request, "Their contact details are updated." if accept else "The proposal is rejected.")
     return redirect(reverse("resident-detail", kwargs={"pk": resident.pk}) + "#contact-proposals")
+
+
+@staff_view(Capability.OVERSEE)
+def retention_review(request):
+    """The retention review: our residents with no activity for RETENTION_INACTIVE_YEARS, each to confirm for
+    anonymising or keep; and the confirmations the nightly task has still to carry out."""
+    organisation = request.membership.organisation
+    page = paginate(request, retention.residents_due_for_review(organisation=organisation))
+    return render(request, "privacy/retention_review.html", {
+        "page": page, "confirmed": retention.retention_reviews_confirmed(organisation=organisation),
+        "years": settings.RETENTION_INACTIVE_YEARS,
+    })  # fmt: skip
+
+
+def _load_own_resident(request, pk):
+    """A resident of the membership's own organisation, else 404 (a linked partner's look is no different)."""
+    resident = load_resident(request, pk)["resident"]
+    if resident.owning_organisation_id != request.membership.organisation_id:
+        raise Http404(NO_SUCH_RESIDENT)
+    return {"resident": resident}
+
+
+@staff_view(Capability.OVERSEE, load=_load_own_resident)
+def retention_decide(request, resident):
+    """Confirm one resident for anonymising, or keep their record with a reason."""
+    current = retention.retention_review_current(resident=resident)
+    confirmed = current is not None and current.status == retention.S.CONFIRMED
+    form = RetentionDecisionForm(posted(request), confirmed=confirmed)
+    if form.is_valid():
+        try:
+            retention.retention_decide(actor=actor_for(request), resident=resident, **form.cleaned_data)
+        except DomainError as error:
+            form_refuse(form, error)
+        else:
+            kept = form.cleaned_data["decision"] == retention.KEEP
+            messages.success(request, f"{resident.display_name}'s record is kept." if kept else
+                             f"{resident.display_name}'s record will be anonymised tonight.")  # fmt: skip
+            return redirect("retention-review")
+    return render(request, "privacy/retention_decide.html", {
+        "form": form, "resident": resident, "current": current, "confirmed": confirmed,
+        "last_active_at": retention.resident_last_activity(resident), "years": settings.RETENTION_INACTIVE_YEARS,
+    })  # fmt: skip
