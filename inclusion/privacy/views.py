@@ -1,12 +1,16 @@
 """Access log pages: coordinators see who has looked at their organisation's residents; administrators
-search the whole log. Restriction, the contact updates linked organisations propose to the owner, and the
-retention review."""
+search the whole log. Subject access (a page, a PDF, JSON), restriction, the contact updates linked
+organisations propose to the owner, and the retention review."""
+
+import json
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 
 from inclusion import services as core_services
@@ -14,9 +18,10 @@ from inclusion.access import NO_SUCH_RESIDENT, Capability
 from inclusion.errors import DomainError
 from inclusion.forms.residents import ContactProposalForm
 from inclusion.models import ContactProposal
+from inclusion.pdf import pdf_response
 from inclusion.web import actor_for, form_refuse, load_resident, paginate, posted, staff_view
 
-from . import proposals, retention, selectors
+from . import proposals, retention, selectors, services
 from .forms import AccessLogSearchForm, RestrictionForm, RetentionDecisionForm
 
 
@@ -147,3 +152,36 @@ def retention_decide(request, resident):
         "form": form, "resident": resident, "current": current, "confirmed": confirmed,
         "last_active_at": retention.resident_last_activity(resident), "years": settings.RETENTION_INACTIVE_YEARS,
     })  # fmt: skip
+
+
+def _subject_access(request, resident) -> dict:
+    """What every form of the subject access export shows (the access log records each one produced)."""
+    try:
+        export = services.subject_access_produce(actor=actor_for(request), resident=resident, request=request)
+    except DomainError:  # not the owner: as unknown as any resident it may not see
+        raise Http404(NO_SUCH_RESIDENT) from None
+    return {"resident": resident, "export": export, "sections": selectors.subject_access_readable(export),
+            "organisation": request.membership.organisation, "produced_at": timezone.now()}  # fmt: skip
+
+
+@staff_view(Capability.OVERSEE, load=_load_own_resident)
+def subject_access(request, resident):
+    """Everything held on the resident across every app, readable, with the PDF and JSON to send them."""
+    return render(request, "privacy/subject_access.html", _subject_access(request, resident))
+
+
+@staff_view(Capability.OVERSEE, load=_load_own_resident)
+def subject_access_pdf(request, resident):
+    return pdf_response(request, "privacy/subject_access_pdf.html", _subject_access(request, resident),
+                        filename=f"subject-access-{resident.pk}.pdf")  # fmt: skip
+
+
+@staff_view(Capability.OVERSEE, load=_load_own_resident)
+def subject_access_json(request, resident):
+    export = _subject_access(request, resident)["export"]
+    response = HttpResponse(json.dumps(export, indent=2, ensure_ascii=False, default=str),
+                            content_type="application/json; charset=utf-8")  # fmt: skip
+    response["Content-Disposition"] = f'attachment; filename="subject-access-{resident.pk}.json"'
+    add_never_cache_headers(response)
+    response["Cache-Control"] += ", private"
+    return response
