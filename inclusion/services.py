@@ -139,7 +139,7 @@ def resident_check_not_restricted(resident: Resident) -> None:
     moment is seen. Withdrawing a consent stays possible: it limits use further."""
     if resident.restricted_at is not None:
         if Erasure.objects.filter(resident_id=resident.pk).exists():
-            raise DomainError("This record is anonymised: nothing can be added or changed.", code="anonymised")
+            raise DomainError("This record is anonymised: nothing can be added or changed.", code="restricted")
         raise DomainError(RESTRICTED.format(name=resident.display_name, owner=resident.owning_organisation),
                           code="restricted")  # fmt: skip
 

@@ -7,7 +7,7 @@ from django import forms
 from django_filters.fields import IsoDateTimeField
 
 from .. import choices
-from ..models import Resident
+from ..models import ContactProposal, Resident
 from ..selectors import resident_postcode_condition, resident_search_condition
 
 
@@ -70,3 +70,21 @@ class ResidentFilter(django_filters.FilterSet):
     def filter_postcode(self, queryset, name, value):
         condition = resident_postcode_condition(value)
         return queryset.none() if condition is None else queryset.filter(condition)
+
+
+class ContactProposalFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=ContactProposal.Status.choices)
+    direction = django_filters.ChoiceFilter(
+        choices=[("sent", "Proposed by you"), ("received", "About your residents, for you to answer")],
+        method="filter_direction",
+    )
+
+    class Meta:
+        model = ContactProposal
+        fields = []
+
+    def filter_direction(self, queryset, name, value):
+        organisation = self.request.user.organisation
+        if value == "sent":
+            return queryset.filter(organisation=organisation)
+        return queryset.filter(resident__owning_organisation=organisation)
