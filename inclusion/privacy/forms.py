@@ -78,3 +78,26 @@ class RetentionDecisionForm(GOVUKForm):
         self.helper.layout = Layout(
             Field.radios("decision"), Field.textarea("reason"), Submit("submit", "Save decision")
         )
+
+
+class AnonymiseForm(GOVUKForm):
+    """A coordinator anonymises a resident's record on request (UK GDPR Art. 17; inclusion/privacy/erasure.py)."""
+
+    reason = forms.CharField(
+        label="Why is their record being anonymised?", max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example: they asked us to erase their data on 3 March. Do not name them.",
+        error_messages={"required": "Enter why their record is being anonymised"},
+    )  # fmt: skip
+    understood = forms.BooleanField(
+        label="I understand that this removes their details and notes for every partner, and cannot be undone",
+        error_messages={"required": "Confirm that you understand it cannot be undone"},
+    )  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.label_size = Size.SMALL
+        self.helper.layout = Layout(
+            Field.textarea("reason"), Field.checkbox("understood"),
+            Submit("submit", "Anonymise their record", css_class="govuk-button--warning"),
+        )  # fmt: skip

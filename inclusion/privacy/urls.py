@@ -12,6 +12,7 @@ urlpatterns = [
     path("residents/<uuid:pk>/subject-access/", views.subject_access, name="subject-access"),
     path("residents/<uuid:pk>/subject-access.pdf", views.subject_access_pdf, name="subject-access-pdf"),
     path("residents/<uuid:pk>/subject-access.json", views.subject_access_json, name="subject-access-json"),
+    path("residents/<uuid:pk>/anonymise/", views.resident_anonymise, name="resident-anonymise"),
     path("residents/<uuid:pk>/restriction/", views.resident_restriction, name="resident-restriction"),
     path("residents/<uuid:pk>/contact/propose/", views.contact_propose, name="contact-propose"),
     path(

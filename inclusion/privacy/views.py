@@ -21,8 +21,8 @@ from inclusion.models import ContactProposal
 from inclusion.pdf import pdf_response
 from inclusion.web import actor_for, form_refuse, load_resident, paginate, posted, staff_view
 
-from . import proposals, retention, selectors, services
-from .forms import AccessLogSearchForm, RestrictionForm, RetentionDecisionForm
+from . import erasure, proposals, retention, selectors, services
+from .forms import AccessLogSearchForm, AnonymiseForm, RestrictionForm, RetentionDecisionForm
 
 
 @staff_view(Capability.OVERSEE)
@@ -185,3 +185,22 @@ def subject_access_json(request, resident):
     add_never_cache_headers(response)
     response["Cache-Control"] += ", private"
     return response
+
+
+@staff_view(Capability.OVERSEE, load=_load_own_resident)
+def resident_anonymise(request, resident):
+    """Anonymise a resident's record on their request (UK GDPR Art. 17), for every partner, keeping what the
+    reports count. The owning organisation's coordinators only; the retention review does the same for
+    residents long inactive."""
+    if erasure.resident_is_erased(resident):
+        return redirect("resident-detail", pk=resident.pk)
+    form = AnonymiseForm(posted(request))
+    if form.is_valid():
+        try:
+            erasure.resident_erase(actor=actor_for(request), resident=resident, reason=form.cleaned_data["reason"])
+        except DomainError as error:
+            form_refuse(form, error)
+        else:
+            messages.success(request, "Their record is anonymised.")
+            return redirect("resident-detail", pk=resident.pk)
+    return render(request, "privacy/anonymise.html", {"form": form, "resident": resident})

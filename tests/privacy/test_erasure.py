@@ -169,3 +169,31 @@ def test_a_pending_contact_proposal_is_closed_and_emptied(actor_a, actor_b, resi
 ])  # fmt: skip
 def test_the_age_band_kept_is_the_one_the_reports_count(born, on, band):
     assert age_band_on(born, on) == band
+
+
+# The staff page (on request)
+
+
+def test_a_coordinator_anonymises_on_request_with_errors_on_each_field(client, resident_a, org_a, staff_a):
+    from django.urls import reverse
+
+    from inclusion import choices
+
+    from ..factories import MembershipFactory
+
+    url = reverse("resident-anonymise", args=[resident_a.pk])
+    client.force_login(staff_a.user)  # frontline
+    assert client.get(url).status_code == 403
+    client.force_login(MembershipFactory(organisation=org_a, role=choices.Role.COORDINATOR).user)
+    detail = client.get(reverse("resident-detail", args=[resident_a.pk])).content.decode()
+    assert url in detail
+    refused = client.post(url, {"reason": ""}).content.decode()
+    assert "Enter why their record is being anonymised" in refused and 'href="#id_reason"' in refused
+    assert "Confirm that you understand it cannot be undone" in refused
+    assert not Erasure.objects.exists()
+    done = client.post(url, {"reason": "Asked on the phone", "understood": "on"})
+    assert done.status_code == 302
+    resident_a.refresh_from_db()
+    assert resident_a.first_name == "Anonymised"
+    page = client.get(reverse("resident-detail", args=[resident_a.pk])).content.decode()
+    assert "Their record is anonymised" in page and url not in page
