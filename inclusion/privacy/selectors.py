@@ -1,6 +1,7 @@
 """Reading the access log: what a coordinator sees about their own residents, the administrators' search,
 and a resident's own entries for subject access; and the subject access export in readable form."""
 
+import re
 from datetime import date, datetime, time
 
 from django.db.models import QuerySet
@@ -56,6 +57,9 @@ def access_log_export(resident: Resident) -> list[dict]:
     ]  # fmt: skip
 
 
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?)?$")
+
+
 def _readable(value) -> str:
     if value is None or value == "" or value == [] or value == {}:
         return "None"
@@ -65,6 +69,13 @@ def _readable(value) -> str:
         return "; ".join(f"{_label(key)}: {_readable(item)}" for key, item in value.items())
     if isinstance(value, list):
         return " | ".join(_readable(item) for item in value)
+    if isinstance(value, str) and ISO_DATE.match(value):  # the export's dates and times, as people write them
+        try:
+            if len(value) == 10:
+                return f"{date.fromisoformat(value):%-d %B %Y}"
+            return f"{timezone.localtime(datetime.fromisoformat(value)):%-d %B %Y, %H:%M}"
+        except ValueError:
+            pass
     return str(value)
 
 

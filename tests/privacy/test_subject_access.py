@@ -68,3 +68,11 @@ def test_only_the_owners_coordinators_get_it(client, held, org_a, org_b, staff_a
     client.force_login(MembershipFactory(organisation=org_b, role=choices.Role.COORDINATOR).user)
     assert [client.get(reverse(name, args=[held.pk])).status_code for name in FORMS] == [404, 404, 404]
     assert not AccessLogEntry.objects.filter(action="subject_access_exported").exists()
+
+
+def test_the_readable_form_writes_dates_and_answers_as_people_do():
+    from inclusion.privacy.selectors import _readable
+
+    assert _readable("1970-07-13") == "13 July 1970"
+    assert _readable("2026-03-05T09:30:00+00:00") == "5 March 2026, 09:30"
+    assert (_readable(None), _readable(True), _readable([{"body": "Hi"}])) == ("None", "Yes", "Body: Hi")
