@@ -165,18 +165,19 @@ def resident_data_providers() -> list[ResidentData]:
 
 # Demo data (manage.py load_demo)
 
-_demo_loaders: list[Callable[[dict], None]] = []
+_demo_loaders: list[tuple[int, Callable[[dict], None]]] = []
 
 
-def register_demo(loader: Callable[[dict], None]) -> None:
+def register_demo(loader: Callable[[dict], None], *, order: int = 50) -> None:
     """`loader(organisations)` adds the app's demo data for the demo partners (a dict by slug). It runs in the
-    command's transaction after the core's, and again on every run: it must top up, never duplicate."""
-    if loader not in _demo_loaders:
-        _demo_loaders.append(loader)
+    command's transaction after the core's, and again on every run: it must top up, never duplicate. Loaders run
+    in `order`, then in the order they were registered."""
+    if loader not in [registered for _, registered in _demo_loaders]:
+        _demo_loaders.append((order, loader))
 
 
 def demo_loaders() -> list[Callable[[dict], None]]:
-    return list(_demo_loaders)
+    return [loader for _, loader in sorted(_demo_loaders, key=lambda item: item[0])]
 
 
 # Region-scale data (manage.py build_region)

@@ -168,3 +168,16 @@ def test_the_pages_are_the_coordinators_and_another_organisations_resident_is_40
     assert client.get(reverse("retention-decide", args=[theirs.pk])).status_code == 404
     assert client.post(reverse("retention-decide", args=[theirs.pk]), {"decision": "confirm"}).status_code == 404
     assert not RetentionReview.objects.exists()
+
+
+def test_the_demo_gives_the_scheme_leads_coordinator_three_residents_to_review():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from inclusion.models import Organisation
+
+    call_command("load_demo", stdout=StringIO())
+    call_command("load_demo", stdout=StringIO())  # tops up, never duplicates
+    lead = Organisation.objects.get(is_scheme_lead=True)
+    assert sorted(due(lead)) == ["Albert", "Doreen", "Winifred"]
