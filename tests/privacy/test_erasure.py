@@ -197,3 +197,23 @@ def test_a_coordinator_anonymises_on_request_with_errors_on_each_field(client, r
     assert resident_a.first_name == "Anonymised"
     page = client.get(reverse("resident-detail", args=[resident_a.pk])).content.decode()
     assert "Their record is anonymised" in page and url not in page
+
+
+def test_what_the_webhooks_sent_about_them_is_scrubbed_too(actor_a, resident_a, org_b):
+    from inclusion.services import consent_record
+    from referrals.models import WebhookDelivery
+    from referrals.services import referral_create
+    from referrals.webhooks import webhook_endpoint_create
+
+    from ..referrals.factories import ServiceFactory
+
+    webhook_endpoint_create(actor=actor_a, url="https://crm.example.org/hooks")
+    consent_record(actor=actor_a, resident=resident_a, purpose="sharing", channel="paper")
+    referral_create(actor=actor_a, resident=resident_a, service=ServiceFactory(organisation=org_b), need="skills",
+                    reason="Margaret wants to email her grandson")  # fmt: skip
+    assert "Margaret" in str(WebhookDelivery.objects.get().payload)
+    resident_erase(actor=actor_a, resident=resident_a, reason="Asked")
+    payload = WebhookDelivery.objects.get().payload
+    assert "Margaret" not in str(payload) and "Oduya" not in str(payload)
+    assert (payload["type"], payload["referral"]["resident"], payload["referral"]["need"]) == (
+        "referral.created", None, "skills")  # fmt: skip
