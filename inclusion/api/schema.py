@@ -239,7 +239,7 @@ URI_TOO_LONG_RESPONSE = {
     "properties": {"type": {"type": "string", "enum": ["client_error"]},
                    "errors": {"type": "array", "items": {"type": "object", "properties": {
                        "code": {"type": "string", "enum": ["uri_too_long"]}, "detail": {"type": "string"},
-                       "attr": {"type": "null"}}, "required": ["code", "detail", "attr"]}}},
+                       "attr": {"type": "string", "nullable": True}}, "required": ["code", "detail", "attr"]}}},
     "required": ["type", "errors"],
 }  # fmt: skip
 NO_NUL = "^[^\\u0000]*$"  # PostgreSQL text cannot hold NUL: such text is refused (null_characters_not_allowed)
