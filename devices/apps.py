@@ -28,11 +28,13 @@ class DevicesConfig(AppConfig):
             context=resident_sections.referral_waiting_list_panel, order=20,
         ))  # fmt: skip
         registry.register_api_routes(register_api_routes)
-        registry.register_resident_data(
-            registry.ResidentData(name="loans", title="Device loans", export=resident_sections.loans_export, order=20)
-        )
         registry.register_resident_data(registry.ResidentData(
-            name="reservations", title="Device waiting lists", export=resident_sections.reservations_export, order=21,
+            name="loans", title="Device loans", export=resident_sections.loans_export,
+            erase=resident_sections.loans_erase, order=20,
+        ))  # fmt: skip
+        registry.register_resident_data(registry.ResidentData(
+            name="reservations", title="Device waiting lists", export=resident_sections.reservations_export,
+            erase=resident_sections.reservations_erase, order=21,
         ))  # fmt: skip
         registry.register_demo(demo.demo_load)
         registry.register_demo(demo.history_load)  # a year of loans for the impact report (after the stock)

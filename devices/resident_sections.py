@@ -1,6 +1,6 @@
 """The devices app's parts of a resident's record (registered in devices/apps.py): its section of the
 resident page (their loans, the "Lend a device" button) and what it holds about them for a subject access
-request (loans). The vouchers' parts are in devices/vouchers/resident_sections.py."""
+request (loans, waiting lists) and erasure. The vouchers' parts are in devices/vouchers/resident_sections.py."""
 
 from django.urls import reverse
 
@@ -51,7 +51,8 @@ def loans_export(resident) -> list[dict]:
          "started_on": loan.started_on.isoformat(), "due_on": loan.due_on.isoformat(),
          "agreement": loan.agreement_method, "agreement_version": loan.agreement_terms_version,
          "accepted_name": loan.accepted_name, "open_ended": loan.open_ended, "outcome": loan.outcome or "open",
-         "closed_at": loan.closed_at.isoformat() if loan.closed_at else None, "notes": loan.closing_notes}
+         "closed_at": loan.closed_at.isoformat() if loan.closed_at else None, "notes": loan.closing_notes,
+         "police_reference": loan.police_reference}
         for loan in Loan.objects.filter(resident=resident).select_related("device", "organisation").order_by("id")
     ]  # fmt: skip
 
@@ -68,3 +69,29 @@ def reservations_export(resident) -> list[dict]:
          "closed_reason": reservation.closed_reason}
         for reservation in Reservation.objects.filter(resident=resident).select_related("organisation").order_by("id")
     ]  # fmt: skip
+
+
+def loans_erase(resident, actor) -> None:
+    """Remove what loans hold of the resident in their own words or as names: the name typed under the agreement
+    (what the receipts print), the witness's name, notes on returns, losses, extensions and renewals, reasons
+    for lending despite an overdue loan, the police reference; also the notes those loans wrote on the devices'
+    histories. Kept for the reports: devices, dates, due dates, outcomes, accessories, agreement method and
+    version. Inside the caller's transaction, with the resident locked (inclusion.privacy.erasure)."""
+    from inclusion.privacy.erasure import ERASED
+
+    from .models import DeviceEvent, Loan, LoanExtension
+
+    loans = Loan.objects.filter(resident=resident)
+    loan_ids = list(loans.values_list("pk", flat=True))
+    # A verbal agreement keeps a (placeholder) witness: the database requires one (verbal_agreement_has_witness).
+    loans.exclude(witness_name="").update(witness_name=ERASED)
+    loans.update(accepted_name="", overdue_override_reason="", closing_notes="", police_reference="")
+    LoanExtension.objects.filter(loan__resident=resident).update(reason="")
+    DeviceEvent.objects.filter(data__loan__in=loan_ids).exclude(note="").update(note="")
+
+
+def reservations_erase(resident, actor) -> None:
+    """Remove the notes on the resident's waiting-list places; their kind, dates and statuses stay."""
+    from .reservations.models import Reservation
+
+    Reservation.objects.filter(resident=resident).update(note="", closed_reason="")

@@ -9,11 +9,15 @@ class InclusionConfig(AppConfig):
         """The core registers its own parts the way every app does (inclusion/registry.py)."""
         from . import registry, selectors
         from .choices import EventKind
+        from .privacy import erasure
 
         registry.register_event_kinds(EventKind)
-        for order, (name, title, export) in enumerate([
-            ("details", "Their details", selectors.resident_export_details),
-            ("consents", "Consent", selectors.resident_export_consents),
-            ("timeline", "Case timeline", selectors.resident_export_timeline),
+        # Their details are anonymised by erasure.resident_erase itself, before every registered erase runs.
+        for order, (name, title, export, erase) in enumerate([
+            ("details", "Their details", selectors.resident_export_details, None),
+            ("consents", "Consent", selectors.resident_export_consents, erasure.consents_erase),
+            ("timeline", "Case timeline", selectors.resident_export_timeline, erasure.timeline_erase),
         ]):  # fmt: skip
-            registry.register_resident_data(registry.ResidentData(name=name, title=title, export=export, order=order))
+            registry.register_resident_data(
+                registry.ResidentData(name=name, title=title, export=export, erase=erase, order=order)
+            )

@@ -177,3 +177,6 @@ class EventKind(models.TextChoices):
     CONTACT_PROPOSED = "contact_proposed", "Contact update proposed"
     CONTACT_ACCEPTED = "contact_accepted", "Proposed contact update accepted"
     CONTACT_REJECTED = "contact_rejected", "Proposed contact update rejected"
+    ANONYMISED = "anonymised", "Record anonymised"
+    RETENTION_CONFIRMED = "retention_confirmed", "Confirmed for anonymising at retention review"
+    RETENTION_KEPT = "retention_kept", "Kept at retention review"

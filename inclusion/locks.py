@@ -2,8 +2,8 @@
 
 Within a transaction, take row locks in this order of kinds, and within a kind in primary-key order:
 
-    idempotency record → organisation → loan policy → resident → contact proposal → consent → device → loan
-        → reservation → voucher batch → voucher → service → referral → message → webhook delivery
+    idempotency record → organisation → loan policy → resident → contact proposal → retention review → consent
+        → device → loan → reservation → voucher batch → voucher → service → referral → message → webhook delivery
 
 A service that needs a device and its resident locks the resident first; one that needs two residents
 locks them by primary key. PostgreSQL would otherwise find two transactions each waiting for the other
@@ -26,6 +26,7 @@ LOCK_ORDER = (
     "loanpolicy",
     "resident",
     "contactproposal",  # decided under its resident's lock (inclusion.privacy.proposals)
+    "retentionreview",  # decided and carried out under its resident's lock (inclusion.privacy.retention)
     "consent",
     "device",
     "loan",

@@ -25,7 +25,7 @@ from .models import (
     OrganisationAPIKey,
     Resident,
 )
-from .privacy.models import AccessAction
+from .privacy.models import AccessAction, Erasure
 from .privacy.services import access_log_record
 from .privacy.sharing import NOT_OWNER, resident_fields_not_changeable
 from .ratelimit import rate_limit_take
@@ -138,6 +138,8 @@ def resident_check_not_restricted(resident: Resident) -> None:
     Call it on the resident as locked by access.resident_check_visible, so a restriction made at the same
     moment is seen. Withdrawing a consent stays possible: it limits use further."""
     if resident.restricted_at is not None:
+        if Erasure.objects.filter(resident_id=resident.pk).exists():
+            raise DomainError("This record is anonymised: nothing can be added or changed.", code="restricted")
         raise DomainError(RESTRICTED.format(name=resident.display_name, owner=resident.owning_organisation),
                           code="restricted")  # fmt: skip
 
@@ -154,6 +156,8 @@ def resident_restriction_set(*, actor: Actor, resident: Resident, restricted: bo
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("Enter why", field="reason", code="required")
+    if not restricted and Erasure.objects.filter(resident_id=resident.pk).exists():
+        raise DomainError("This record is anonymised: it stays restricted.", code="anonymised")
     if restricted == (resident.restricted_at is not None):
         raise DomainError("Their record is already restricted." if restricted else "Their record is not restricted.",
                           code="already_current")  # fmt: skip

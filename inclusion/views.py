@@ -31,7 +31,7 @@ from .forms.residents import (
 from .middleware import SESSION_KEY
 from .models import Consent
 from .privacy.models import AccessAction
-from .privacy.proposals import contact_proposals_pending
+from .privacy.proposals import contact_proposals_pending, contact_proposals_sent
 from .privacy.services import access_log_record
 from .privacy.sharing import resident_events_shown, resident_questions_shown
 from .reports.selectors import organisation_headlines
@@ -161,6 +161,9 @@ def resident_detail(request, resident):
             "sections": sections,
             "section_actions": actions,
             "contact_proposals": contact_proposals_pending(resident=resident) if is_owner else [],
+            "contact_proposals_sent": []
+            if is_owner
+            else contact_proposals_sent(organisation=request.membership.organisation, resident=resident)[:5],
         },
     )
 

@@ -45,10 +45,17 @@ ERASED = "[erased]"
 
 def referrals_erase(resident, actor) -> None:
     """Remove the free text referrals hold about the resident (why they were referred, notes on each change, the
-    messages between organisations), keeping what reports need: who referred whom to what, statuses, dates,
-    reasons from the code lists and outcomes. Inside the caller's transaction, with the resident locked."""
-    from .models import Referral, ReferralEvent, ReferralMessage
+    messages between organisations, what the webhooks sent about them), keeping what reports need: who referred
+    whom to what, statuses, dates, reasons from the code lists and outcomes. Inside the caller's transaction, with
+    the resident locked."""
+    from .models import Referral, ReferralEvent, ReferralMessage, WebhookDelivery
 
     Referral.objects.filter(resident=resident).update(reason=ERASED, preferred_contact="")
     ReferralEvent.objects.filter(referral__resident=resident).exclude(note="").update(note=ERASED)
     ReferralMessage.objects.filter(referral__resident=resident).update(body=ERASED)
+    # What the webhooks sent (and will send) describes them as the API did: as to an organisation that may no
+    # longer see them, the resident, the reason and the preferred contact are null (referrals.api.serializers).
+    for delivery in WebhookDelivery.objects.filter(referral__resident=resident).only("pk", "payload"):
+        if isinstance(delivery.payload.get("referral"), dict):
+            delivery.payload["referral"].update(resident=None, reason=None, preferred_contact=None)
+            WebhookDelivery.objects.filter(pk=delivery.pk).update(payload=delivery.payload)

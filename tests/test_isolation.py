@@ -65,7 +65,7 @@ LISTS = {
     "openreferral/services": {}, "openreferral/services/": {"search": "Zeb"}, "api/v1/services/": {"q": "Zeb"},
     "referrals/": {"direction": "sent", "status": "all"}, "referrals/webhooks/": {},
     "api/v1/referrals/": {"status": "open"}, "api/v1/webhook-endpoints/": {}, "api/v1/webhook-deliveries/": {},
-    "privacy/access-log/": {},
+    "privacy/access-log/": {}, "privacy/retention/": {}, "api/v1/contact-proposals/": {},
     "messages/outbox/": {},
 }  # fmt: skip
 # Pages for administrators only (the whole scheme's): B's coordinator is refused, and shown nothing of A's.
@@ -80,7 +80,8 @@ PK_BY_PREFIX = {"api/v1/loans/": "loan_pk", "api/v1/vouchers/": "voucher_pk", "a
                 "api/v1/reports/snapshots/": "snapshot_pk", "referrals/": "referral_pk", "api/v1/referrals/": "referral_pk",
                 "referrals/residents/": "resident_pk", "api/v1/webhook-endpoints/": "endpoint_pk",
                 "api/v1/webhook-deliveries/": "delivery_pk", "messages/outbox/": "message_pk",
-                "api/v1/kit-loans/": "kit_loan_pk", "api/v1/reservations/": "reservation_pk"}  # fmt: skip
+                "api/v1/kit-loans/": "kit_loan_pk", "api/v1/reservations/": "reservation_pk",
+                "api/v1/contact-proposals/": "proposal_pk"}  # fmt: skip
 
 
 def _all_routes(patterns=None, prefix=""):
@@ -281,3 +282,95 @@ def test_a_linked_organisation_changes_none_of_the_owners_fields_anywhere(client
     assert client.post(decide, {"decision": "accept"}).status_code == 404
     resident.refresh_from_db()
     assert {field: getattr(resident, field) for field in RESIDENT_FIELDS} == before
+
+
+# The same walk as someone of A's own who may not see A's residents: a viewer (reports only), a member of
+# staff whose membership was deactivated while signed in, and a partner system whose key was revoked.
+
+
+def _walk(caller, world, *, api: bool, methods=("get", "post"), between=None):
+    """Every route (A's objects filled in) and every list, on the web or the API: {path: {method: status}} (a
+    redirect as "302 <where to>"), each answer checked to show nothing of A's resident. `between()` runs after
+    each request."""
+    seen = {}
+    for route in _routes():
+        if route in NO_PERSONAL_DATA or route.startswith("api/") != api:
+            continue
+        path = _fill(route, world) if "<" in route else "/" + route
+        for method in methods:
+            params = LISTS.get(route, {}) if method == "get" else {"body": "x", "first_name": "Hacked"}
+            response = getattr(caller, method)(path, params)
+            if between is not None:
+                between()
+            if response.status_code == 405:
+                continue
+            _assert_nothing_of(response, world)
+            status = response.status_code
+            seen.setdefault(path, {})[method] = f"302 {response['Location'].split('?')[0]}" if status == 302 else status
+    return seen
+
+
+# The Open Referral UK feed is public: what partners offer, to anyone, signed in or not.
+PUBLIC = {"/openreferral/services", "/openreferral/services/"}
+# What a viewer may open in full at A: the public feed, the service directory and the reports (aggregates,
+# tests/reports/ prove that none lists a person), nothing about a resident.
+VIEWER_MAY_OPEN = PUBLIC | {"/directory/", "/directory/ours/"}
+
+
+def test_a_viewer_of_the_same_organisation_is_refused_every_residents_page(client, org_a, a_world):
+    client.force_login(MembershipFactory(organisation=org_a, role="viewer").user)
+    seen = _walk(client, a_world, api=False)
+    refused = {}
+    for path, answers in seen.items():
+        if path in VIEWER_MAY_OPEN or path.startswith("/reports/"):
+            continue
+        for method, status in answers.items():
+            if status not in (403, 404):
+                refused[f"{method.upper()} {path}"] = status
+    assert refused == {}, "a viewer reached these"
+    assert len(seen) >= 60
+    a_world["resident"].refresh_from_db()
+    assert a_world["resident"].first_name == "Zebedee" and a_world["resident"].events.count() == 7
+
+
+def test_a_deactivated_member_is_signed_out_and_sent_to_sign_in_from_every_page(client, org_a, a_world):
+    from django.conf import settings
+    from django.shortcuts import resolve_url
+
+    from inclusion.services import membership_deactivate
+
+    membership = MembershipFactory(organisation=org_a, role="coordinator")
+    client.force_login(membership.user)
+    assert "Zebedee" in client.get(f"/residents/{a_world['pk']}/").content.decode()  # while active
+    membership_deactivate(membership=membership)
+    seen = {path: answers for path, answers in _walk(client, a_world, api=False).items() if path not in PUBLIC}
+    sign_in = f"302 {resolve_url(settings.LOGIN_URL)}"
+    statuses = {status for answers in seen.values() for status in answers.values()}
+    assert statuses == {sign_in}, {
+        path: answers for path, answers in seen.items() if set(answers.values()) != {sign_in}
+    }
+    assert len(seen) >= 60
+    # ... and the API, which takes no session, is a 401 for it
+    api_seen = _walk(client, a_world, api=True)
+    assert {status for answers in api_seen.values() for status in answers.values()} == {401}
+
+
+def test_a_revoked_key_is_401_at_every_endpoint(org_a, a_world):
+    from rest_framework.test import APIClient
+
+    from inclusion.models import OrganisationAPIKey
+    from inclusion.services import api_key_create, api_key_revoke
+
+    api_key, key = api_key_create(organisation=org_a, name="A's CRM")
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+    assert api.get(f"/api/v1/residents/{a_world['pk']}/").status_code == 200  # before
+    api_key_revoke(api_key=OrganisationAPIKey.objects.get(pk=api_key.pk))
+    from django.core.cache import cache
+
+    # (the failed-key throttle, tested on its own, would answer 429 after a few dozen tries from one address)
+    seen = _walk(api, a_world, api=True, methods=("get", "post", "put", "patch", "delete"), between=cache.clear)
+    assert len(seen) >= 40
+    assert {status for answers in seen.values() for status in answers.values()} == {401}, {
+        path: answers for path, answers in seen.items() if set(answers.values()) != {401}
+    }

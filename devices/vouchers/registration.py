@@ -13,11 +13,10 @@ def register() -> None:
         key="vouchers", title="Data vouchers", template="devices/vouchers/resident_section.html",
         context=resident_sections.vouchers_section, order=30,
     ))  # fmt: skip
-    registry.register_resident_data(
-        registry.ResidentData(
-            name="vouchers", title="Data vouchers", export=resident_sections.vouchers_export, order=30
-        )
-    )
+    registry.register_resident_data(registry.ResidentData(
+        name="vouchers", title="Data vouchers", export=resident_sections.vouchers_export,
+        erase=resident_sections.vouchers_erase, order=30,
+    ))  # fmt: skip
     registry.register_api_routes(register_api_routes)
     registry.register_event_kinds(VoucherEventKind)
     registry.register_demo(demo.demo_load)

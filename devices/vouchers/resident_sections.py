@@ -1,6 +1,6 @@
 """The vouchers' parts of a resident's record (registered in devices/vouchers/registration.py): their section
 of the resident page (their data vouchers with the issue form) and what it holds about them for a subject
-access request (vouchers with their codes masked)."""
+access request (vouchers with their codes masked) and erasure."""
 
 from django.urls import reverse
 
@@ -32,3 +32,14 @@ def vouchers_export(resident) -> list[dict]:
         for voucher in Voucher.objects.filter(resident=resident)
         .select_related("provider", "batch", "batch__organisation").order_by("id")
     ]  # fmt: skip
+
+
+def vouchers_erase(resident, actor) -> None:
+    """Remove the personal bits of the resident's vouchers' issue records: the notes staff typed on their history
+    (issuing, failing, withdrawing) and why one failed. Kept for the reports: which voucher, its batch and
+    provider, its status and dates. The codes are the provider's, not the resident's. Inside the caller's
+    transaction, with the resident locked (inclusion.privacy.erasure)."""
+    from .models import VoucherEvent
+
+    Voucher.objects.filter(resident=resident).exclude(failure_reason="").update(failure_reason="")
+    VoucherEvent.objects.filter(voucher__resident=resident).exclude(note="").update(note="")

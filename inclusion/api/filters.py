@@ -8,7 +8,7 @@ from django.db.models import Q
 from django_filters.fields import IsoDateTimeField
 
 from .. import choices
-from ..models import Resident
+from ..models import ContactProposal, Resident
 from ..selectors import resident_postcode_condition, resident_search_alternatives, resident_search_condition
 
 
@@ -92,3 +92,21 @@ class ResidentFilter(django_filters.FilterSet):
             if name not in self.SEARCH:
                 queryset = self.filters[name].filter(queryset, value)
         return queryset
+
+
+class ContactProposalFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=ContactProposal.Status.choices)
+    direction = django_filters.ChoiceFilter(
+        choices=[("sent", "Proposed by you"), ("received", "About your residents, for you to answer")],
+        method="filter_direction",
+    )
+
+    class Meta:
+        model = ContactProposal
+        fields = []
+
+    def filter_direction(self, queryset, name, value):
+        organisation = self.request.user.organisation
+        if value == "sent":
+            return queryset.filter(organisation=organisation)
+        return queryset.filter(resident__owning_organisation=organisation)

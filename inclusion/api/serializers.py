@@ -324,13 +324,17 @@ class ContactProposalInputSerializer(ResidentInputSerializer):
 
 
 class ContactProposalOutputSerializer(serializers.ModelSerializer):
-    organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True,
+                                                help_text="The organisation that proposed it")  # fmt: skip
+    resident = serializers.UUIDField(source="resident_id", read_only=True)
     changes = serializers.DictField(child=serializers.CharField(), read_only=True,
-                                    help_text="The proposed values, by field")  # fmt: skip
+                                    help_text="The proposed values, by field (none once the resident is anonymised)")  # fmt: skip
+    decided_at = serializers.DateTimeField(read_only=True, allow_null=True,
+                                           help_text="When the owner accepted or rejected it")  # fmt: skip
 
     class Meta:
         model = ContactProposal
-        fields = ["id", "organisation", "changes", "status", "created_at"]
+        fields = ["id", "resident", "organisation", "changes", "status", "created_at", "decided_at"]
 
 
 class NoteInputSerializer(InputSerializer):

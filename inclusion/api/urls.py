@@ -3,12 +3,13 @@
 from rest_framework.routers import DefaultRouter
 
 from .. import registry
-from .views import OrganisationViewSet, ResidentViewSet
+from .views import ContactProposalViewSet, OrganisationViewSet, ResidentViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("residents", ResidentViewSet, basename="resident")
 router.register("organisations", OrganisationViewSet, basename="organisation")
+router.register("contact-proposals", ContactProposalViewSet, basename="contact-proposal")
 for register in registry.api_route_registrars():
     register(router)
 

@@ -6,10 +6,11 @@ Every resident read goes through access.py, so another organisation's resident i
 
 import django_filters
 from django.contrib.auth.models import AnonymousUser
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import translate_validation
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -19,13 +20,13 @@ from rest_framework.settings import api_settings
 
 from .. import selectors, services
 from ..access import resident_get_visible
-from ..models import Resident
+from ..models import ContactProposal, Resident
 from ..privacy import proposals
 from ..privacy.models import AccessAction
 from ..privacy.services import access_log_record
 from ..privacy.sharing import resident_notes_shown
 from . import idempotency
-from .filters import ResidentFilter
+from .filters import ContactProposalFilter, ResidentFilter
 from .pagination import CappedPagination
 from .schema import PartnerAutoSchema
 from .serializers import (
@@ -319,3 +320,74 @@ class OrganisationViewSet(
 
     def get_object(self):
         return get_object_or_404(self.get_queryset(), slug=self.kwargs["slug"])
+
+
+PROPOSAL_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The proposal's id.")
+
+
+def _decide_schema(summary: str, description: str):
+    return extend_schema(summary=summary, description=description, request=None, parameters=[PROPOSAL_ID],
+                         responses=ContactProposalOutputSerializer)  # fmt: skip
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Contact updates proposed by you, or about your residents",
+        description="Newest first. `direction` is sent (proposed by you: each with its outcome) or received (about "
+        "residents you registered: answer the pending ones with accept or reject); `status` pending, accepted or "
+        "rejected.",
+        responses=ContactProposalOutputSerializer(many=True),
+    ),
+    retrieve=extend_schema(summary="A contact update proposed by you, or about one of your residents",
+                           parameters=[PROPOSAL_ID], responses=ContactProposalOutputSerializer),
+    accept=_decide_schema(
+        "Accept a proposed contact update about your resident",
+        "Their details change to the proposed values (as a change of the resident would: it is on their timeline). "
+        "Only the organisation that registered the resident answers (not_owner); once (already_decided); not while "
+        "their record is restricted (restricted).",
+    ),
+    reject=_decide_schema(
+        "Reject a proposed contact update about your resident",
+        "Nothing changes but the proposal; the proposing organisation sees it rejected. Only the organisation that "
+        "registered the resident answers (not_owner); once (already_decided).",
+    ),
+)  # fmt: skip
+class ContactProposalViewSet(PartnerViewSetMixin, viewsets.GenericViewSet):
+    """Contact updates a linked organisation proposed to a resident's owner (inclusion/privacy/proposals.py): the
+    owner answers them here, and the proposer reads the outcome. Proposing is POST /residents/{id}/contact-proposals/."""
+
+    serializer_class = ContactProposalOutputSerializer
+    filterset_class = ContactProposalFilter
+    lookup_value_regex = "[0-9]+"
+    refusals = {
+        "accept": {None: ["not_owner", "already_decided", "restricted"]},
+        "reject": {None: ["not_owner", "already_decided"]},
+    }
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # drf-spectacular, generating the schema
+            return ContactProposal.objects.none()
+        return proposals.contact_proposals_for(organisation=self.organisation)
+
+    def get_object(self) -> ContactProposal:
+        proposal = self.get_queryset().filter(pk=self.kwargs["pk"]).first()
+        if proposal is None:
+            raise Http404("No such contact proposal")
+        return proposal
+
+    def list(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(ContactProposalOutputSerializer(page, many=True).data)
+
+    def retrieve(self, request, pk=None):
+        return Response(ContactProposalOutputSerializer(self.get_object()).data)
+
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def accept(self, request, pk=None):
+        proposal = proposals.contact_proposal_accept(actor=self.actor, proposal=self.get_object())
+        return Response(ContactProposalOutputSerializer(proposal).data)
+
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def reject(self, request, pk=None):
+        proposal = proposals.contact_proposal_reject(actor=self.actor, proposal=self.get_object())
+        return Response(ContactProposalOutputSerializer(proposal).data)

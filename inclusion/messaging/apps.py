@@ -15,10 +15,11 @@ class MessagingConfig(AppConfig):
         from .events import MessageEventKind
 
         registry.register_event_kinds(MessageEventKind)
-        from . import selectors
+        from . import selectors, services
 
         registry.register_resident_data(registry.ResidentData(
-            name="messages", title="Reminders and messages", export=selectors.resident_export_messages, order=60,
+            name="messages", title="Reminders and messages", export=selectors.resident_export_messages,
+            erase=services.resident_erase_messages, order=60,
         ))  # fmt: skip
         from .region import build_messages
 

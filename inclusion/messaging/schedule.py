@@ -19,6 +19,11 @@ JOBS = {
     "Monthly impact reports": ("inclusion.reports.tasks.monthly_reports", ("crontab", "0", "6", "1")),
     # Waiting-list holds not collected in time lapse; the device goes to the next (devices/reservations/).
     "Lapse uncollected reservation holds": ("devices.reservations_lapse_expired", ("every", 15)),
+    # Residents confirmed at retention review are anonymised at night (inclusion/privacy/retention.py).
+    "Anonymise residents confirmed at retention review": (
+        "privacy.retention_anonymise_confirmed",
+        ("crontab", "30", "2", "*"),
+    ),
     # Webhook deliveries a lost task left behind (referrals/webhooks.py).
     "Webhook deliveries due": ("referrals.tasks.webhook_deliveries_due", ("every", 1)),
 }

@@ -270,3 +270,15 @@ def delivery_statuses_poll(*, now: datetime | None = None, max_pages: int = 40) 
         if message is not None and message.status in (S.DELIVERED, S.FAILED):
             counts["delivered" if message.status == S.DELIVERED else "failed"] += 1
     return counts
+
+
+def resident_erase_messages(resident, actor) -> None:
+    """Erasure: remove what was sent to the resident (the text as rendered) and where (their phone, email or
+    address), and the reasons a send gave; a message still waiting is not sent. Kept for the figures: that a
+    message of its kind went by its channel, when, and its status. Inside the caller's transaction, with the
+    resident locked (inclusion.privacy.erasure)."""
+    Message.objects.filter(resident=resident, status=MessageStatus.PENDING).update(
+        status=MessageStatus.SKIPPED, status_reason="Not sent: their record was anonymised"
+    )
+    Message.objects.filter(resident=resident).exclude(status=MessageStatus.SKIPPED).update(status_reason="")
+    Message.objects.filter(resident=resident).update(body="", recipient="")

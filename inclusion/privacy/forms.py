@@ -47,3 +47,57 @@ class RestrictionForm(GOVUKForm):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.layout = Layout(Field.textarea("reason", label_size=Size.SMALL), Submit("submit", button))
+
+
+class RetentionDecisionForm(GOVUKForm):
+    """A coordinator's decision at retention review (inclusion/privacy/retention.py)."""
+
+    decision = forms.ChoiceField(
+        label="What should happen to their record?", widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether to anonymise their record or keep it",
+                        "invalid_choice": "Choose whether to anonymise their record or keep it"},
+    )  # fmt: skip
+    reason = forms.CharField(
+        label="Why are you keeping it? (needed to keep it)", max_length=500, required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example: they still have one of our laptops, or a complaint is open. Do not name them.",
+    )  # fmt: skip
+
+    def __init__(self, *args, confirmed: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .retention import CONFIRM, KEEP
+
+        keep = (KEEP, "Keep their record (they will be listed again in a year)")
+        self.fields["decision"].choices = (
+            [keep] if confirmed else [(CONFIRM, "Anonymise their record: remove their name, contact details and "
+                                                "notes, keeping only what reports count"), keep]
+        )  # fmt: skip
+        self.helper = FormHelper()
+        self.helper.label_size = Size.SMALL
+        self.helper.legend_size = Size.SMALL
+        self.helper.layout = Layout(
+            Field.radios("decision"), Field.textarea("reason"), Submit("submit", "Save decision")
+        )
+
+
+class AnonymiseForm(GOVUKForm):
+    """A coordinator anonymises a resident's record on request (UK GDPR Art. 17; inclusion/privacy/erasure.py)."""
+
+    reason = forms.CharField(
+        label="Why is their record being anonymised?", max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example: they asked us to erase their data on 3 March. Do not name them.",
+        error_messages={"required": "Enter why their record is being anonymised"},
+    )  # fmt: skip
+    understood = forms.BooleanField(
+        label="I understand that this removes their details and notes for every partner, and cannot be undone",
+        error_messages={"required": "Confirm that you understand it cannot be undone"},
+    )  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.label_size = Size.SMALL
+        self.helper.layout = Layout(
+            Field.textarea("reason"), Field.checkbox("understood"),
+            Submit("submit", "Anonymise their record", css_class="govuk-button--warning"),
+        )  # fmt: skip

@@ -61,3 +61,57 @@ class AccessLogEntry(models.Model):
 
     def __str__(self):
         return f"{self.actor_label} ({self.organisation_id}): {self.get_action_display()} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class Erasure(models.Model):
+    """That a resident was anonymised (inclusion.privacy.erasure.resident_erase): when, by whom, why. One per
+    resident. It holds no personal data: the resident's row stays, anonymised, for the reports."""
+
+    resident = models.OneToOneField(Resident, on_delete=models.PROTECT, related_name="erasure")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    erased_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.CharField(max_length=500)
+    last_active_at = models.DateTimeField(help_text="When anything last happened to them before the erasure")
+    erased_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-erased_at", "-id"]
+
+    def __str__(self):
+        return f"Resident {self.resident_id} anonymised at {self.erased_at:%Y-%m-%d %H:%M}"
+
+
+class RetentionStatus(models.TextChoices):
+    CONFIRMED = "confirmed", "Confirmed: to be anonymised"
+    KEPT = "kept", "Kept"
+    ANONYMISED = "anonymised", "Anonymised"
+    LAPSED = "lapsed", "Not anonymised: active again"
+
+
+class RetentionReview(models.Model):
+    """A coordinator's decision on a resident the retention review lists (no activity for
+    settings.RETENTION_INACTIVE_YEARS): confirm (the scheduled task anonymises them) or keep, with a reason.
+    Only inclusion.privacy.retention changes it, along its TRANSITIONS."""
+
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="retention_reviews")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=20, choices=RetentionStatus.choices)
+    reason = models.CharField(max_length=500, blank=True)
+    last_active_at = models.DateTimeField(help_text="Their last activity when the decision was made")
+    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True, help_text="When the task anonymised them or let it lapse")
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+        constraints = [
+            # One decision waiting for the task per resident: a second confirmation adds nothing.
+            models.UniqueConstraint(fields=["resident"], condition=models.Q(status="confirmed"),
+                                    name="one_confirmed_retention_review"),
+            models.CheckConstraint(condition=~models.Q(status="kept") | ~models.Q(reason=""),
+                                   name="retention_kept_has_reason"),
+        ]  # fmt: skip
+        indexes = [models.Index(fields=["status"], condition=models.Q(status="confirmed"), name="retention_confirmed")]
+
+    def __str__(self):
+        return f"Retention review of {self.resident_id}: {self.status}"

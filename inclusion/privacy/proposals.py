@@ -9,6 +9,7 @@ never their values.
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from inclusion.access import resident_check_visible
@@ -17,7 +18,7 @@ from inclusion.choices import EventKind
 from inclusion.errors import DomainError
 from inclusion.events import case_event_record
 from inclusion.locks import lock_one
-from inclusion.models import ContactProposal, Resident
+from inclusion.models import ContactProposal, Organisation, Resident
 
 from .sharing import resident_is_owner
 
@@ -162,3 +163,18 @@ def contact_proposals_pending(*, resident: Resident) -> list[ContactProposal]:
             for field, value in proposal.changes.items()
         ]
     return pending
+
+
+def contact_proposals_for(*, organisation: Organisation) -> QuerySet[ContactProposal]:
+    """The proposals `organisation` may see, newest first: those it sent, with their outcome (whether or not it
+    still sees the resident: the values are its own), and those about its own residents, to answer."""
+    return (
+        ContactProposal.objects.filter(Q(organisation=organisation) | Q(resident__owning_organisation=organisation))
+        .select_related("organisation")
+        .order_by("-created_at", "-id")
+    )
+
+
+def contact_proposals_sent(*, organisation: Organisation, resident: Resident) -> QuerySet[ContactProposal]:
+    """What `organisation` proposed for the resident and what became of each, newest first (its resident page)."""
+    return contact_proposals_for(organisation=organisation).filter(organisation=organisation, resident=resident)

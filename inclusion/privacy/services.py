@@ -1,8 +1,9 @@
 """Writing the access log. `access_log_record` is the one way to write it: every page, endpoint and task
 that shows a resident's record, reveals a voucher code, hands out an export or matches another
-organisation's resident in a duplicate check calls it."""
+organisation's resident in a duplicate check calls it. And producing a subject access export, which is logged."""
 
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpRequest
 
 from inclusion.actors import Actor
@@ -54,3 +55,24 @@ def client_address(request: HttpRequest) -> str | None:
         if addresses:
             return addresses[-min(proxies, len(addresses))]
     return request.META.get("REMOTE_ADDR") or None
+
+
+SUBJECT_ACCESS_FORMATS = ("html", "pdf", "json")
+
+
+@transaction.atomic
+def subject_access_produce(*, actor: Actor, resident, request: HttpRequest | None = None) -> dict:
+    """Everything held on the resident across every app (UK GDPR Art. 15; inclusion.selectors.
+    resident_subject_access), for their owning organisation only (DomainError "not_owner"; Http404 if it may
+    not see them), recorded on the access log in the same transaction. Locks the resident while reading, so the
+    export is one consistent moment."""
+    from inclusion.access import resident_check_visible
+    from inclusion.errors import DomainError
+    from inclusion.selectors import resident_subject_access
+
+    resident = resident_check_visible(actor.organisation, resident)
+    if resident.owning_organisation_id != actor.organisation.pk:
+        raise DomainError(f"Only {resident.owning_organisation}, who registered them, answers their requests.",
+                          code="not_owner")  # fmt: skip
+    access_log_record(actor=actor, action=AccessAction.SUBJECT_ACCESS_EXPORTED, resident=resident, request=request)
+    return resident_subject_access(resident=resident)

@@ -363,6 +363,10 @@ CONSENT_WORDING_VERSION = env("CONSENT_WORDING_VERSION", default="2026-01")
 # Hourly limits per person (a member of staff or an API key), counted in Redis: see inclusion/ratelimit.py.
 VOUCHER_IMPORTS_PER_HOUR = env.int("VOUCHER_IMPORTS_PER_HOUR", default=30)
 DUPLICATE_CHECKS_PER_HOUR = env.int("DUPLICATE_CHECKS_PER_HOUR", default=40)
+# Retention (inclusion/privacy/retention.py): a resident with no activity for this many years is listed for their
+# organisation's coordinators to confirm for anonymising, or keep; a "keep" holds for RETENTION_KEEP_DAYS.
+RETENTION_INACTIVE_YEARS = env.int("RETENTION_INACTIVE_YEARS", default=6)
+RETENTION_KEEP_DAYS = env.int("RETENTION_KEEP_DAYS", default=365)
 
 # Referrals (referrals/): a referral not answered within this many working days (Monday to Friday, not bank
 # holidays in England and Wales) is flagged as overdue; webhooks to partners' systems (referrals/webhooks.py).

@@ -258,3 +258,55 @@ def test_a_proposed_phone_that_is_not_real_is_a_documented_422(shared, api_b):
     components = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
     phone_error = components["V1ResidentsContactProposalsCreate422PhoneErrorComponent"]
     assert "invalid_phone_number" in phone_error["properties"]["code"]["enum"]
+
+
+def _proposed(api_b, shared, **changes) -> int:
+    response = api_b.post(f"/api/v1/residents/{shared.pk}/contact-proposals/", changes, format="json")
+    assert response.status_code == 201, response.json()
+    return response.json()["id"]
+
+
+def test_the_owner_accepts_a_proposal_over_the_api_and_the_proposer_sees_the_outcome(shared, api_a, api_b):
+    pk = _proposed(api_b, shared, email="moved@example.org")
+    waiting = api_a.get("/api/v1/contact-proposals/", {"direction": "received", "status": "pending"}).json()
+    assert [(item["id"], item["resident"], item["changes"]) for item in waiting["results"]] == [
+        (pk, str(shared.pk), {"email": "moved@example.org"})
+    ]
+    accepted = api_a.post(f"/api/v1/contact-proposals/{pk}/accept/")
+    assert accepted.status_code == 200 and accepted.json()["status"] == "accepted" and accepted.json()["decided_at"]
+    shared.refresh_from_db()
+    assert shared.email == "moved@example.org"
+    seen = api_b.get(f"/api/v1/contact-proposals/{pk}/").json()
+    assert (seen["status"], seen["organisation"]) == ("accepted", "beta")
+    assert [item["status"] for item in api_b.get("/api/v1/contact-proposals/", {"direction": "sent"}).json()[
+        "results"]] == ["accepted"]  # fmt: skip
+    again = api_a.post(f"/api/v1/contact-proposals/{pk}/reject/")
+    assert again.status_code == 409 and again.json()["errors"][0]["code"] == "already_decided"
+
+
+def test_a_proposal_is_answered_by_the_owner_only_and_unknown_to_anyone_else(shared, api_a, api_b, db):
+    from tests.conftest import _api_client
+    from tests.factories import OrganisationFactory
+
+    pk = _proposed(api_b, shared, town="Bilston")
+    own = api_b.post(f"/api/v1/contact-proposals/{pk}/accept/")
+    assert own.status_code == 409 and own.json()["errors"][0]["code"] == "not_owner"
+    stranger = _api_client(OrganisationFactory())
+    for call in (stranger.get, stranger.post):
+        path = f"/api/v1/contact-proposals/{pk}/" if call == stranger.get else f"/api/v1/contact-proposals/{pk}/reject/"
+        assert call(path).status_code == 404
+    assert stranger.get("/api/v1/contact-proposals/").json()["results"] == []
+    rejected = api_a.post(f"/api/v1/contact-proposals/{pk}/reject/")
+    assert rejected.status_code == 200 and rejected.json()["status"] == "rejected"
+    shared.refresh_from_db()
+    assert shared.town != "Bilston"
+    assert api_b.get(f"/api/v1/contact-proposals/{pk}/").json()["status"] == "rejected"
+
+
+def test_the_proposer_sees_the_outcome_on_the_residents_page(shared, actor_a, actor_b, client_b):
+    proposal = contact_update_propose(actor=actor_b, resident=shared, town="Bilston")
+    page = client_b.get(reverse("resident-detail", kwargs={"pk": shared.pk})).content.decode()
+    assert "Contact updates you proposed" in page and "Waiting for the owner" in page
+    contact_proposal_reject(actor=actor_a, proposal=proposal)
+    page = client_b.get(reverse("resident-detail", kwargs={"pk": shared.pk})).content.decode()
+    assert "Rejected on" in page
