@@ -12,7 +12,8 @@ Everything about it is in this module:
 - **Who**: the context of each change (pghistory's Context row: `user`, `organisation`, `api_key`, `url`,
   `task`, `command`). `HistoryContextMiddleware` names the member of staff and their organisation for every
   web request; the API's authentication adds the key (`history_context_api_key`); Celery tasks name
-  themselves (`history_tasks_label`, connected at start-up) and so do management commands (manage.py).
+  themselves (`history_tasks_label`, connected at start-up) and so do management commands (manage.py calls
+  `history_command_label`).
   A change with no context (psql, a script outside the app) is kept too, as "Not recorded".
 - **Reading**: `history_changes` (who changed which fields, when, from what to what), the resident page's
   section `resident_history_section` (the owner sees every field; a linked organisation only the fields it
@@ -23,6 +24,7 @@ Everything about it is in this module:
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -124,6 +126,17 @@ def history_label(**labels):
     """A context manager labelling the changes made inside it, e.g. history_label(command="load_demo"). Inside
     a request or a task it adds to their context."""
     return pghistory.context(**labels)
+
+
+# Commands that serve requests: each request gets its own context (HistoryContextMiddleware). One around the
+# whole server would swallow, in a server without threads, every request's context into one.
+SERVER_COMMANDS = frozenset({"runserver", "testserver"})
+
+
+def history_command_label(argv: list[str]):
+    """The context manage.py runs a command in: its changes are labelled with the command's name."""
+    command = argv[1] if len(argv) > 1 else "help"
+    return contextlib.nullcontext() if command in SERVER_COMMANDS else history_label(command=command)
 
 
 _task_contexts: dict[str, pghistory.context] = {}

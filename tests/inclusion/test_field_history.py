@@ -154,6 +154,16 @@ def test_a_management_command_labels_its_changes(org_a, monkeypatch, capsys):
     assert "hashed_key" not in [f.name for f in audit.history_changes(OrganisationAPIKey, [row.pk])[-1].fields]
 
 
+def test_a_server_command_leaves_each_request_its_own_context(org_a):
+    """Were runserver one context, a server without threads would record every request as the last one's."""
+    import pghistory.runtime
+
+    with audit.history_command_label(["manage.py", "runserver", "--nothreading"]):
+        assert not hasattr(pghistory.runtime._tracker, "value")
+    with audit.history_command_label(["manage.py", "load_demo"]):
+        assert pghistory.runtime._tracker.value.metadata == {"command": "load_demo"}
+
+
 # Where it is shown
 
 
