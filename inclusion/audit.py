@@ -7,8 +7,9 @@ Everything about it is in this module:
 
 - **What is tracked**: `field_history(...)`, the decorator each tracked model wears (beside the model, its
   fields left out and its personal fields). Its triggers are installed by the app's migrations (pgtrigger's
-  migration integration); the history tables refuse UPDATE and DELETE (pghistory's append-only trigger),
-  except through `history_erase_for_resident`.
+  migration integration) and are statement-level, so a bulk import stays fast (docs/decisions.md); the
+  history tables refuse UPDATE and DELETE (pghistory's append-only trigger), except through
+  `history_erase_for_resident`.
 - **Who**: the context of each change (pghistory's Context row: `user`, `organisation`, `api_key`, `url`,
   `task`, `command`). `HistoryContextMiddleware` names the member of staff and their organisation for every
   web request; the API's authentication adds the key (`history_context_api_key`); Celery tasks name
@@ -71,6 +72,7 @@ def field_history(*, model_name: str, exclude: Iterable[str] = (), personal: Ite
             model_name=model_name,
             obj_field=pghistory.ObjForeignKey(related_name="field_history"),
             append_only=True,
+            level=pgtrigger.Statement,
         )(model)
         history_model = apps.get_registered_model(model._meta.app_label, model_name)
         _tracked[model] = Tracked(model=model, history_model=history_model, personal=tuple(personal),
