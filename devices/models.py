@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.db.models.functions import Upper
 from django.utils import timezone
 
+from inclusion.audit import field_history
 from inclusion.imports import choice_names
 from inclusion.models import Organisation, OrganisationAPIKey, Resident, User
 
@@ -112,6 +113,7 @@ def asset_tag_normalise(tag: str | None) -> str:
     return " ".join((tag or "").split()).upper()
 
 
+@field_history(model_name="DeviceHistory", exclude=["updated_at"])
 class Device(models.Model):
     asset_tag = models.CharField(
         max_length=40,
@@ -386,6 +388,12 @@ class KitLoan(models.Model):
         return f"{self.kit_name} lent to {self.resident}"
 
 
+@field_history(
+    model_name="LoanHistory",
+    exclude=["shares_resident"],  # derived by a trigger from the resident's owner (access rule's link), never edited
+    personal=["witness_name", "accepted_name", "overdue_override_reason", "closing_notes", "police_reference"],
+    resident="resident",
+)
 class Loan(models.Model):
     device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="loans")
     resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="loans")

@@ -1,12 +1,14 @@
 """Django admin for administrators: organisations, staff and memberships, API keys, and read-only views
-of residents and their timeline (changes go through the staff web so they are recorded)."""
+of residents and their timeline (changes go through the staff web so they are recorded), and the field
+history of every tracked model (inclusion/audit.py)."""
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db import models
+from django.utils.html import format_html, format_html_join
 from rest_framework_api_key.admin import APIKeyModelAdmin
-from simple_history.admin import SimpleHistoryAdmin
 
+from .audit import history_changes, tracked_models
 from .models import AuditEvent, CaseEvent, Consent, Membership, Organisation, OrganisationAPIKey, Resident, User
 
 
@@ -88,18 +90,33 @@ class OrganisationAPIKeyAdmin(APIKeyModelAdmin):
 
 
 @admin.register(Resident)
-class ResidentAdmin(SimpleHistoryAdmin):
+class ResidentAdmin(admin.ModelAdmin):
     list_display = ["last_name", "first_name", "postcode", "owning_organisation", "created_at"]
     list_filter = ["owning_organisation", "local_authority"]
     search_fields = ["last_name_key", "postcode_key"]
     list_select_related = ["owning_organisation"]
     show_full_result_count = False
+    readonly_fields = ["field_history"]
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="Field history")
+    def field_history(self, obj):
+        """Who changed which fields, when, from what to what (inclusion.audit.history_changes), newest first."""
+        changes = history_changes(Resident, [obj.pk])
+        if not changes:
+            return "No changes recorded."
+        rows = format_html_join(
+            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            ((f"{change.at:%Y-%m-%d %H:%M}", f"{change.who} {change.organisation}".strip(), change.kind,
+              "; ".join(f"{field.label}: {field.before or '(blank)'} → {field.after or '(blank)'}"
+                        for field in change.fields)) for change in changes),
+        )  # fmt: skip
+        return format_html("<table><tr><th>When</th><th>Who</th><th>What</th><th>Fields</th></tr>{}</table>", rows)
 
 
 @admin.register(Consent)
@@ -145,3 +162,25 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class FieldHistoryAdmin(ReadOnlyAdmin):
+    """The rows the database triggers wrote for one tracked model (inclusion/audit.py): what changed, when, and
+    the context (who: the member of staff, the organisation, the API key, the task or command). Read only: the
+    tables refuse changes anyway."""
+
+    list_display = ["pgh_created_at", "pgh_label", "pgh_obj_id", "context"]
+    list_filter = ["pgh_label"]
+    list_select_related = ["pgh_context"]
+    date_hierarchy = "pgh_created_at"
+    ordering = ["-pgh_id"]
+
+    @admin.display(description="Who (context)")
+    def context(self, obj):
+        if obj.pgh_context is None:
+            return "Not recorded"
+        return ", ".join(f"{key} {value}" for key, value in sorted(obj.pgh_context.metadata.items()) if value)
+
+
+for _tracked in tracked_models():
+    admin.site.register(_tracked.history_model, FieldHistoryAdmin)

@@ -7,7 +7,7 @@ class InclusionConfig(AppConfig):
 
     def ready(self):
         """The core registers its own parts the way every app does (inclusion/registry.py)."""
-        from . import registry, selectors
+        from . import audit, registry, selectors
         from .choices import EventKind
         from .privacy import erasure
 
@@ -21,3 +21,13 @@ class InclusionConfig(AppConfig):
             registry.register_resident_data(
                 registry.ResidentData(name=name, title=title, export=export, erase=erase, order=order)
             )
+        # Field history (inclusion/audit.py): the resident page's "Changes to their details", subject access, and
+        # who ran each Celery task's changes. Erasure calls audit.history_erase_for_resident itself.
+        registry.register_resident_section(registry.ResidentSection(
+            key="field_history", title="Changes to their details", template="inclusion/includes/field_history.html",
+            context=audit.resident_history_section, order=90,
+        ))  # fmt: skip
+        registry.register_resident_data(registry.ResidentData(
+            name="field_history", title="Changes to their records", export=audit.history_export_for_resident, order=80,
+        ))  # fmt: skip
+        audit.history_tasks_label()

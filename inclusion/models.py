@@ -12,9 +12,9 @@ from django.db.models.functions import Lower, Trim, Upper
 from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
 from rest_framework_api_key.models import AbstractAPIKey
-from simple_history.models import HistoricalRecords
 
 from . import choices
+from .audit import field_history
 from .validators import validate_name, validate_not_drama_number, validate_postcode
 
 
@@ -95,6 +95,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
 
+@field_history(model_name="MembershipHistory")
 class Membership(models.Model):
     """A user's role in one organisation. Deactivating it removes their access at the next request."""
 
@@ -115,6 +116,8 @@ class Membership(models.Model):
         return f"{self.user} – {self.get_role_display()} at {self.organisation}"
 
 
+# The hash of the key stays out of its history (and last_used_at, which moves on every minute of use).
+@field_history(model_name="OrganisationAPIKeyHistory", exclude=["hashed_key", "last_used_at"])
 class OrganisationAPIKey(AbstractAPIKey):
     """A partner system's key. Stored hashed; the key itself is shown once, when it is created."""
 
@@ -125,6 +128,14 @@ class OrganisationAPIKey(AbstractAPIKey):
         verbose_name = "organisation API key"
 
 
+@field_history(
+    model_name="ResidentHistory",
+    exclude=["first_name_key", "last_name_key", "last_name_part_key", "preferred_name_key", "postcode_key", "email_key",
+             "updated_at"],
+    personal=["first_name", "last_name", "preferred_name", "date_of_birth", "phone", "email", "address_line_1",
+              "address_line_2", "town", "postcode", "accessibility_needs", "referral_source_detail"],
+    resident="pgh_obj",
+)  # fmt: skip
 class Resident(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owning_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="residents")
@@ -192,18 +203,6 @@ class Resident(models.Model):
     )  # 'WV1 1AA', the space kept: a search for WV1 is not one for WV10 (validators.postcode_search_prefix)
     email_key = models.GeneratedField(expression=Lower("email"), output_field=models.TextField(), db_persist=True)
 
-    history = HistoricalRecords(
-        excluded_fields=[
-            "first_name_key",
-            "last_name_key",
-            "last_name_part_key",
-            "preferred_name_key",
-            "postcode_key",
-            "email_key",
-            "updated_at",
-        ]
-    )
-
     class Meta:
         ordering = ["last_name", "first_name"]
         constraints = [
@@ -259,6 +258,7 @@ class ConsentQuerySet(models.QuerySet):
         return self.filter(withdrawn_at__isnull=True, refused=False)
 
 
+@field_history(model_name="ConsentHistory", personal=["withdrawal_note"], resident="resident")
 class Consent(models.Model):
     """A resident's answer for one purpose: consent given (withdrawal is recorded on the same row, never
     deleted), or refused (kept, so that staff are told when they were asked, but never in force)."""

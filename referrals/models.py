@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from inclusion.audit import field_history
 from inclusion.choices import ContactMethod, SkillLevel
 from inclusion.models import Consent, Organisation, OrganisationAPIKey, Resident, User
 
@@ -74,6 +75,7 @@ class NotCompletedReason(models.TextChoices):
     OTHER = "other", "Other"
 
 
+@field_history(model_name="ReferralHistory", exclude=["updated_at"], personal=["reason"], resident="resident")
 class Referral(models.Model):
     """A resident referred by one partner (and member of staff) to another's service, or to the organisation
     with no particular service."""

@@ -10,6 +10,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from devices.history import HistoryEvent
+from inclusion.audit import field_history
 from inclusion.models import Organisation, OrganisationAPIKey, Resident, User
 
 
@@ -79,6 +80,14 @@ def mask_code(code: str) -> str:
     return "••••" + code[-4:]  # a fixed mask: the length of the code is not given away either
 
 
+# The code is a bearer secret, and everywhere else the identifiers are shown masked: the history keeps none of
+# them (the row's id says which voucher), only its status, dates, resident and why it failed.
+@field_history(
+    model_name="VoucherHistory",
+    exclude=["code", "sim_serial", "iccid"],
+    personal=["failure_reason"],
+    resident="resident",
+)
 class Voucher(models.Model):
     batch = models.ForeignKey(VoucherBatch, on_delete=models.PROTECT, related_name="vouchers")
     # Copied from the batch so the database can hold "a code is unique for its provider".

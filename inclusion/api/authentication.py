@@ -11,6 +11,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
 from ..actors import Actor
+from ..audit import history_context_api_key
 from ..models import OrganisationAPIKey
 from .throttling import FailedAuthenticationThrottle
 
@@ -58,6 +59,7 @@ class OrganisationAPIKeyAuthentication(authentication.BaseAuthentication):
         now = timezone.now()
         if api_key.last_used_at is None or now - api_key.last_used_at > LAST_USED_PRECISION:
             OrganisationAPIKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+        history_context_api_key(api_key)  # the request's changes are recorded as the key's
         return PartnerSystem(api_key), api_key
 
     @staticmethod

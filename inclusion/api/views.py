@@ -124,8 +124,8 @@ class PartnerViewSetMixin:
     def perform_authentication(self, request):
         super().perform_authentication(request)
         # DRF copies the authenticated PartnerSystem onto the Django request too, where code that
-        # expects a User reads it: django-simple-history would assign it to history_user and fail.
-        # The key is recorded on the case timeline; to Django, the caller is anonymous.
+        # expects a User reads it. The key is recorded on the case timeline and as who made the field
+        # history's changes (inclusion.audit.history_context_api_key); to Django, the caller is anonymous.
         request._request.user = AnonymousUser()
 
     @property

@@ -6,7 +6,6 @@ import django.utils.timezone
 import inclusion.models
 import inclusion.validators
 import phonenumber_field.modelfields
-import simple_history.models
 import uuid
 from django.conf import settings
 from django.db import migrations, models
@@ -111,7 +110,8 @@ class Migration(migrations.Migration):
                 'ordering': ('-history_date', '-history_id'),
                 'get_latest_by': ('history_date', 'history_id'),
             },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
+            # django-simple-history's mixin until migration 0014 replaced it: the table's state needs no base.
+            bases=(models.Model,),
         ),
         migrations.CreateModel(
             name='OrganisationAPIKey',

@@ -32,7 +32,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_forms_gds",
     "phonenumber_field",
-    "simple_history",
+    "pgtrigger",
+    "pghistory",
     "axes",
     "csp",
     "django_otp",
@@ -65,7 +66,9 @@ MIDDLEWARE = [
     # Timeouts, sessions ended when a membership is deactivated, the two-step sign-in gate.
     "inclusion.security.middleware.SessionSecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "simple_history.middleware.HistoryRequestMiddleware",
+    # Who made each change that the database triggers record (inclusion/audit.py): the member of staff here,
+    # the API key in the API's authentication.
+    "inclusion.audit.HistoryContextMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

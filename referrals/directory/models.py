@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from inclusion.audit import field_history
 from inclusion.models import Organisation, User
 from inclusion.validators import validate_postcode
 
@@ -68,6 +69,7 @@ class ServiceStatus(models.TextChoices):
     TEMPORARILY_CLOSED = "temporarily closed", "Temporarily closed"
 
 
+@field_history(model_name="ServiceHistory", exclude=["updated_at"])
 class Service(models.Model):
     """What a partner organisation offers, and others refer residents to."""
 

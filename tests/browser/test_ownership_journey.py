@@ -1,6 +1,6 @@
 """In a real browser: a partner that a referral links to another organisation's resident proposes new
 contact details (it cannot edit them), and the owner's member of staff accepts the proposal from the
-resident's page. Screenshots in artifacts/screenshots/ownership-*.png; axe-core on each page."""
+resident's page, then sees who changed what in the field history. Screenshots in artifacts/screenshots/ownership-*.png; axe-core on each page."""
 
 import re
 
@@ -65,4 +65,12 @@ def test_a_partner_proposes_new_contact_details_and_the_owner_accepts_them(page,
     expect(page.locator("#timeline")).to_be_visible()
     expect(page.locator("body")).to_contain_text("Accepted Beta Library's proposed email")
     checks("ownership-04-accepted")
+    # The field history (inclusion/audit.py): the change, who made it, the value before and after.
+    page.get_by_text("Show who changed what").click()
+    history = page.locator(".app-field-history li").first
+    expect(history).to_contain_text("Ola Owner (Alpha Council)")
+    row = history.get_by_role("row", name=re.compile("^Email "))
+    expect(row.get_by_role("cell").nth(0)).to_have_text("margaret@example.com")
+    expect(row.get_by_role("cell").nth(1)).to_have_text("maggie.oduya@example.org")
+    checks("ownership-05-field-history")
     checks.assert_all_clean()

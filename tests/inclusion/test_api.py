@@ -80,7 +80,7 @@ def snapshot(resident) -> dict:
         "fields": {field: getattr(resident, field) for field in ("first_name", "last_name", "postcode", "phone")},
         "updated_at": resident.updated_at,
         "events": CaseEvent.objects.filter(resident=resident).count(),
-        "history": resident.history.count(),
+        "history": resident.field_history.count(),
     }
 
 

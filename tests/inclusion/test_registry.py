@@ -86,6 +86,7 @@ def test_subject_access_gathers_every_apps_part_with_codes_masked(actor_a, org_a
         "vouchers",
         "referrals",
         "messages",
+        "field_history",
         "access_log",
     ]
     assert data["reservations"][0]["note"] == "For a course"

@@ -81,7 +81,7 @@ def test_update_with_no_change_writes_nothing(actor_a, resident_a):
 
 def test_update_keeps_field_history(actor_a, resident_a):
     resident_update(actor=actor_a, resident=resident_a, last_name="Oduya-Smith")
-    assert [h.last_name for h in resident_a.history.order_by("history_date")][-1] == "Oduya-Smith"
+    assert [h.last_name for h in resident_a.field_history.order_by("pgh_id")][-1] == "Oduya-Smith"
 
 
 def test_note_is_added_to_timeline_with_author(actor_a, resident_a):
