@@ -11,7 +11,7 @@ levels. So a past month's report adds up to the same figures after an erasure as
 
 import datetime as dt
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
@@ -20,7 +20,7 @@ from inclusion.actors import Actor
 from inclusion.choices import AgeBand, EventKind
 from inclusion.errors import DomainError
 from inclusion.events import case_event_record
-from inclusion.models import CaseEvent, Consent, ContactProposal, Resident
+from inclusion.models import CaseEvent, Consent, ContactProposal, IdempotencyRecord, Resident
 
 from .models import Erasure
 
@@ -112,6 +112,7 @@ def resident_erase(*, actor: Actor, resident: Resident, reason: str) -> Erasure:
             data.erase(resident, actor)
     # Field history keeps every earlier value of their details: it is cleaned with the record.
     audit.history_erase_for_resident(resident)
+    idempotent_responses_erase(resident)
 
     erasure = Erasure.objects.create(
         resident=resident, organisation=actor.organisation, erased_by=actor.user, reason=reason[:500],
@@ -132,3 +133,14 @@ def timeline_erase(resident: Resident, actor: Actor) -> None:
 def consents_erase(resident: Resident, actor: Actor) -> None:
     """The core's consents: the note typed when one was withdrawn. Purposes, answers and dates stay."""
     Consent.objects.filter(resident=resident).exclude(withdrawal_note="").update(withdrawal_note="")
+
+
+def idempotent_responses_erase(resident: Resident) -> int:
+    """Forget the partner API's kept responses (inclusion/api/idempotency.py, up to 24 hours old) that name the
+    resident: a retry's replay would otherwise hand back their details as they were. A retry after this does
+    the work again, and finds the record anonymised and restricted."""
+    table = IdempotencyRecord._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE position(%s::bytea in body) > 0",  # noqa: S608 (our own name)
+                       [str(resident.pk).encode()])  # fmt: skip
+        return cursor.rowcount

@@ -23,6 +23,7 @@ from inclusion.services import consent_withdraw, note_add, resident_restriction_
 
 from ..devices.factories import DeviceFactory
 from ..devices.vouchers.factories import VoucherBatchFactory, VoucherFactory
+from ..factories import ResidentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -105,6 +106,22 @@ def test_erasure_removes_personal_data_and_free_text_from_every_app(actor_a, res
     assert not DeviceEvent.objects.filter(data__loan=lived["loan"].pk).exclude(note="").exists()
     assert Erasure.objects.get(resident=resident_a) == erasure and resident_a.restricted_at is not None
     assert Message.objects.get(natural_key="t-2").status == "skipped"
+
+
+def test_erasure_forgets_the_apis_kept_responses_that_name_them(actor_a, resident_a, org_a):
+    from django.utils import timezone
+
+    from inclusion.models import IdempotencyRecord
+    from inclusion.services import api_key_create
+
+    row, _ = api_key_create(organisation=org_a, name="partner system")
+    later = timezone.now() + dt.timedelta(hours=24)
+    for n, resident in enumerate((resident_a, ResidentFactory(owning_organisation=org_a))):
+        IdempotencyRecord.objects.create(api_key=row, key=f"k{n}", fingerprint="f", status_code=201,
+                                         content_type="application/json", expires_at=later,
+                                         body=f'{{"id": "{resident.pk}", "first_name": "Margaret"}}'.encode())  # fmt: skip
+    resident_erase(actor=actor_a, resident=resident_a, reason="Asked to be forgotten")
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["k1"]
 
 
 def test_erasure_keeps_what_the_reports_count(actor_a, resident_a, lived):
