@@ -55,8 +55,7 @@ expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5x
 expected-statuses = ["400", "401", "403", "404", "405", "406", "409", "414", "415", "422", "428", "429", "5xx"]
 
 [[operations]]
-include-path = "/api/v1/services/{id}/"
-include-method = "GET"
+include-name = "GET /api/v1/services/{id}/"
 checks.object_level_authorization.enabled = false
 """
 
@@ -183,7 +182,9 @@ def main(argv: list[str] | None = None) -> int:
             command = [
                 str(VENV_BIN / "schemathesis"), "--config-file", str(Path(tmp) / "schemathesis.toml"), "run",
                 f"{origin}/api/schema/?format=json", "--url", f"{origin}",
-                "--checks", "all", "--phases", "examples,coverage,fuzzing,stateful",
+                # Every check runs (schemathesis's default); naming them with --checks would override the
+                # per-operation setting in CONFIG.
+                "--phases", "examples,coverage,fuzzing,stateful",
                 "--max-examples", str(args.max_examples), "--workers", args.workers,
                 "--generation-database", "none", "--request-timeout", "30",
                 "--report", "junit", "--report-dir", str(REPORT_DIR), "--no-color",

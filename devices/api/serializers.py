@@ -19,6 +19,7 @@ from .. import selectors
 from ..models import (
     ACCESSORIES,
     DEVICE_FIELDS,
+    KIT_VOUCHER_KINDS,
     AgreementMethod,
     Condition,
     Device,
@@ -227,13 +228,20 @@ class LoanRenewInputSerializer(InputSerializer):
 class KitOutputSerializer(serializers.ModelSerializer):
     kinds = serializers.ListField(child=DeviceKindField(), read_only=True)
     accessories = serializers.ListField(child=serializers.CharField(), read_only=True)
+    voucher_kind = serializers.SerializerMethodField(
+        help_text="A SIM card, data code or Wi-Fi voucher issued with each loan of the kit, or null for none."
+    )
 
     class Meta:
         model = Kit
         fields = ["id", "name", "kinds", "accessories", "voucher_kind", "active"]
         read_only_fields = fields
-        extra_kwargs = {"voucher_kind": {"help_text": "A SIM card, data code or Wi-Fi voucher issued with each loan of "
-                                                      "the kit (sim_card, data_code, wifi), or blank for none."}}  # fmt: skip
+
+    @extend_schema_field(
+        serializers.ChoiceField(choices=[(k.value, k.label) for k in KIT_VOUCHER_KINDS], allow_null=True)
+    )
+    def get_voucher_kind(self, kit) -> str | None:
+        return kit.voucher_kind or None  # blank in the table: none
 
 
 class KitVoucherSerializer(serializers.Serializer):

@@ -158,3 +158,13 @@ def test_a_kit_with_a_voucher_through_the_api(api_a, kit, sims, org_a, resident_
     assert [(e["code"], e["attr"]) for e in response.json()["errors"]] == [("not_eligible", "issue_voucher")]
     response = api_a.post("/api/v1/kit-loans/", {**body, "devices": ["LAP-2"], "issue_voucher": False}, format="json")
     assert response.status_code == 201 and response.json()["voucher"] is None
+
+
+def test_a_kit_without_a_voucher_says_null_in_the_api_as_its_schema_does(api_a, org_a):
+    from devices.models import Kit
+
+    Kit.objects.create(organisation=org_a, name="Laptop kit", kinds=["laptop"], accessories=["charger"])
+    [kit] = api_a.get("/api/v1/kits/").json()["results"]
+    assert kit["voucher_kind"] is None
+    schema = api_a.get("/api/schema/?format=json").json()["components"]["schemas"]["KitOutput"]
+    assert schema["properties"]["voucher_kind"]["nullable"] is True
