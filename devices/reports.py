@@ -10,10 +10,10 @@ from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
 from inclusion import registry
-from inclusion.reports.definitions import Metric, ReportContext, Table
+from inclusion.reports.definitions import Metric, Reads, ReportContext, Table
 
 from .models import Device, DeviceEvent, DeviceStatus, Loan, LoanOutcome
-from .vouchers.models import Voucher, VoucherKind, VoucherStatus
+from .vouchers.models import Voucher, VoucherBatch, VoucherKind, VoucherStatus
 
 DEVICE_METRICS = (
     Metric("devices_lent", "Devices lent", "Loans that started in the period.", headline=True),
@@ -161,8 +161,17 @@ registry.register_report_section(registry.ReportSection(
     key="devices", title="Devices", order=20, compute=devices_compute, metrics=DEVICE_METRICS,
     tables=DEVICE_TABLES, supported=supported, trend=devices_trend,
     code_lists={"Device statuses": DeviceStatus, "Loan outcomes": LoanOutcome},
+    # A device's status column is read only for a device with no history, and every device gets its first
+    # history entry when it is added: its status at a past date comes from DeviceEvent.
+    reads=(Reads(Loan, dates=("started_on", "due_on", "closed_at", "returned_on"),
+                 attributes=("organisation", "resident"), with_dates=("outcome",)),
+           Reads(Device, dates=("created_at",), attributes=("owning_organisation",), not_followed=("status",)),
+           Reads(DeviceEvent, dates=("occurred_at",), attributes=("device", "from_status", "to_status"))),
 ))  # fmt: skip
 registry.register_report_section(registry.ReportSection(
     key="connectivity", title="Connectivity", order=30, compute=vouchers_compute, metrics=VOUCHER_METRICS,
     tables=VOUCHER_TABLES, trend=vouchers_trend, code_lists={"Voucher kinds": VoucherKind},
+    reads=(Reads(Voucher, dates=("issued_at", "activated_at", "failed_at", "expired_at"),
+                 attributes=("resident", "batch"), with_dates=("status",)),
+           Reads(VoucherBatch, attributes=("organisation", "kind", "data_allowance_gb"))),
 ))  # fmt: skip

@@ -254,6 +254,9 @@ class ReportSection:
     With `ctx.detail` False (the period before, for the comparison) only `metrics` are needed.
     `trend(ctx)` gives `{metric key: {first day of month: count}}` for its headline figures over ctx's months.
     `code_lists` names the TextChoices its figures are grouped by; the report's header gives their versions.
+    `reads` names every column its statements read (inclusion.reports.definitions.Reads, one per model): a
+    change to one of them that reaches back into a closed month makes that month's stored figures be computed
+    again (inclusion/reports/rollups.py). A column left out would leave a late correction uncounted.
     """
 
     key: str
@@ -265,6 +268,7 @@ class ReportSection:
     supported: Callable[[Any], list] | None = None
     trend: Callable[[Any], dict] | None = None
     code_lists: dict[str, Any] | None = None
+    reads: tuple = ()
 
 
 _report_sections: dict[str, ReportSection] = {}

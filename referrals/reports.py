@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from inclusion import registry
 from inclusion.choices import EDS_AREAS, SkillLevel
-from inclusion.reports.definitions import Median, Metric, ReportContext, Table
+from inclusion.models import Resident
+from inclusion.reports.definitions import Median, Metric, Reads, ReportContext, Table
 
-from .directory.models import ServiceKind
+from .directory.models import Service, ServiceKind
 from .models import OUTCOME_FLAGS, DeclineReason, Outcome, OutcomeStage, Referral, ReferralNeed, ReferralStatus
 
 REFERRAL_METRICS = (
@@ -214,6 +215,21 @@ def supported(ctx: ReportContext) -> list:
     ]
 
 
+# What the sections below read (inclusion/reports/rollups.py keeps closed months' figures by these). A status is
+# read only with the time it was reached (completed or withdrawn: finished_at).
+REFERRAL_READS = Reads(
+    Referral,
+    dates=("sent_at", "response_due_on", "responded_at", "accepted_at", "declined_at", "started_at", "finished_at"),
+    attributes=("from_organisation", "to_organisation", "resident", "need", "decline_reason", "service",
+                "confidence_before"),
+    with_dates=("status",),
+)  # fmt: skip
+OUTCOME_READS = Reads(
+    Outcome, dates=("recorded_at",),
+    attributes=("referral", "stage", "confidence", *EDS_AREAS, *OUTCOME_FLAGS),
+)  # fmt: skip
+
+
 def referrals_trend(ctx: ReportContext) -> dict:
     tz = timezone.get_current_timezone()
     sent_by = ("from_organisation",) if ctx.organisation_id else ("from_organisation", "to_organisation")
@@ -234,12 +250,16 @@ registry.register_report_section(registry.ReportSection(
     key="referrals", title="Referrals", order=40, compute=referrals_compute, metrics=REFERRAL_METRICS,
     tables=REFERRAL_TABLES, supported=supported, trend=referrals_trend,
     code_lists={"Referral statuses": ReferralStatus, "Decline reasons": DeclineReason, "Referral needs": ReferralNeed},
+    reads=(REFERRAL_READS,),
 ))  # fmt: skip
 registry.register_report_section(registry.ReportSection(
     key="skills", title="Skills", order=50, compute=skills_compute, metrics=SKILLS_METRICS, tables=SKILLS_TABLES,
     code_lists={"Essential Digital Skills levels": SkillLevel, "Essential Digital Skills areas": EDS_AREAS},
+    reads=(REFERRAL_READS, OUTCOME_READS, Reads(Service, attributes=("kind",)),
+           Reads(Resident, attributes=tuple(EDS_AREAS))),
 ))  # fmt: skip
 registry.register_report_section(registry.ReportSection(
     key="outcomes", title="Outcomes", order=60, compute=outcomes_compute, metrics=OUTCOME_METRICS,
     tables=OUTCOME_TABLES, code_lists={"Outcome flags": OUTCOME_FLAGS, "Outcome stages": OutcomeStage},
+    reads=(OUTCOME_READS,),
 ))  # fmt: skip

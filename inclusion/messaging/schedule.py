@@ -17,6 +17,9 @@ JOBS = {
     "Purge expired idempotency records": ("inclusion.tasks.idempotency_records_purge", ("crontab", "30", "3", "*")),
     # Last month's impact reports, frozen and emailed, at 06:00 UK time on the 1st (inclusion/reports/tasks.py).
     "Monthly impact reports": ("inclusion.reports.tasks.monthly_reports", ("crontab", "0", "6", "1")),
+    # Closed months' figures computed again where late corrections (or the night's anonymising) touched them,
+    # so that the day's reports read stored months (inclusion/reports/rollups.py).
+    "Closed months' report figures": ("inclusion.reports.tasks.report_rollups_refresh", ("crontab", "15", "4", "*")),
     # Waiting-list holds not collected in time lapse; the device goes to the next (devices/reservations/).
     "Lapse uncollected reservation holds": ("devices.reservations_lapse_expired", ("every", 15)),
     # Residents confirmed at retention review are anonymised at night (inclusion/privacy/retention.py).

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.module_loading import autodiscover_modules
 
 
@@ -19,3 +20,7 @@ class ReportsConfig(AppConfig):
         registry.register_api_routes(register_api_routes)
         registry.register_demo(demo.demo_load)  # the year's residents: before the apps' loaders, which use them
         autodiscover_modules("reports")
+        # The triggers that keep closed months' stored figures honest follow the sections' `reads`.
+        from .rollups import install_triggers
+
+        post_migrate.connect(install_triggers, sender=self, dispatch_uid="report-rollup-triggers")

@@ -15,6 +15,7 @@ from django.utils import timezone
 from .. import registry
 from ..choices import LocalAuthority
 from ..models import Organisation
+from . import rollups
 from .definitions import (
     NOT_RECORDED,
     ReportContext,
@@ -54,7 +55,16 @@ def scope_label(organisation: Organisation | None, local_authority: str) -> str:
 
 
 def compute_raw(ctx: ReportContext) -> dict:
-    """{"metrics": {key: value}, "tables": {key: {code: count}}} over every registered section."""
+    """{"metrics": {key: value}, "tables": {key: {code: count}}} over every registered section: for one whole
+    closed month, its stored figures (inclusion/reports/rollups.py); else computed now."""
+    if rollups.covers(ctx):
+        figures = rollups.month_figures(ctx, [ctx.start])[ctx.start]
+        return {"metrics": figures["metrics"], "tables": figures["tables"]}
+    return compute_raw_live(ctx)
+
+
+def compute_raw_live(ctx: ReportContext) -> dict:
+    """compute_raw from the activity itself, whatever the period."""
     metrics, tables = {}, {}
     for section in registry.report_sections():
         figures = section.compute(ctx)
@@ -70,12 +80,23 @@ def compute_trend(ctx: ReportContext) -> tuple[list[dt.date], dict[str, dict]]:
     last_month = month_start(ctx.end - dt.timedelta(days=1))
     first = add_months(last_month, -11)
     months = months_between(first, add_months(last_month, 1))
-    wide = ctx.with_period(first, add_months(last_month, 1))
+    closed = [month for month in months if rollups.is_closed(month, ctx.cut_off)]
     series: dict[str, dict] = {}
-    for section in registry.report_sections():
-        if section.trend is not None:
-            series.update(section.trend(wide))
-    return months, series
+    for month, figures in sorted(rollups.month_figures(ctx, closed).items() if closed else []):
+        for key, value in figures["trend"].items():
+            series.setdefault(key, {})[month] = value
+    still_open = [month for month in months if month not in closed]
+    if still_open:
+        wide = ctx.with_period(still_open[0], add_months(last_month, 1))
+        for section in registry.report_sections():
+            if section.trend is not None:
+                for key, by_month in section.trend(wide).items():
+                    series.setdefault(key, {}).update(by_month)
+    # In the sections' order of metrics (stored figures come back from JSON in no particular order).
+    order = [metric.key for section in registry.report_sections() for metric in section.metrics]
+    return months, dict(
+        sorted(series.items(), key=lambda item: order.index(item[0]) if item[0] in order else len(order))
+    )
 
 
 def report_build(

@@ -67,6 +67,25 @@ class Table:
 NOT_RECORDED = "not_recorded"
 
 
+@dataclass(frozen=True)
+class Reads:
+    """The columns of one model a section's statements read, for keeping closed months' figures
+    (inclusion/reports/rollups.py). `dates`: the dates and times that place a row in a period; a change to one
+    touches the months of its old and new values. `attributes`: everything else read (who, what, where,
+    outcome): a change to one touches every month from the row's earliest date (every month, for a model
+    without dates). `with_dates`: columns that only ever change together with one of `dates` (a status and the
+    time it was reached), which then says which months are touched; changed alone, they count as attributes.
+    A new row or a removed one touches the months of its dates. `not_followed`: columns read whose changes
+    cannot move a closed month's figures (say why beside them); tests/reports/test_rollups.py checks that every
+    column the sections' statements name is declared one way or another."""
+
+    model: object
+    dates: tuple[str, ...] = ()
+    attributes: tuple[str, ...] = ()
+    with_dates: tuple[str, ...] = ()
+    not_followed: tuple[str, ...] = ()
+
+
 def code_list_version(choices) -> str:
     """A code list's version: a short digest of its codes and labels, so that any change to a list used by a
     report shows in the report's header (and a snapshot says which lists it was made with)."""

@@ -46,3 +46,33 @@ class ReportSnapshot(models.Model):
     @property
     def scope_label(self) -> str:
         return self.organisation.name if self.organisation_id else "The whole scheme"
+
+
+class RollupGeneration(models.Model):
+    """How many times figures of a closed month have been changed since the month closed (late corrections):
+    bumped by the database (inclusion/reports/rollups.py's triggers), so that a month's stored figures computed
+    before a change no longer match and are computed again."""
+
+    month = models.DateField(primary_key=True, help_text="The month's first day")
+    generation = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.month:%B %Y}: generation {self.generation}"
+
+
+class ReportRollup(models.Model):
+    """One closed month's figures for one scope, as every section computed them (detail and trend), stored so
+    that a report of a closed month, and the 12-month trend, read them instead of the month's activity. Good
+    while `generation` is the month's current one (RollupGeneration)."""
+
+    month = models.DateField(help_text="The month's first day")
+    scope = models.CharField(max_length=64, help_text="o<organisation id>:<local authority code>")
+    generation = models.PositiveIntegerField()
+    figures = models.JSONField(help_text='{"metrics": {...}, "tables": {...}, "trend": {...}}')
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "month"], name="report_rollup_scope_month")]
+
+    def __str__(self):
+        return f"Figures for {self.month:%B %Y} ({self.scope})"

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from .. import choices, registry
 from ..models import Organisation, Resident
-from .definitions import NOT_RECORDED, Metric, ReportContext, Table
+from .definitions import NOT_RECORDED, Metric, Reads, ReportContext, Table
 
 METRICS = (
     Metric("residents_registered", "Residents newly registered",
@@ -197,6 +197,9 @@ def _as_date(value):
 
 SECTION = registry.ReportSection(
     key="reach", title="Reach", order=10, compute=compute, metrics=METRICS, tables=TABLES, trend=trend,
+    reads=(Reads(Resident, dates=("created_at",), attributes=("owning_organisation", "local_authority",
+                 "date_of_birth", "age_band", "gender", "ethnicity", "disability", "employment_status", "low_income")),
+           Reads(Organisation, attributes=("local_authority",))),
     code_lists={"Local authorities": choices.LocalAuthority, "Age bands": choices.AgeBand, "Gender": choices.Gender,
                 "Ethnic groups (ONS 2021)": choices.Ethnicity, "Yes/no answers": choices.YesNo,
                 "Employment status": choices.EmploymentStatus},

@@ -10,3 +10,11 @@ def monthly_reports() -> list[int]:
     from .services import monthly_reports_issue
 
     return monthly_reports_issue()
+
+
+@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=3)
+def report_rollups_refresh() -> int:
+    """Compute the last 13 closed months' figures that are missing or stale, for every scope (nightly)."""
+    from .rollups import report_rollups_refresh as refresh
+
+    return refresh()

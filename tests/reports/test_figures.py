@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from inclusion.reports.build import compute_raw, report_build
+from inclusion.reports.build import compute_raw, compute_raw_live, report_build
 from inclusion.reports.definitions import ReportContext
 
 from .conftest import MARCH
@@ -139,12 +139,13 @@ def test_the_built_report_has_the_trend_the_comparison_and_the_header(world):
 
 
 def test_a_report_is_a_handful_of_queries_whatever_the_number_of_rows(world):
+    # From the activity itself (a closed month's stored figures are one query: tests/reports/test_rollups.py).
     ctx = ReportContext(*MARCH)
     with CaptureQueriesContext(connection) as first:
-        compute_raw(ctx)
+        compute_raw_live(ctx)
     from ..factories import ResidentFactory
 
     ResidentFactory.create_batch(20, owning_organisation=world["a"])
     with CaptureQueriesContext(connection) as second:
-        compute_raw(ctx)
+        compute_raw_live(ctx)
     assert len(first) == len(second) <= 15
