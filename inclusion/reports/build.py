@@ -58,8 +58,9 @@ def compute_raw(ctx: ReportContext) -> dict:
     """{"metrics": {key: value}, "tables": {key: {code: count}}} over every registered section: for one whole
     closed month, its stored figures (inclusion/reports/rollups.py); else computed now."""
     if rollups.covers(ctx):
-        figures = rollups.month_figures(ctx, [ctx.start])[ctx.start]
-        return {"metrics": figures["metrics"], "tables": figures["tables"]}
+        parts = ("metrics", "tables") if ctx.detail else ("metrics",)
+        figures = rollups.month_figures(ctx, [ctx.start], parts)[ctx.start]
+        return {"metrics": figures["metrics"], "tables": figures.get("tables", {}) if ctx.detail else {}}
     return compute_raw_live(ctx)
 
 
@@ -82,7 +83,7 @@ def compute_trend(ctx: ReportContext) -> tuple[list[dt.date], dict[str, dict]]:
     months = months_between(first, add_months(last_month, 1))
     closed = [month for month in months if rollups.is_closed(month, ctx.cut_off)]
     series: dict[str, dict] = {}
-    for month, figures in sorted(rollups.month_figures(ctx, closed).items() if closed else []):
+    for month, figures in sorted(rollups.month_figures(ctx, closed, ("trend",)).items() if closed else []):
         for key, value in figures["trend"].items():
             series.setdefault(key, {})[month] = value
     still_open = [month for month in months if month not in closed]

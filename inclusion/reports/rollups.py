@@ -20,6 +20,7 @@ committed) is stored with the generation read before it began, which the correct
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from django.conf import settings
 from django.db import connection
@@ -60,46 +61,72 @@ def scope_key(ctx: ReportContext) -> str:
 # --- Reading and storing --------------------------------------------------------------------------------------
 
 
-def month_figures(ctx: ReportContext, months: list[dt.date]) -> dict[dt.date, dict]:
-    """{month: {"metrics", "tables", "trend"}} for ctx's scope and each of `months` (closed ones): the stored
-    figures where they are current, else computed now and stored. One query when all are stored."""
+ALL = ("metrics", "tables", "trend")
+
+
+def month_figures(ctx: ReportContext, months: list[dt.date], parts: tuple[str, ...] = ALL) -> dict[dt.date, dict]:
+    """{month: {part: ...}} for ctx's scope and each of `months` (closed ones), with at least `parts` of
+    "metrics", "tables" (the period's figures) and "trend" (the month's value of each trend series): the stored
+    figures where they are current, else computed now and stored. One query when all are stored. Missing
+    trend values are computed for all the months at once (one statement per section, as a live trend is)."""
     scope = scope_key(ctx)
-    found = {
-        month: figures
-        for month, figures in ReportRollup.objects.filter(scope=scope, month__in=months)
-        .extra(
-            tables=[RollupGeneration._meta.db_table],
-            where=[
-                f"{RollupGeneration._meta.db_table}.month = {ReportRollup._meta.db_table}.month",
-                f"{RollupGeneration._meta.db_table}.generation = {ReportRollup._meta.db_table}.generation",
-            ],
-        )  # fmt: skip
-        .values_list("month", "figures")
-    }
-    for month in months:
-        if month not in found:
-            found[month] = _compute_and_store(ctx, scope, month)
+    found = _stored(scope, months)
+    missing = [month for month in months if not set(parts) <= set(found.get(month, {}))]
+    if not missing:
+        return found
+    # Each month's generation before reading anything: a correction committed after this makes it stale.
+    RollupGeneration.objects.bulk_create([RollupGeneration(month=month) for month in missing], ignore_conflicts=True)
+    generations = dict(RollupGeneration.objects.filter(month__in=missing).values_list("month", "generation"))
+    computed: dict[dt.date, dict] = {month: {} for month in missing}
+    now = timezone.now()
+    if "trend" in parts:
+        wide = ReportContext(min(missing), add_months(max(missing), 1), ctx.organisation_id, ctx.local_authority, now)
+        for section in registry.report_sections():
+            if section.trend is not None:
+                for key, by_month in section.trend(wide).items():
+                    for month in missing:
+                        computed[month].setdefault("trend", {})[key] = by_month.get(month, 0)
+    if {"metrics", "tables"} & set(parts):
+        from .build import compute_raw_live
+
+        for month in missing:
+            one = ReportContext(month, add_months(month, 1), ctx.organisation_id, ctx.local_authority, now,
+                                detail="tables" in parts)  # fmt: skip
+            raw = compute_raw_live(one)
+            computed[month]["metrics"] = raw["metrics"]
+            if "tables" in parts:
+                computed[month]["tables"] = raw["tables"]
+    for month, figures in computed.items():
+        found[month] = _store(scope, month, generations[month], figures)
     return found
 
 
-def _compute_and_store(ctx: ReportContext, scope: str, month: dt.date) -> dict:
-    from .build import compute_raw_live
-
-    # The month's generation before reading anything: a correction committed after this makes it stale.
-    RollupGeneration.objects.bulk_create([RollupGeneration(month=month)], ignore_conflicts=True)
-    generation = RollupGeneration.objects.values_list("generation", flat=True).get(month=month)
-    one = ReportContext(month, add_months(month, 1), ctx.organisation_id, ctx.local_authority, timezone.now())
-    raw = compute_raw_live(one)
-    trend = {}
-    for section in registry.report_sections():
-        if section.trend is not None:
-            for key, by_month in section.trend(one).items():
-                trend[key] = by_month.get(month, 0)
-    figures = {"metrics": raw["metrics"], "tables": raw["tables"], "trend": trend}
-    ReportRollup.objects.update_or_create(
-        scope=scope, month=month, defaults={"generation": generation, "figures": figures, "computed_at": timezone.now()}
+def _stored(scope: str, months: list[dt.date]) -> dict[dt.date, dict]:
+    rollups, generations = ReportRollup._meta.db_table, RollupGeneration._meta.db_table
+    current = ReportRollup.objects.filter(scope=scope, month__in=months).extra(
+        tables=[generations],
+        where=[f"{generations}.month = {rollups}.month", f"{generations}.generation = {rollups}.generation"],
     )
-    return figures
+    return dict(current.values_list("month", "figures"))
+
+
+def _store(scope: str, month: dt.date, generation: int, figures: dict) -> dict:
+    """Store `figures` (some parts) for the month, beside the parts already stored of the same generation (in
+    place of those of another); returns every part now stored."""
+    table = ReportRollup._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO {table} (scope, month, generation, figures, computed_at)
+                VALUES (%s, %s, %s, %s, now())
+                ON CONFLICT (scope, month) DO UPDATE SET
+                    figures = CASE WHEN {table}.generation = EXCLUDED.generation
+                                   THEN {table}.figures || EXCLUDED.figures ELSE EXCLUDED.figures END,
+                    generation = EXCLUDED.generation, computed_at = EXCLUDED.computed_at
+                RETURNING figures""",
+            [scope, month, generation, json.dumps(figures)],
+        )
+        stored = cursor.fetchone()[0]
+    return json.loads(stored) if isinstance(stored, str) else stored
 
 
 def report_rollups_refresh(*, months: int = 13, today: dt.date | None = None) -> int:
@@ -120,14 +147,11 @@ def report_rollups_refresh(*, months: int = 13, today: dt.date | None = None) ->
     ]
     computed = 0
     for ctx in contexts:
-        before = set(
-            ReportRollup.objects.filter(scope=scope_key(ctx), month__in=wanted).values_list("month", "generation")
-        )
-        month_figures(ctx, wanted)
-        after = set(
-            ReportRollup.objects.filter(scope=scope_key(ctx), month__in=wanted).values_list("month", "generation")
-        )
-        computed += len(after - before)
+        stored = _stored(scope_key(ctx), wanted)
+        missing = [month for month in wanted if not set(ALL) <= set(stored.get(month, {}))]
+        if missing:
+            month_figures(ctx, missing)
+            computed += len(missing)
     return computed
 
 
