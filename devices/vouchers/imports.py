@@ -27,6 +27,7 @@ MAX_COLUMNS = 50
 # What Excel makes of a long number it was allowed to treat as one: 8.94423E+19. The digits are gone.
 _EXCEL_NUMBER = re.compile(r"\d(\.\d+)?E\+\d+", re.IGNORECASE)
 _SPACES_AND_HYPHENS = re.compile(r"[\s-]+")
+_CONTROL = re.compile(r"[\x00-\x1f]")
 
 
 @dataclass
@@ -139,7 +140,7 @@ def _cell(line: int, column: str, value, problems: list[tuple[int, str]]) -> str
         problems.append((line, f"{name} looks like a number Excel has shortened ({text}): format the {column} "
                                "column as Text and paste the values in again"))  # fmt: skip
         return None
-    if "\x00" in text or any(ord(char) < 32 for char in text):
+    if _CONTROL.search(text):
         problems.append((line, f"{name} contains an invisible control character: type it again"))
         return None
     if column == "iccid":
