@@ -80,12 +80,14 @@ def month_figures(ctx: ReportContext, months: list[dt.date], parts: tuple[str, .
     computed: dict[dt.date, dict] = {month: {} for month in missing}
     now = timezone.now()
     if "trend" in parts:
+        for month in missing:
+            computed[month]["trend"] = {}
         wide = ReportContext(min(missing), add_months(max(missing), 1), ctx.organisation_id, ctx.local_authority, now)
         for section in registry.report_sections():
             if section.trend is not None:
                 for key, by_month in section.trend(wide).items():
                     for month in missing:
-                        computed[month].setdefault("trend", {})[key] = by_month.get(month, 0)
+                        computed[month]["trend"][key] = by_month.get(month, 0)
     if {"metrics", "tables"} & set(parts):
         from .build import compute_raw_live
 

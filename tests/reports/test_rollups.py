@@ -202,3 +202,17 @@ def test_every_column_the_reports_read_is_declared(world):
             if table in declared and column not in declared[table]:
                 undeclared.add(f"{table}.{column}")
     assert sorted(undeclared) == []
+
+
+def test_a_years_trend_not_yet_stored_is_a_few_statements_per_section_not_per_month(world):
+    from inclusion import registry
+
+    with CaptureQueriesContext(connection) as queries:
+        months, series = build.compute_trend(ReportContext(*MARCH))
+    sections = sum(1 for section in registry.report_sections() if section.trend is not None)
+    # stored rows, generations (2), each section's trend (one or two statements), then one store per month
+    assert len(queries) <= 3 + 2 * sections + len(months)
+    assert len(ReportRollup.objects.filter(month__in=months)) == 12
+    with CaptureQueriesContext(connection) as again:
+        assert build.compute_trend(ReportContext(*MARCH)) == (months, series)
+    assert len(again) == 1
