@@ -23,6 +23,7 @@ from .definitions import (
     code_list_version,
     month_start,
     months_between,
+    report_reads,
 )
 from .suppression import LESS_THAN_5, WITHHELD, plain, suppress_count, suppress_table
 
@@ -66,6 +67,11 @@ def compute_raw(ctx: ReportContext) -> dict:
 
 def compute_raw_live(ctx: ReportContext) -> dict:
     """compute_raw from the activity itself, whatever the period."""
+    with report_reads():
+        return _compute_raw_live(ctx)
+
+
+def _compute_raw_live(ctx: ReportContext) -> dict:
     metrics, tables = {}, {}
     for section in registry.report_sections():
         figures = section.compute(ctx)
@@ -89,10 +95,11 @@ def compute_trend(ctx: ReportContext) -> tuple[list[dt.date], dict[str, dict]]:
     still_open = [month for month in months if month not in closed]
     if still_open:
         wide = ctx.with_period(still_open[0], add_months(last_month, 1))
-        for section in registry.report_sections():
-            if section.trend is not None:
-                for key, by_month in section.trend(wide).items():
-                    series.setdefault(key, {}).update(by_month)
+        with report_reads():
+            for section in registry.report_sections():
+                if section.trend is not None:
+                    for key, by_month in section.trend(wide).items():
+                        series.setdefault(key, {}).update(by_month)
     # In the sections' order of metrics (stored figures come back from JSON in no particular order).
     order = [metric.key for section in registry.report_sections() for metric in section.metrics]
     return months, dict(

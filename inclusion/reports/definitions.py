@@ -14,8 +14,10 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import hashlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from django.db import connection, transaction
 from django.db.models import Aggregate, FloatField, Q
 from django.utils import timezone
 
@@ -206,3 +208,13 @@ class Median(Aggregate):
     function = "percentile_cont"
     template = "percentile_cont(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
     output_field = FloatField()
+
+
+@contextmanager
+def report_reads():
+    """Around a report's statements: they sort and group hundreds of thousands of rows at region scale (the
+    residents supported, once per breakdown), which PostgreSQL's default 4 MB work_mem sends to disk; and JIT
+    compiling them costs more than it saves. Both only for this transaction (SET LOCAL)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '64MB'; SET LOCAL jit = off")
+        yield

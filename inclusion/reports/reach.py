@@ -2,9 +2,9 @@
 every app's help) and who they are (the breakdowns by local authority, organisation and equality monitoring).
 
 Residents supported come from every registered section's `supported(ctx)` rows, put together in one SQL
-statement (UNION ALL), de-duplicated per resident, scoped, and counted by every breakdown at once (a LATERAL
-VALUES list turns each resident into one row per breakdown, then one GROUP BY). A handful of queries whatever
-the size of the region.
+statement (UNION ALL), de-duplicated per resident, scoped, and counted by every breakdown at once (GROUPING
+SETS, one per breakdown, which PostgreSQL hashes in one pass). A handful of queries whatever the size of the
+region.
 """
 
 from __future__ import annotations
@@ -110,28 +110,45 @@ def _named(sql: str, positional: list, named: dict) -> tuple[str, dict]:
 
 
 def supported_breakdowns(ctx: ReportContext) -> dict[str, dict[str, int]]:
-    """{table key: {code: residents}} and {"total": {"": residents}}, in one statement."""
+    """{table key: {code: residents}} and {"total": {NOT_RECORDED: residents}}, in one statement: each supported
+    resident's values once, counted by every breakdown at once through GROUPING SETS (hashed by PostgreSQL, so
+    no sort of a row per resident and breakdown)."""
     activity, activity_params = _activity_sql(ctx)
     where, scope_params = _scope_sql(ctx)
-    values_rows = ",\n".join(
-        f"('{key}', {AGE_BAND_SQL if expression is None else expression})" for key, expression, *_ in BREAKDOWNS
+    values = ",\n".join(
+        f"{AGE_BAND_SQL if expression is None else expression} AS b{index}"
+        for index, (_, expression, *_) in enumerate(BREAKDOWNS)
     )
+    names = [f"b{index}" for index in range(len(BREAKDOWNS))]
     sql = f"""
         WITH act(resident_id, at, organisation_id) AS ({activity}),
-        supported AS (SELECT DISTINCT act.resident_id FROM act {_joins(ctx)} WHERE {where})
-        SELECT d.breakdown, COALESCE(NULLIF(d.value, ''), '{NOT_RECORDED}'), count(*)
-        FROM supported s
-        JOIN {Resident._meta.db_table} r ON r.id = s.resident_id
-        JOIN {Organisation._meta.db_table} ro ON ro.id = r.owning_organisation_id
-        CROSS JOIN LATERAL (VALUES ('total', ''), {values_rows}) AS d(breakdown, value)
-        GROUP BY 1, 2
+        supported AS (SELECT DISTINCT act.resident_id FROM act {_joins(ctx)} WHERE {where}),
+        answers AS (
+            SELECT {values}
+            FROM supported s
+            JOIN {Resident._meta.db_table} r ON r.id = s.resident_id
+            JOIN {Organisation._meta.db_table} ro ON ro.id = r.owning_organisation_id
+        )
+        SELECT GROUPING({", ".join(names)}), {", ".join(names)}, count(*)
+        FROM answers
+        GROUP BY GROUPING SETS ({", ".join(f"({name})" for name in names)}, ())
     """
     sql, params = _named(sql, activity_params, {**scope_params, "as_of_date": ctx.as_of_date})
     result: dict[str, dict[str, int]] = {"total": {}}
+    width = len(BREAKDOWNS)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for breakdown, value, count in cursor.fetchall():
-            result.setdefault(breakdown, {})[value] = count
+        for grouping, *row in cursor.fetchall():
+            count = row[-1]
+            # GROUPING() has a bit set for each column not grouped by, the first column the highest bit.
+            grouped = [index for index in range(width) if not grouping & (1 << (width - 1 - index))]
+            if not grouped:
+                result["total"][NOT_RECORDED] = count
+                continue
+            index = grouped[0]
+            table = result.setdefault(BREAKDOWNS[index][0], {})
+            code = str(row[index] or NOT_RECORDED)  # NULL and "" are both not recorded
+            table[code] = table.get(code, 0) + count
     return result
 
 

@@ -27,7 +27,7 @@ from django.db import connection
 from django.utils import timezone
 
 from .. import registry
-from .definitions import Reads, ReportContext, add_months, month_start
+from .definitions import Reads, ReportContext, add_months, month_start, report_reads
 from .models import ReportRollup, RollupGeneration
 
 SETTLE = dt.timedelta(days=1)
@@ -83,11 +83,12 @@ def month_figures(ctx: ReportContext, months: list[dt.date], parts: tuple[str, .
         for month in missing:
             computed[month]["trend"] = {}
         wide = ReportContext(min(missing), add_months(max(missing), 1), ctx.organisation_id, ctx.local_authority, now)
-        for section in registry.report_sections():
-            if section.trend is not None:
-                for key, by_month in section.trend(wide).items():
-                    for month in missing:
-                        computed[month]["trend"][key] = by_month.get(month, 0)
+        with report_reads():
+            for section in registry.report_sections():
+                if section.trend is not None:
+                    for key, by_month in section.trend(wide).items():
+                        for month in missing:
+                            computed[month]["trend"][key] = by_month.get(month, 0)
     if {"metrics", "tables"} & set(parts):
         from .build import compute_raw_live
 
