@@ -96,10 +96,12 @@ def device_import_check(*, organisation: Organisation, filename: str, content: b
             first_line_of_tag[tag] = line
         check.rows.append(ImportRow(line=line, values=values))
 
+    # One array parameter, not a placeholder per tag (5,000 of them cost more than the look-up itself).
     taken = set(
-        Device.objects.filter(owning_organisation=organisation, asset_tag__in=list(first_line_of_tag))
+        Device.objects.filter(owning_organisation=organisation)
+        .extra(where=["devices_device.asset_tag = ANY(%s)"], params=[list(first_line_of_tag)])
         .values_list("asset_tag", flat=True)
-    )  # fmt: skip
+    ) if first_line_of_tag else set()  # fmt: skip
     for row in check.rows:
         if row.values["asset_tag"] in taken:
             check.problems.append(

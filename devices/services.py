@@ -800,17 +800,20 @@ def device_import(*, actor: Actor, filename: str, content: bytes) -> list[Device
                             ({names}, owning_organisation_id, status, needs_wipe, created_at, updated_at)
                         SELECT {names}, %(organisation)s, %(status)s, false, now(), now()
                         FROM device_import_rows ORDER BY line
-                        RETURNING id)
-                    INSERT INTO {DeviceEvent._meta.db_table} (device_id, action, from_status, to_status, note, data,
-                                                               occurred_at, actor_id, api_key_id, organisation_id)
-                    SELECT id, 'receive', '', %(status)s, '', %(data)s, now(), %(actor)s, %(key)s, %(organisation)s
-                    FROM added
-                    RETURNING device_id""",
+                        RETURNING id, asset_tag, kind),
+                    history AS (
+                        INSERT INTO {DeviceEvent._meta.db_table} (device_id, action, from_status, to_status, note,
+                                                                   data, occurred_at, actor_id, api_key_id,
+                                                                   organisation_id)
+                        SELECT id, 'receive', '', %(status)s, '', %(data)s, now(), %(actor)s, %(key)s,
+                               %(organisation)s
+                        FROM added)
+                    SELECT id, asset_tag, kind FROM added ORDER BY id""",
                 {"organisation": actor.organisation.pk, "status": S.RECEIVED,
                  "data": json.dumps({"import": check.filename}), "actor": actor.user.pk if actor.user else None,
                  "key": actor.api_key.pk if actor.api_key else None},
             )  # fmt: skip
-            ids = sorted(device_id for (device_id,) in cursor.fetchall())
+            added = cursor.fetchall()
             cursor.execute("DROP TABLE device_import_rows")
     except IntegrityError as error:
         # "Key (owning_organisation_id, asset_tag)=(7, LAP-1) already exists." (a tag never has a comma)
@@ -821,4 +824,6 @@ def device_import(*, actor: Actor, filename: str, content: bytes) -> list[Device
             f"so nothing was imported. Upload the file again to check it.",
             field="file", code="duplicate",
         ) from None  # fmt: skip
-    return list(Device.objects.filter(pk__in=ids).order_by("pk").only("pk", "asset_tag", "kind", "owning_organisation"))
+    loaded = ["id", "asset_tag", "kind", "owning_organisation_id"]
+    organisation_id = actor.organisation.pk
+    return [Device.from_db(connection.alias, loaded, (pk, tag, kind, organisation_id)) for pk, tag, kind in added]

@@ -280,6 +280,23 @@ def test_database_refuses_a_status_that_disagrees_with_loans(device):
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
+def test_database_refuses_a_device_added_on_loan_without_its_loan(org_a):
+    """The insert check runs only for a device added as on loan (an import of devices in stock queues none)."""
+    with pytest.raises(IntegrityError, match="device_status_agrees_with_loans|open loan"), transaction.atomic():
+        DeviceFactory(owning_organisation=org_a, status=S.ON_LOAN)
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    with transaction.atomic():
+        added = DeviceFactory(owning_organisation=org_a, status=S.READY)
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(
+                "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'devices_device'::regclass AND tgname LIKE 'device_%%'"
+            )
+            assert cursor.fetchone()[0] == 2
+    assert added.status == S.READY
+
+
 @pytest.mark.django_db(transaction=True)
 def test_twenty_staff_lending_one_device_at_once_make_exactly_one_loan(org_a):
     device = DeviceFactory(owning_organisation=org_a)
