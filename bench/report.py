@@ -110,11 +110,13 @@ def main() -> int:
         scheme_median = scheme_median or median
         verdict = "met" if median <= TARGET_SECONDS else f"missed ({median / TARGET_SECONDS:.1f}×)"
         failures += median > TARGET_SECONDS
-        lines.append(f"| {name} | {first:.2f} | {median:.2f} | {queries} | {verdict} |")
+        lines.append(f"| {name} | {first:.2f} | {median:.3f} | {queries} | {verdict} |")
         print(lines[-1], flush=True)
     RollupGeneration.objects.filter(month=start).update(generation=F("generation") + 1)
     corrected, _, queries = timed(lambda: report_build(start=start, end=end), 1)
-    lines.append(f"| whole scheme, after a late correction to {start:%B} | {corrected:.2f} | – | {queries} | – |")
+    lines.append(
+        f"| whole scheme, after a late correction to {start:%B} | {corrected:.2f} | – | {queries} | {'met' if corrected <= TARGET_SECONDS else 'missed'} |"
+    )
     print(lines[-1], flush=True)
     # The headline figures as the report computes them (its sections' own queries), for the check.
     report = report_build(start=start, end=end)
