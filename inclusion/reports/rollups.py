@@ -38,14 +38,10 @@ FIRST_MONTH = dt.date(2000, 1, 1)
 # --- Which months a report may read from storage -------------------------------------------------------------
 
 
-def month_end_at(month: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(add_months(month, 1), dt.time.min))
-
-
 def is_closed(month: dt.date, cut_off: dt.datetime) -> bool:
     """Whether `month`'s stored figures may stand for a report cut off at `cut_off`: the month ended before the
     cut-off (so the report counts it whole) and at least SETTLE ago."""
-    end = month_end_at(month)
+    end = ReportContext(month, add_months(month, 1)).end_at  # the periods' own midnight, as every report counts
     return month >= FIRST_MONTH and end <= cut_off and end <= timezone.now() - SETTLE
 
 
